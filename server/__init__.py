@@ -1,0 +1,1 @@
+"""pydlv: a Delve-compatible debug server for Go programs."""

@@ -1,0 +1,138 @@
+"""Debugger records <-> Delve API v2 types (the conversions rpc.py needs)."""
+
+from __future__ import annotations
+
+from .debugger.debugger import BreakpointRequest
+from .debugger.locspec import ResolvedLocation
+from .debugger.model import Breakpoint, GoroutineView, StateView, ThreadView
+from .goruntime.model import FunctionRef, Location
+from .protocol import api
+
+
+def function(fn: FunctionRef | None) -> api.Function | None:
+    if fn is None:
+        return None
+    return api.Function(name=fn.name, value=fn.entry, optimized=fn.optimized)
+
+
+def location(loc: Location) -> api.Location:
+    return api.Location(pc=loc.pc, file=loc.file, line=loc.line, function=function(loc.function))
+
+
+def found_location(loc: ResolvedLocation, pid: int) -> api.Location:
+    fn = loc.function
+    ref = FunctionRef(fn.name, fn.entry, fn.optimized) if fn is not None else None
+    pcs = loc.pcs or [loc.pc]
+    return api.Location(pc=loc.pc, file=loc.file, line=loc.line, function=function(ref),
+                        pcs=pcs, pcpids=[pid] * len(pcs))
+
+
+def breakpoint(bp: Breakpoint, pid: int) -> api.Breakpoint:
+    addrs = list(bp.addrs) if bp.addrs and not bp.disabled else None
+    return api.Breakpoint(
+        id=bp.id,
+        name=bp.name,
+        addr=addrs[0] if addrs else 0,
+        addrs=addrs,
+        addrpid=[pid] * len(addrs) if addrs else None,
+        file=bp.file if addrs or not bp.loc_expr else "",
+        line=bp.line if addrs or not bp.loc_expr else 0,
+        functionName=bp.function_name if addrs else "",
+        # Delve reports the location expression only while it has no address.
+        ExprString=bp.loc_expr if not addrs else "",
+        Cond=bp.cond,
+        HitCond=bp.hit_cond,
+        HitCondPerG=bp.hit_cond_per_g,
+        Tracepoint=bp.tracepoint,
+        traceReturn=bp.trace_return,
+        goroutine=bp.goroutine,
+        stacktrace=bp.stacktrace,
+        variables=list(bp.variables) or None,
+        LoadArgs=bp.load_args,
+        LoadLocals=bp.load_locals,
+        customCommands=list(bp.custom_commands) or None,
+        hitCount={str(g): n for g, n in bp.hit_count.items()},
+        totalHitCount=bp.total_hit_count,
+        disabled=bp.disabled,
+        RootFuncName=bp.root_func_name,
+        TraceFollowCalls=bp.trace_follow_calls,
+    )
+
+
+def breakpoint_request(src: api.Breakpoint, loc_expr: str, suspended: bool) -> BreakpointRequest:
+    bp = Breakpoint(
+        id=src.id,
+        name=src.name,
+        file=src.file,
+        line=src.line,
+        function_name=src.functionName,
+        cond=src.Cond,
+        hit_cond=src.HitCond,
+        hit_cond_per_g=src.HitCondPerG,
+        tracepoint=src.Tracepoint,
+        trace_return=src.traceReturn,
+        goroutine=src.goroutine,
+        stacktrace=src.stacktrace,
+        variables=list(src.variables or []),
+        load_args=src.LoadArgs,
+        load_locals=src.LoadLocals,
+        custom_commands=list(src.customCommands or []),
+        root_func_name=src.RootFuncName,
+        trace_follow_calls=src.TraceFollowCalls,
+        disabled=src.disabled,
+    )
+    return BreakpointRequest(bp, addr=src.addr, addrs=list(src.addrs or []), loc_expr=loc_expr, suspended=suspended)
+
+
+def goroutine(g: GoroutineView) -> api.Goroutine:
+    return api.Goroutine(
+        id=g.id,
+        currentLoc=location(g.current),
+        userCurrentLoc=location(g.user_current),
+        goStatementLoc=location(g.go_statement),
+        startLoc=location(g.start),
+        threadID=g.thread_id,
+        status=g.status,
+        waitSince=g.wait_since,
+        waitReason=g.wait_reason,
+        unreadable=g.unreadable,
+        labels=dict(g.labels) or None,
+    )
+
+
+def thread(t: ThreadView, with_bp_info: bool, pid: int = 0) -> api.Thread:
+    bp = breakpoint(t.breakpoint, pid) if t.breakpoint is not None else None
+    return api.Thread(
+        id=t.tid,
+        pc=t.loc.pc,
+        file=t.loc.file,
+        line=t.loc.line,
+        function=function(t.loc.function),
+        goroutineID=t.goroutine_id,
+        breakPoint=bp,
+        breakPointInfo=api.BreakpointInfo() if bp is not None and with_bp_info else None,
+        CallReturn=t.call_return,
+    )
+
+
+def state(view: StateView, with_bp_info: bool) -> api.DebuggerState:
+    """A stopped target's state; breakPointInfo only in Command replies (with_bp_info)."""
+    threads = [thread(t, with_bp_info, view.pid) for t in view.threads or []]
+    current = next((t for t in threads if view.current_thread and t.id == view.current_thread.tid), None)
+    return api.DebuggerState(
+        Pid=view.pid,
+        TargetCommandLine=view.command_line,
+        currentThread=current,
+        currentGoroutine=goroutine(view.selected_goroutine) if view.selected_goroutine else None,
+        Threads=threads,
+        NextInProgress=view.next_in_progress,
+        stopReason=view.stop_reason,
+    )
+
+
+def running_state() -> api.DebuggerState:
+    return api.running_state()
+
+
+def exited_state(view: StateView) -> api.DebuggerState:
+    return api.exited_state(view.pid, view.exit_status)

@@ -1,0 +1,243 @@
+"""Lazy struct layouts and subprogram flags from DWARF (.debug_info), via pyelftools.
+
+pyelftools parses a DIE in tens of microseconds, and the runtime of a big binary
+has hundreds of thousands of them, so nothing here walks all DIEs. A lookup
+walks only the *top-level* DIEs of the compile units most likely to hold the
+name, stops at the first match, and remembers every top-level name it passed so
+later lookups in the same unit resume where the last one stopped.
+
+Where Go puts things (cmd/link/internal/ld/dwarf.go): one compile unit per
+package for its functions; every type of the program is appended to the last
+unit the linker writes, which is one of the (several) units named "runtime".
+So types are searched in the runtime units from the last one backwards, and
+subprograms in the units named after their package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from elftools.dwarf.compileunit import CompileUnit
+from elftools.dwarf.die import DIE
+from elftools.elf.elffile import ELFFile
+
+_STRUCT = "DW_TAG_structure_type"
+_SUBPROGRAM = "DW_TAG_subprogram"
+# Typedef-like wrappers to look through when sizing a field's type.
+_TRANSPARENT_TAGS = ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type")
+# Go's vendor attribute (cmd/internal/dwarf): pyelftools keys unknown attributes by number.
+_DW_AT_GO_EMBEDDED_FIELD = 0x2903
+
+
+class DwarfTypeError(LookupError):
+    """A type or function the caller asked for is not in the binary's DWARF."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    offset: int
+    size: int
+    type_name: str
+    embedded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StructLayout:
+    name: str
+    size: int
+    fields: dict[str, FieldInfo]
+
+    def offset(self, name: str) -> int:
+        return self.fields[name].offset
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def first(self, *names: str) -> FieldInfo | None:
+        """The first of several field names that exists (fields get renamed across Go releases)."""
+        for n in names:
+            f = self.fields.get(n)
+            if f is not None:
+                return f
+        return None
+
+
+@dataclass(slots=True)
+class _UnitIndex:
+    """Top-level DIE names of one compile unit, filled incrementally."""
+
+    cu: CompileUnit
+    names: dict[tuple[str, str], DIE] = field(default_factory=dict)
+    pending: Iterator[DIE] | None = None
+    done: bool = False
+
+    def find(self, tag: str, name: str) -> DIE | None:
+        key = (tag, name)
+        die = self.names.get(key)
+        if die is not None or self.done:
+            return die
+        if self.pending is None:
+            self.pending = self.cu.iter_DIE_children(self.cu.get_top_DIE())
+        for child in self.pending:
+            attr = child.attributes.get("DW_AT_name")
+            if attr is None:
+                continue
+            child_key = (child.tag, _text(attr.value))
+            # The first DIE of a name wins: later duplicates are not expected in Go.
+            self.names.setdefault(child_key, child)
+            if child_key == key:
+                return child
+        self.done = True
+        self.pending = None
+        return None
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def package_of(symbol: str) -> str:
+    """Package path of a Go symbol: "net/http.(*Server).Serve" -> "net/http"."""
+    slash = symbol.rfind("/")
+    dot = symbol.find(".", slash + 1)
+    return symbol if dot < 0 else symbol[:dot]
+
+
+class DwarfTypes:
+    """Struct layouts and function attributes read on demand from one ELF file."""
+
+    def __init__(self, elf: ELFFile | str | IO[bytes]) -> None:
+        if isinstance(elf, ELFFile):
+            self._elf = elf
+            self._owned: IO[bytes] | None = None
+        else:
+            self._owned = open(elf, "rb") if isinstance(elf, str) else None  # noqa: SIM115 - kept open for lazy reads
+            self._elf = ELFFile(self._owned if self._owned is not None else elf)
+        self._dwarf: Any = None
+        self._units: list[tuple[str, _UnitIndex]] | None = None
+        self._layouts: dict[str, StructLayout] = {}
+        # Misses are cached too: a miss costs a walk over every unit.
+        self._missing: set[str] = set()
+        self._trampolines: dict[str, bool] = {}
+
+    def close(self) -> None:
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    # -- public API -------------------------------------------------------
+
+    @property
+    def elf(self) -> ELFFile:
+        """The ELF file the types come from (shared so the file is parsed once)."""
+        return self._elf
+
+    def has_dwarf(self) -> bool:
+        return self._elf.has_dwarf_info()
+
+    def struct_layout(self, name: str) -> StructLayout:
+        layout = self._layouts.get(name)
+        if layout is None:
+            die = None if name in self._missing else self._find_type(name)
+            if die is None:
+                self._missing.add(name)
+                raise DwarfTypeError(f"type {name} not found in DWARF")
+            layout = self._layout_of(name, die)
+            self._layouts[name] = layout
+        return layout
+
+    def try_struct_layout(self, name: str) -> StructLayout | None:
+        try:
+            return self.struct_layout(name)
+        except DwarfTypeError:
+            return None
+
+    def is_trampoline(self, function: str) -> bool:
+        """DW_AT_trampoline of a subprogram: the compiler's wrappers (go statement
+        wrappers, method value wrappers), which Delve looks through for startLoc."""
+        cached = self._trampolines.get(function)
+        if cached is None:
+            die = self._find_in_units(_SUBPROGRAM, function, self._units_for_package(package_of(function)))
+            cached = bool(die is not None and die.attributes.get("DW_AT_trampoline") is not None
+                          and die.attributes["DW_AT_trampoline"].value)
+            self._trampolines[function] = cached
+        return cached
+
+    def producer(self) -> str:
+        """DW_AT_producer of the first unit, e.g. "Go cmd/compile go1.27.3; -N -l regabi"."""
+        units = self._all_units()
+        if not units:
+            return ""
+        attr = units[0][1].cu.get_top_DIE().attributes.get("DW_AT_producer")
+        return _text(attr.value) if attr is not None else ""
+
+    # -- lookup -----------------------------------------------------------
+
+    def _all_units(self) -> list[tuple[str, _UnitIndex]]:
+        if self._units is None:
+            if not self._elf.has_dwarf_info():
+                raise DwarfTypeError("binary has no DWARF information")
+            self._dwarf = self._elf.get_dwarf_info()
+            units: list[tuple[str, _UnitIndex]] = []
+            # Only unit headers and their top DIE are parsed here: a few ms even for big binaries.
+            for cu in self._dwarf.iter_CUs():
+                attr = cu.get_top_DIE().attributes.get("DW_AT_name")
+                units.append((_text(attr.value) if attr is not None else "", _UnitIndex(cu)))
+            self._units = units
+        return self._units
+
+    def _units_for_package(self, package: str) -> list[_UnitIndex]:
+        return [u for n, u in self._all_units() if n == package]
+
+    def _type_search_order(self) -> list[_UnitIndex]:
+        units = self._all_units()
+        runtime = [u for n, u in reversed(units) if n == "runtime"]
+        others = [u for n, u in reversed(units) if n != "runtime"]
+        return runtime + others
+
+    @staticmethod
+    def _find_in_units(tag: str, name: str, units: list[_UnitIndex]) -> DIE | None:
+        for unit in units:
+            die = unit.find(tag, name)
+            if die is not None:
+                return die
+        return None
+
+    def _find_type(self, name: str) -> DIE | None:
+        return self._find_in_units(_STRUCT, name, self._type_search_order())
+
+    # -- decoding ---------------------------------------------------------
+
+    def _layout_of(self, name: str, die: DIE) -> StructLayout:
+        fields: dict[str, FieldInfo] = {}
+        for member in die.iter_children():
+            if member.tag != "DW_TAG_member":
+                continue
+            mname = _text(member.attributes["DW_AT_name"].value)
+            loc = member.attributes.get("DW_AT_data_member_location")
+            offset = loc.value if loc is not None and isinstance(loc.value, int) else 0
+            tname, tsize = self._type_name_size(member)
+            emb = member.attributes.get(_DW_AT_GO_EMBEDDED_FIELD)
+            embedded = bool(emb is not None and emb.value)
+            fields[mname] = FieldInfo(offset, tsize, tname, embedded)
+        size_attr = die.attributes.get("DW_AT_byte_size")
+        return StructLayout(name, size_attr.value if size_attr is not None else 0, fields)
+
+    @staticmethod
+    def _type_name_size(die: DIE) -> tuple[str, int]:
+        if "DW_AT_type" not in die.attributes:
+            return "", 0
+        tdie = die.get_DIE_from_attribute("DW_AT_type")
+        attr = tdie.attributes.get("DW_AT_name")
+        tname = _text(attr.value) if attr is not None else ""
+        # Named Go types are typedefs without a size: size comes from what they name.
+        for _ in range(16):
+            size = tdie.attributes.get("DW_AT_byte_size")
+            if size is not None:
+                return tname, size.value
+            if tdie.tag not in _TRANSPARENT_TAGS or "DW_AT_type" not in tdie.attributes:
+                break
+            tdie = tdie.get_DIE_from_attribute("DW_AT_type")
+        return tname, 8 if tdie.tag == "DW_TAG_pointer_type" else 0

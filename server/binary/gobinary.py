@@ -1,0 +1,334 @@
+"""A Go executable as the debugger sees it: functions, lines, versions, locations.
+
+Facade over the single-purpose modules of this package:
+- elfimage: sections and symbols (pyelftools for headers only);
+- pclntab: functions, pc->file:line, SP deltas (hand-decoded, opened in ~ms);
+- dwarf_units / dwarf_lines: compile-unit index and per-unit line tables,
+  loaded only when a question needs DWARF (producer, optimized flag,
+  is_stmt/prologue_end rows for breakpoint placement);
+- prologue: Delve's stack-split prologue heuristic;
+- funcnames: Delve's partial function-name matching.
+
+Opening reads the ELF headers and the pclntab header only; everything else is
+computed on first use and cached. Where Delve's behaviour is reproduced, the
+docstring names the Delve function it follows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from .buildinfo import go_string_at, go_version
+from .dwarf_units import DwarfUnits
+from .elfimage import ElfImage
+from .funcnames import FuncSpec, name_without_type_params, partial_package_match, split_name
+from .pclntab import Pclntab, PclntabError
+from .prologue import first_pc_after_prologue_disassembly
+
+# Delve lists at most this many candidates in an ambiguity error (locspec.maxFindLocationCandidates).
+MAX_CANDIDATES = 5
+
+
+class BinaryError(Exception):
+    """An error whose text is exactly what Delve answers (clients show it verbatim)."""
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    entry: int
+    end: int
+    optimized: bool
+
+
+class GoBinary:
+    def __init__(self, path: str, image: ElfImage, pcln: Pclntab) -> None:
+        self.path = path
+        self._image = image
+        self._pcln = pcln
+        self.entry_point: int = image.entry_point
+        self._lock = threading.RLock()
+        self._funcs: dict[int, Function] = {}
+        self._all: list[Function] | None = None
+        self._by_name: dict[str, int] | None = None
+
+    @classmethod
+    def open(cls, path: str) -> GoBinary:
+        try:
+            image = ElfImage(path)
+        except (OSError, ValueError) as e:
+            raise BinaryError(f"could not open {path}: {e}") from e
+        data = image.section_bytes(".gopclntab")
+        if data is None:
+            raise BinaryError("could not find .gopclntab section")
+        try:
+            pcln = Pclntab(data, image.section_addr(".text"))
+        except PclntabError as e:
+            raise BinaryError(f"could not read .gopclntab: {e}") from e
+        return cls(path, image, pcln)
+
+    def close(self) -> None:
+        self._image.close()
+
+    # -- versions --------------------------------------------------------------
+
+    @cached_property
+    def go_version(self) -> str:
+        sec = self._image.section_bytes(".go.buildinfo")
+        v = go_version(sec, self._image.read) if sec else None
+        if v is None:
+            addr = self._image.symbol_address("runtime.buildVersion")
+            v = go_string_at(addr, self._image.read) if addr else None
+        return v or ""
+
+    @cached_property
+    def producer(self) -> str:
+        """Delve's TargetGoVersion: the first Go compile unit's DW_AT_producer, cut at ';'."""
+        units = self._units
+        return units.producer() if units is not None else ""
+
+    @cached_property
+    def _units(self) -> DwarfUnits | None:
+        with self._lock:
+            if not self._image.elf.has_dwarf_info():
+                return None
+            return DwarfUnits(self._image.elf.get_dwarf_info())
+
+    # -- symbols and functions -------------------------------------------------
+
+    def symbol_address(self, name: str) -> int | None:
+        return self._image.symbol_address(name)
+
+    def _func(self, i: int) -> Function:
+        fn = self._funcs.get(i)
+        if fn is None:
+            entry = self._pcln.entry(i)
+            units = self._units
+            unit = units.unit_at(entry) if units is not None else None
+            fn = Function(self._pcln.name(i), entry, self._pcln.end(i), bool(unit and unit.optimized))
+            self._funcs[i] = fn
+        return fn
+
+    def functions(self) -> Sequence[Function]:
+        if self._all is None:
+            self._all = [self._func(i) for i in range(self._pcln.nfunc)]
+        return self._all
+
+    def function_at(self, pc: int) -> Function | None:
+        i = self._pcln.index_at(pc)
+        return None if i is None else self._func(i)
+
+    def _name_index(self) -> dict[str, int]:
+        if self._by_name is None:
+            idx: dict[str, int] = {}
+            for i, name in self._pcln.names():
+                idx.setdefault(name, i)
+            self._by_name = idx
+        return self._by_name
+
+    def function_named(self, name: str) -> Function | None:
+        i = self._name_index().get(name)
+        return None if i is None else self._func(i)
+
+    def functions_named(self, name: str) -> list[Function]:
+        """Delve's FindFunction: the exact name, else every instantiation of a generic name."""
+        fn = self.function_named(name)
+        if fn is not None:
+            return [fn]
+        return [self._func(i) for i in self._generic_index().get(name, [])]
+
+    @cached_property
+    def _generic_names(self) -> dict[str, list[int]]:
+        idx: dict[str, list[int]] = {}
+        for name, i in self._name_index().items():
+            if "[" in name:
+                idx.setdefault(name_without_type_params(name), []).append(i)
+        return idx
+
+    def _generic_index(self) -> dict[str, list[int]]:
+        return self._generic_names
+
+    @cached_property
+    def _package_map(self) -> dict[str, list[str]]:
+        # Package name -> package paths. DWARF's DW_AT_go_package_name would be exact; the
+        # last path element is right for every package whose name matches its directory.
+        paths = {split_name(n)[0] for n in self._name_index()}
+        out: dict[str, list[str]] = {}
+        for p in sorted(paths):
+            if p:
+                out.setdefault(p.rsplit("/", 1)[-1], []).append(p)
+        return out
+
+    def find_functions(self, spec: str) -> list[Function]:
+        """Functions a location spec's name part selects, as Delve's findFuncCandidates.
+
+        An exact (or generic) name wins alone. Otherwise every partial match, in a stable
+        order: package main first, then by address (Delve's order is Go map order, random).
+        """
+        exact = self.functions_named(spec)
+        if exact:
+            return exact
+        fs = FuncSpec.parse(spec)
+        if fs is None:
+            return []
+        pm = self._package_map
+        seen: set[str] = set()
+        hits: list[int] = []
+        for name, i in self._name_index().items():
+            if fs.match(name, pm):
+                hits.append(i)
+                seen.add(name)
+        for gname, idxs in self._generic_index().items():
+            if gname not in seen and fs.match(gname, pm):
+                hits.extend(idxs)
+        fns = [self._func(i) for i in sorted(set(hits))]
+        fns.sort(key=lambda f: (split_name(f.name)[0] != "main", f.entry))
+        return fns
+
+    def resolve_function(self, spec: str) -> Function:
+        fns = self.find_functions(spec)
+        if not fns:
+            raise BinaryError(f"could not find function {spec}\n")
+        names = list(dict.fromkeys(name_without_type_params(f.name) for f in fns))
+        if len(names) > 1:
+            raise BinaryError(ambiguous_message(spec, names))
+        return fns[0]
+
+    # -- pc tables -----------------------------------------------------------
+
+    def pc_to_line(self, pc: int) -> tuple[str, int]:
+        """File and line of pc from pclntab; ("", 0) outside any function (as Delve's PCToLine)."""
+        i = self._pcln.index_at(pc)
+        if i is None:
+            return "", 0
+        fl = self._pcln.line_at(self._pcln.func(i), pc)
+        return fl if fl is not None else ("", 0)
+
+    def sp_delta(self, pc: int) -> int:
+        """Bytes the function at pc has pushed below its entry SP (pcsp); 0 outside functions."""
+        i = self._pcln.index_at(pc)
+        if i is None:
+            return 0
+        rec = self._pcln.func(i)
+        v = self._pcln.pcvalue(rec.pcsp, rec.entry, pc)
+        return v or 0
+
+    def func_record(self, fn: Function):  # noqa: ANN201 - pclntab.FuncRecord, for unwinders
+        i = self._pcln.index_at(fn.entry)
+        return None if i is None else self._pcln.func(i)
+
+    # -- breakpoint placement ------------------------------------------------
+
+    def _lines_for(self, pc: int):  # noqa: ANN202 - dwarf_lines.LineProgram | None
+        units = self._units
+        if units is None:
+            return None
+        unit = units.unit_at(pc)
+        return units.lines(unit) if unit is not None else None
+
+    def first_pc_after_prologue(self, fn: Function, sameline: bool) -> int:
+        """Delve's FirstPCAfterPrologue."""
+        lp = self._lines_for(fn.entry)
+        if lp is not None:
+            row = lp.prologue_end_pc(fn.entry, fn.end)
+            if row is not None and (not sameline or self.pc_to_line(fn.entry)[1] == row.line):
+                return row.address
+        code = self._image.read(fn.entry, min(fn.end - fn.entry, 64)) or b""
+        pc = first_pc_after_prologue_disassembly(code, fn.entry, fn.end,
+                                                 lambda a: self.pc_to_line(a)[1], sameline)
+        if pc == fn.entry and lp is not None:
+            row = lp.first_stmt(fn.entry, fn.end)
+            if row is not None:
+                return row.address
+        return pc
+
+    def function_breakpoint_pc(self, fn: Function) -> int:
+        """Where `break <function>` goes (Delve's FindFunctionLocation, line offset 0)."""
+        return self.first_pc_after_prologue(fn, sameline=False)
+
+    # -- files -----------------------------------------------------------------
+
+    def sources(self) -> list[str]:
+        """All source file names, sorted (Delve's BinaryInfo.Sources: the line tables' files)."""
+        return self._sources
+
+    @cached_property
+    def _sources(self) -> list[str]:
+        units = self._units
+        names = set(units.file_index()) if units is not None else set(self._pcln.file_names())
+        return sorted(n for n in names if n)
+
+    @cached_property
+    def _source_set(self) -> frozenset[str]:
+        return frozenset(self._sources)
+
+    def find_files(self, expr: str) -> list[str]:
+        """Sources that `expr` names: the exact name, else those ending in "/expr" (partialPathMatch)."""
+        if expr in self._source_set:
+            return [expr]
+        return [s for s in self._sources if partial_package_match(expr, s)]
+
+    def resolve_file(self, file: str) -> str:
+        hits = self.find_files(file)
+        if not hits:
+            raise BinaryError(f"could not find file {file}")
+        if len(hits) > 1:
+            raise BinaryError(ambiguous_message(file, hits))
+        return hits[0]
+
+    def line_pcs(self, file: str, line: int) -> list[int]:
+        """Delve's FindFileLocation: for each function holding file:line, its first is_stmt
+        row there (else its first row); a function's entry becomes the first pc after its
+        prologue (same line). Autogenerated ·dwrap· and wrapper functions are skipped.
+        `file` should be a full name (see resolve_file); a partial one is resolved first."""
+        units = self._units
+        if units is None:
+            raise BinaryError(f"could not find file {file}")
+        if file not in units.file_index():
+            file = self.resolve_file(file)
+        pcs: list[tuple[int, bool]] = []
+        for unit in units.units_with_file(file):
+            lp = units.lines(unit)
+            if lp is not None:
+                pcs.extend(lp.line_pcs(file, line))
+        if not pcs:
+            raise BinaryError(f"could not find statement at {file}:{line}, please use a line with a statement")
+        by_func: dict[Function, list[tuple[int, bool]]] = {}
+        for pc, stmt in sorted(pcs):
+            fn = self.function_at(pc)
+            if fn is not None:
+                by_func.setdefault(fn, []).append((pc, stmt))
+        selected: list[int] = []
+        for fn, fpcs in by_func.items():
+            if "·dwrap·" in fn.name or self._is_wrapper(fn):
+                continue
+            pc = next((p for p, stmt in fpcs if stmt), fpcs[0][0])
+            if pc == fn.entry:
+                pc = self.first_pc_after_prologue(fn, sameline=True)
+            selected.append(pc)
+        return sorted(selected)
+
+    @cached_property
+    def _wrapper_func_id(self) -> int | None:
+        # The funcID of "wrapper" changes between Go releases (21 in 1.19, 23 in 1.27), but it
+        # is always the last value of the enum, and every real program has wrappers (method
+        # wrappers, go/defer wrappers), so the largest funcID in the table is it.
+        pcln = self._pcln
+        best = max((pcln.func_id(i) for i in range(pcln.nfunc)), default=0)
+        return best or None
+
+    def _is_wrapper(self, fn: Function) -> bool:
+        # Delve skips functions with DW_AT_trampoline; the linker sets it exactly for wrappers.
+        wid = self._wrapper_func_id
+        if wid is None:
+            return False
+        rec = self.func_record(fn)
+        return rec is not None and rec.func_id == wid
+
+
+def ambiguous_message(spec: str, candidates: Sequence[str]) -> str:
+    """Delve's AmbiguousLocationError text: at most 5 candidates, always followed by '…'."""
+    return f'Location "{spec}" ambiguous: {", ".join(candidates[:MAX_CANDIDATES])}…'

@@ -1,0 +1,158 @@
+"""`pydlv exec|debug|version`: Delve's headless command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+
+from .cli_args import Args, UsageError, parse_args
+from .rpc import RPCServer, SessionConfig
+from .service.headless import HeadlessServer, ServerConfig
+from .version import BUILD, VERSION
+
+USAGE = """pydlv: a Delve-compatible headless debug server for Go programs.
+
+Usage:
+  pydlv exec <path/to/binary> --headless --listen=127.0.0.1:2345 --api-version=2 [--accept-multiclient] [-- args]
+  pydlv debug [package] --headless --listen=... [-- args]
+  pydlv version
+
+Connect with Delve's client: dlv connect 127.0.0.1:2345
+"""
+
+
+def _setup_logging(args: Args) -> None:
+    if not args.bool("log"):
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
+        return
+    dest = args.str("log-dest")
+    stream = open(dest, "a", buffering=1) if dest and not dest.isdigit() else sys.stderr  # noqa: SIM115
+    outputs = set(filter(None, args.str("log-output").split(","))) or {"debugger"}
+    logging.basicConfig(
+        level=logging.DEBUG if "rpc" in outputs else logging.INFO,
+        stream=stream,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _check_common(args: Args) -> str | None:
+    if args.str("api-version") != "2":
+        return "unknown API version"
+    if args.bool("continue") and not args.bool("accept-multiclient"):
+        return "--continue requires --accept-multiclient"
+    if args.str("backend") not in ("default", "native"):
+        return f"unknown backend {args.str('backend')!r}: pydlv has only the native backend"
+    return None
+
+
+def _build(args: Args) -> tuple[str, str]:
+    """`debug`: go build the package with optimizations off, as dlv debug does."""
+    pkg = args.positional[0] if args.positional else "."
+    out = args.str("output") or os.path.join(tempfile.mkdtemp(prefix="pydlv-"), "__debug_bin")
+    out = os.path.abspath(out)
+    cmd = ["go", "build", "-o", out, "-gcflags=all=-N -l", *shlex.split(args.str("build-flags")), pkg]
+    proc = subprocess.run(cmd, cwd=args.str("wd") or None, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip() or "go build failed")
+    return out, out
+
+
+async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str | None) -> int:
+    multiclient = args.bool("accept-multiclient")
+    rpc = RPCServer(
+        SessionConfig(
+            binary=os.path.abspath(binary),
+            args=target_args,
+            wd=os.path.abspath(args.str("wd") or "."),
+            accept_multiclient=multiclient,
+        )
+    )
+    server = HeadlessServer(
+        ServerConfig(
+            listen=args.str("listen"),
+            accept_multiclient=multiclient,
+            only_same_user=args.bool("only-same-user"),
+            log_rpc="rpc" in args.str("log-output").split(","),
+        ),
+        rpc,
+    )
+    rpc.on_detach = server.shut_down
+    try:
+        addr = await server.bind()
+    except (OSError, ValueError) as e:
+        print(f"Error: couldn't start listener: {e}", file=sys.stderr, flush=True)
+        return 1
+    if not args.str("tty"):
+        print(f"API server listening at: {addr}", flush=True)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, server.shut_down)
+    try:
+        await rpc.load()
+    except Exception as e:  # launch failures are the user's to read
+        print(f"could not launch process: {e}" if "could not launch" not in str(e) else str(e),
+              file=sys.stderr, flush=True)
+        await rpc.end_session()
+        await server.close()
+        return 1
+    if args.bool("continue"):
+        rpc.continue_on_start()
+    try:
+        await server.wait_closed()
+    finally:
+        await rpc.end_session()
+        await server.close()
+        if cleanup:
+            with contextlib.suppress(OSError):
+                os.unlink(cleanup)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    if args.command in ("help",) or args.bool("help"):
+        print(USAGE)
+        return 0
+    if args.command == "version":
+        print(f"pydlv Debugger\nVersion: {VERSION}\nBuild: {BUILD}")
+        return 0
+    if args.command in ("attach", "test", "connect"):
+        print(f"Error: pydlv {args.command} is not implemented yet", file=sys.stderr)
+        return 1
+    problem = _check_common(args)
+    if problem:
+        print(f"Error: {problem}", file=sys.stderr)
+        return 1
+    _setup_logging(args)
+    if not args.bool("headless"):
+        print("pydlv has no terminal of its own: serving headless; connect with `dlv connect ADDR`.",
+              file=sys.stderr, flush=True)
+    cleanup = None
+    if args.command == "exec":
+        if not args.positional:
+            print("Error: you must provide a path to a binary", file=sys.stderr)
+            return 1
+        binary, target_args = args.positional[0], args.positional[1:] + args.target_args
+    else:  # debug
+        try:
+            binary, cleanup = _build(args)
+        except (RuntimeError, OSError) as e:
+            print(f"{e}\nexit status 1", file=sys.stderr)
+            return 1
+        target_args = args.positional[1:] + args.target_args
+    return asyncio.run(_serve(args, binary, target_args, cleanup if not args.str("output") else None))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

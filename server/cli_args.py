@@ -1,0 +1,121 @@
+"""Delve's command line, parsed the way cobra/pflag parse it.
+
+Hand-written because argparse cannot take global flags on either side of the
+subcommand (GoLand puts them before `exec`, vim-go after the package) and has no
+pflag-style booleans (`--flag`, `--flag=true|false`, never `--flag false`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class UsageError(Exception):
+    pass
+
+
+BOOL_FLAGS = {
+    "headless": False,
+    "accept-multiclient": False,
+    "continue": False,
+    "log": False,
+    "check-go-version": True,
+    "only-same-user": True,
+    "disable-aslr": False,
+    "allow-non-terminal-interactive": False,
+    "rr-cleanup": True,
+    "help": False,
+}
+VALUE_FLAGS = {
+    "listen": "127.0.0.1:0",
+    "api-version": "2",
+    "log-output": "",
+    "log-dest": "",
+    "wd": "",
+    "build-flags": "",
+    "output": "",
+    "backend": "default",
+    "init": "",
+    "tty": "",
+    "waitfor": "",
+    "waitfor-interval": "1",
+    "waitfor-duration": "0",
+    "http-listen": "",
+}
+MULTI_FLAGS = {"redirect"}
+SHORT = {"l": "listen", "r": "redirect", "h": "help"}
+SUBCOMMANDS = {"exec", "debug", "attach", "version", "test", "connect", "help"}
+
+
+@dataclass
+class Args:
+    command: str
+    positional: list[str]
+    target_args: list[str]
+    flags: dict[str, object] = field(default_factory=dict)
+    given: set[str] = field(default_factory=set)
+
+    def flag(self, name: str) -> object:
+        return self.flags[name]
+
+    def bool(self, name: str) -> bool:
+        return bool(self.flags[name])
+
+    def str(self, name: str) -> str:
+        return str(self.flags[name])
+
+
+def _parse_bool(name: str, value: str) -> bool:
+    low = value.lower()
+    if low in ("1", "t", "true"):
+        return True
+    if low in ("0", "f", "false"):
+        return False
+    raise UsageError(f'invalid argument "{value}" for "--{name}" flag: strconv.ParseBool: parsing "{value}": invalid syntax')
+
+
+def parse_args(argv: list[str]) -> Args:
+    flags: dict[str, object] = {**BOOL_FLAGS, **VALUE_FLAGS, "redirect": []}
+    given: set[str] = set()
+    positional: list[str] = []
+    target: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        i += 1
+        if tok == "--":
+            target = argv[i:]
+            break
+        if not tok.startswith("-") or tok == "-":
+            positional.append(tok)
+            continue
+        body = tok[2:] if tok.startswith("--") else tok[1:]
+        name, eq, value = body.partition("=")
+        if not tok.startswith("--"):
+            name = SHORT.get(name, "")
+            if not name:
+                raise UsageError(f"unknown shorthand flag: '{body[:1]}' in {tok}")
+        if name in BOOL_FLAGS:
+            flags[name] = _parse_bool(name, value) if eq else True
+        elif name in VALUE_FLAGS or name in MULTI_FLAGS:
+            if not eq:
+                if i >= len(argv):
+                    raise UsageError(f"flag needs an argument: {tok}")
+                value = argv[i]
+                i += 1
+            if name in MULTI_FLAGS:
+                redirects = flags["redirect"]
+                assert isinstance(redirects, list)
+                redirects.append(value)
+            else:
+                flags[name] = value
+        else:
+            raise UsageError(f"unknown flag: --{name}")
+        given.add(name)
+    if not positional:
+        command = "help"
+    else:
+        command = positional.pop(0)
+        if command not in SUBCOMMANDS:
+            raise UsageError(f'unknown command "{command}" for "pydlv"')
+    return Args(command, positional, target, flags, given)

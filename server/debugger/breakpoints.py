@@ -1,0 +1,142 @@
+"""Logical breakpoints over the native INT3 table: ids, names, hit counts, conditions."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+
+from ..native.process import TracedProcess
+from .model import Breakpoint
+
+
+class BreakpointError(Exception):
+    pass
+
+
+_NAME_OK = re.compile(r"[A-Za-z0-9_]")
+_HITCOND = re.compile(r"^\s*(==|!=|>=|<=|>|<|%)?\s*(\d+)\s*$")
+_OPS: dict[str, Callable[[int, int], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "%": lambda hits, n: n != 0 and hits % n == 0,
+}
+
+
+def check_name(name: str) -> None:
+    if not name:
+        return
+    if name.isdigit():
+        raise BreakpointError("breakpoint name can not be a number")
+    for ch in name:
+        if not _NAME_OK.match(ch):
+            raise BreakpointError(f"invalid character in breakpoint name '{ch}'")
+
+
+def parse_hit_cond(text: str) -> tuple[Callable[[int, int], bool], int] | None:
+    if not text:
+        return None
+    m = _HITCOND.match(text)
+    if m is None:
+        raise BreakpointError(f"unable to parse breakpoint hit condition: {text!r}")
+    return _OPS[m.group(1) or "=="], int(m.group(2))
+
+
+class BreakpointSet:
+    def __init__(self, proc: TracedProcess) -> None:
+        self.proc = proc
+        self.by_id: dict[int, Breakpoint] = {}
+        self.by_addr: dict[int, Breakpoint] = {}
+        self._next_id = 1
+
+    def allocate_id(self, requested: int = 0) -> int:
+        if requested > 0:
+            return requested
+        bp_id = self._next_id
+        self._next_id += 1
+        return bp_id
+
+    def add(self, bp: Breakpoint) -> Breakpoint:
+        for addr in bp.addrs:
+            other = self.by_addr.get(addr)
+            if other is not None:
+                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {addr:x}")
+        if bp.id in self.by_id:
+            old = self.by_id[bp.id]
+            raise BreakpointError(f"Breakpoint exists at {old.file}:{old.line} at {old.addrs[0]:x}" if old.addrs else "Breakpoint exists")
+        if bp.name and any(b.name == bp.name for b in self.by_id.values()):
+            raise BreakpointError("breakpoint name already exists")
+        if not bp.disabled:
+            self._arm(bp)
+        self.by_id[bp.id] = bp
+        if bp.id >= self._next_id:
+            self._next_id = bp.id + 1
+        return bp
+
+    def _arm(self, bp: Breakpoint) -> None:
+        done: list[int] = []
+        try:
+            for addr in bp.addrs:
+                self.proc.breakpoints.insert(addr)
+                done.append(addr)
+                self.by_addr[addr] = bp
+        except OSError:
+            for addr in done:
+                self.proc.breakpoints.remove(addr)
+                self.by_addr.pop(addr, None)
+            raise BreakpointError("input/output error") from None
+
+    def _disarm(self, bp: Breakpoint) -> None:
+        for addr in bp.addrs:
+            if self.by_addr.get(addr) is bp:
+                del self.by_addr[addr]
+                if not self.proc.exited:
+                    self.proc.breakpoints.remove(addr)
+
+    def find(self, bp_id: int, name: str) -> Breakpoint:
+        if name:
+            for bp in self.by_id.values():
+                if bp.name == name:
+                    return bp
+            raise BreakpointError(f"no breakpoint with name {name}")
+        bp = self.by_id.get(bp_id)
+        if bp is None:
+            raise BreakpointError(f"no breakpoint with id {bp_id}")
+        return bp
+
+    def remove(self, bp: Breakpoint) -> None:
+        self._disarm(bp)
+        self.by_id.pop(bp.id, None)
+
+    def set_disabled(self, bp: Breakpoint, disabled: bool) -> None:
+        if disabled == bp.disabled:
+            return
+        if disabled:
+            self._disarm(bp)
+        else:
+            if not bp.addrs:
+                raise BreakpointError(f"breakpoint {bp.id} can not be enabled")
+            self._arm(bp)
+        bp.disabled = disabled
+
+    def ordered(self) -> list[Breakpoint]:
+        return sorted(self.by_id.values(), key=lambda b: (b.id > 0, abs(b.id)))
+
+    def at(self, addr: int) -> Breakpoint | None:
+        return self.by_addr.get(addr)
+
+    @staticmethod
+    def record_hit(bp: Breakpoint, goroutine_id: int) -> bool:
+        """Count a hit (condition already true); False if the hit condition says go on."""
+        bp.hit_count[goroutine_id] = bp.hit_count.get(goroutine_id, 0) + 1
+        bp.total_hit_count += 1
+        rule = parse_hit_cond(bp.hit_cond)
+        if rule is None:
+            return True
+        op, n = rule
+        hits = bp.hit_count[goroutine_id] if bp.hit_cond_per_g else bp.total_hit_count
+        return op(hits, n)

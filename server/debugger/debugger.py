@@ -1,0 +1,326 @@
+"""The target as a user sees it: launch, breakpoints, the continue loop, halt, detach.
+
+Every method except `halt` runs on the tracer thread (see native/tracer_thread.py);
+the rpc layer submits them as jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..binary.gobinary import BinaryError, GoBinary
+from ..goruntime.model import Location
+from ..goruntime.unwind import location_at
+from ..native.launch import launch_traced
+from ..native.process import StopKind, TargetExited, TracedProcess
+from .breakpoints import BreakpointError, BreakpointSet, check_name
+from .goroutines import GoroutineReader
+from .locspec import LocationError, LocationResolver, ResolvedLocation, parse_locspec
+from .model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, StateView, ThreadView
+
+log = logging.getLogger("pydlv.debugger")
+
+
+class DebuggerError(Exception):
+    """An error whose text is shown to the user as is (Delve's wording)."""
+
+
+class ProcessExitedError(DebuggerError):
+    def __init__(self, pid: int, status: int) -> None:
+        super().__init__(f"Process {pid} has exited with status {status}")
+
+
+@dataclass
+class BreakpointRequest:
+    """What CreateBreakpoint asks for; location fields in Delve's order of precedence."""
+
+    bp: Breakpoint
+    addr: int = 0
+    addrs: list[int] | None = None
+    loc_expr: str = ""
+    suspended: bool = False
+
+
+class Debugger:
+    def __init__(self, binary: GoBinary, argv: list[str], cwd: str) -> None:
+        self.binary = binary
+        self.argv = argv
+        self.cwd = cwd
+        self.resolver = LocationResolver(binary)
+        self.proc: TracedProcess | None = None
+        self.breakpoints: BreakpointSet | None = None
+        self.goroutines: GoroutineReader | None = None
+        self.current_tid = 0
+        self.selected_goroutine = 0
+        self.stop_reason = ""
+        self.launched = True
+
+    # ---- lifecycle ----------------------------------------------------------
+
+    def launch(self) -> None:
+        pid = launch_traced(self.argv, self.cwd)
+        self.proc = TracedProcess(pid, launched=True)
+        self.breakpoints = BreakpointSet(self.proc)
+        self.goroutines = GoroutineReader(self.binary, self.proc)
+        self.current_tid = pid
+        self.selected_goroutine = 0
+        self.stop_reason = "launched"
+        self._set_internal_breakpoints()
+
+    def _set_internal_breakpoints(self) -> None:
+        assert self.breakpoints is not None
+        panic_fn = self.binary.function_named("runtime.fatalpanic")
+        if panic_fn is not None:
+            loc = self.resolver.for_function(panic_fn)
+            self._add_internal(UNRECOVERED_PANIC_ID, "unrecovered-panic", [loc.pc], ["runtime.curg._panic.arg"])
+        addrs = []
+        for name in ("runtime.fatalthrow", "runtime.fatal", "runtime.fatalsignal"):
+            fn = self.binary.function_named(name)
+            if fn is not None:
+                addrs.append(self.resolver.for_function(fn).pc)
+        if addrs:
+            self._add_internal(FATAL_THROW_ID, "runtime-fatal-throw", addrs, [])
+
+    def _add_internal(self, bp_id: int, name: str, addrs: list[int], variables: list[str]) -> None:
+        assert self.breakpoints is not None
+        bp = Breakpoint(id=bp_id, name=name, addrs=addrs, variables=variables)
+        self._describe(bp)
+        try:
+            self.breakpoints.add(bp)
+        except BreakpointError as e:
+            log.warning("internal breakpoint %s not set: %s", name, e)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid if self.proc else 0
+
+    @property
+    def exited(self) -> bool:
+        return self.proc is None or self.proc.exited
+
+    def _live(self) -> TracedProcess:
+        if self.proc is None or self.proc.exited:
+            raise ProcessExitedError(self.pid, self.proc.exit_status if self.proc else 0)
+        return self.proc
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+
+    def detach(self, kill: bool) -> None:
+        if self.proc is None or self.proc.exited:
+            return
+        if kill or self.launched:
+            self.proc.kill()
+        else:
+            self.proc.detach()
+
+    # ---- state --------------------------------------------------------------
+
+    def location(self, pc: int) -> Location:
+        return location_at(self.binary, pc)
+
+    def _thread_view(self, tid: int) -> ThreadView:
+        proc = self._live()
+        pc = proc.regs(tid).rip
+        gid = self.goroutines.goroutine_id_of_thread(tid) if self.goroutines else 0
+        th = ThreadView(tid, self.location(pc), gid)
+        bp = self.breakpoints.at(pc) if self.breakpoints else None
+        if bp is not None and proc.threads[tid].consumed_breakpoint == pc:
+            th.breakpoint = bp
+        return th
+
+    def state(self) -> StateView:
+        if self.proc is None or self.proc.exited:
+            raise ProcessExitedError(self.pid, self.proc.exit_status if self.proc else 0)
+        proc = self.proc
+        threads = [self._thread_view(tid) for tid in sorted(proc.threads, key=lambda t: (t != self.current_tid, t))]
+        threads.sort(key=lambda t: t.tid)
+        current = next((t for t in threads if t.tid == self.current_tid), None)
+        gview = None
+        if self.goroutines is not None and self.selected_goroutine:
+            gview = self.goroutines.view(self.selected_goroutine)
+        return StateView(
+            pid=proc.pid,
+            command_line=" ".join(self.argv),
+            current_thread=current,
+            selected_goroutine=gview,
+            threads=threads,
+            stop_reason=self.stop_reason,
+        )
+
+    def exited_state(self) -> StateView:
+        status = self.proc.exit_status if self.proc else 0
+        return StateView(pid=self.pid, command_line="", exited=True, exit_status=status)
+
+    # ---- breakpoints --------------------------------------------------------
+
+    def _describe(self, bp: Breakpoint) -> None:
+        """Fill file/line/function of a breakpoint from its addresses."""
+        if not bp.addrs:
+            bp.file, bp.line, bp.function_name = "", 0, ""
+            return
+        locs = [self.location(a) for a in bp.addrs]
+        names = {loc.function.name if loc.function else "" for loc in locs}
+        if len(locs) > 1 and len({(loc.file, loc.line) for loc in locs}) > 1:
+            bp.file, bp.line = "<multiple locations>", 0
+        else:
+            bp.file, bp.line = locs[0].file, locs[0].line
+        bp.function_name = "(multiple functions)" if len(names) > 1 else names.pop()
+
+    def _resolve_request(self, req: BreakpointRequest) -> list[int]:
+        bp = req.bp
+        try:
+            if bp.file and bp.line:
+                full = self.binary.resolve_file(bp.file)
+                return self.binary.line_pcs(full, bp.line)[:1]
+            if bp.function_name:
+                fn = self.binary.resolve_function(bp.function_name)
+                if bp.line:
+                    return self.binary.line_pcs(self.binary.pc_to_line(fn.entry)[0], bp.line)[:1]
+                return [self.binary.function_breakpoint_pc(fn)]
+        except BinaryError as e:
+            raise DebuggerError(str(e)) from None
+        if req.addrs:
+            return list(req.addrs)
+        if req.addr:
+            return [req.addr]
+        if req.loc_expr:
+            try:
+                locs = self.resolver.resolve(parse_locspec(req.loc_expr), self._current_file_line())
+            except LocationError:
+                return []  # Delve keeps it as an unresolved (suspended-like) breakpoint
+            return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
+        return []
+
+    def _current_file_line(self) -> tuple[str, int] | None:
+        if self.proc is None or self.proc.exited:
+            return None
+        loc = self.location(self.proc.regs(self.current_tid).rip)
+        return loc.file, loc.line
+
+    def create_breakpoint(self, req: BreakpointRequest) -> Breakpoint:
+        self._live()
+        assert self.breakpoints is not None
+        check_name(req.bp.name)
+        addrs = self._resolve_request(req)
+        bp = req.bp
+        bp.id = self.breakpoints.allocate_id(bp.id)
+        bp.addrs = addrs
+        bp.loc_expr = req.loc_expr
+        bp.hit_count, bp.total_hit_count = {}, 0
+        if not addrs:
+            if not req.loc_expr:
+                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
+            bp.disabled = False
+        self._describe(bp)
+        try:
+            self.breakpoints.add(bp)
+        except BreakpointError as e:
+            raise DebuggerError(str(e)) from None
+        return bp
+
+    def find_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        assert self.breakpoints is not None
+        try:
+            return self.breakpoints.find(bp_id, name)
+        except BreakpointError as e:
+            raise DebuggerError(str(e)) from None
+
+    def clear_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        bp = self.find_breakpoint(bp_id, name)
+        assert self.breakpoints is not None
+        self.breakpoints.remove(bp)
+        return bp
+
+    def toggle_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        bp = self.find_breakpoint(bp_id, name)
+        assert self.breakpoints is not None
+        try:
+            self.breakpoints.set_disabled(bp, not bp.disabled)
+        except BreakpointError as e:
+            raise DebuggerError(str(e)) from None
+        return bp
+
+    def amend_breakpoint(self, new: Breakpoint) -> None:
+        assert self.breakpoints is not None
+        bp = self.breakpoints.by_id.get(new.id)
+        if bp is None:
+            raise DebuggerError(f"no breakpoint with ID {new.id}")
+        check_name(new.name)
+        for attr in ("name", "cond", "hit_cond", "hit_cond_per_g", "tracepoint", "trace_return", "goroutine",
+                     "stacktrace", "variables", "load_args", "load_locals", "custom_commands",
+                     "root_func_name", "trace_follow_calls"):
+            setattr(bp, attr, getattr(new, attr))
+        try:
+            self.breakpoints.set_disabled(bp, new.disabled)
+        except BreakpointError as e:
+            raise DebuggerError(str(e)) from None
+
+    def list_breakpoints(self) -> list[Breakpoint]:
+        return self.breakpoints.ordered() if self.breakpoints else []
+
+    def find_location(self, text: str) -> list[ResolvedLocation]:
+        try:
+            return self.resolver.resolve(parse_locspec(text), self._current_file_line())
+        except LocationError as e:
+            raise DebuggerError(str(e)) from None
+
+    # ---- running ------------------------------------------------------------
+
+    def halt(self) -> bool:
+        """Any thread: stop a running continue (it then reports a manual stop)."""
+        proc = self.proc
+        return proc.request_halt() if proc is not None else False
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.running
+
+    def continue_(self, on_resumed: Callable[[], None] = lambda: None) -> StateView:
+        """Run until a user stop is due; returns the stopped (or exited) state."""
+        proc = self._live()
+        assert self.breakpoints is not None
+        resumed_signalled = False
+        while True:
+            if not resumed_signalled:
+                on_resumed()
+                resumed_signalled = True
+            try:
+                ev = proc.resume_until_event()
+            except TargetExited:
+                return self.exited_state()
+            finally:
+                if self.goroutines is not None:
+                    self.goroutines.invalidate()
+            if ev.kind is StopKind.EXITED:
+                self.stop_reason = ""
+                return self.exited_state()
+            self.current_tid = ev.tid
+            gid = self.goroutines.goroutine_id_of_thread(ev.tid) if self.goroutines else 0
+            if ev.kind is StopKind.BREAKPOINT:
+                bp = self.breakpoints.at(ev.addr)
+                proc.consume_breakpoint(ev.tid, ev.addr)
+                if bp is None or not self._condition_holds(bp, ev.tid) or not self.breakpoints.record_hit(bp, gid):
+                    continue
+                self.stop_reason = "breakpoint"
+            elif ev.kind is StopKind.MANUAL:
+                self.stop_reason = "manual"
+            else:
+                self.stop_reason = "hardcoded breakpoint"
+            self.selected_goroutine = gid
+            return self.state()
+
+    def _condition_holds(self, bp: Breakpoint, tid: int) -> bool:
+        if not bp.cond:
+            return True
+        # Conditions need the expression evaluator (not built yet): like Delve
+        # when a condition can't be evaluated, stop and let the user look.
+        log.info("breakpoint %d: condition %r not evaluated; stopping", bp.id, bp.cond)
+        return True
+
+    def exists(self) -> bool:
+        return self.proc is not None and os.path.exists(f"/proc/{self.proc.pid}")

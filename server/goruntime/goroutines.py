@@ -1,0 +1,226 @@
+"""The Go runtime as Delve sees it: goroutines, their stacks and locations.
+
+Independent of ptrace: it needs the binary (pclntab), its DWARF types and a
+memory reader. Behaviour follows Delve's pkg/proc (variables.go: GetG, parseG,
+GoroutinesInfo, UserCurrent, Go, StartLoc; stack.go: the stack iterator).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+
+from ..binary.dwarf_types import DwarfTypes
+from .gstruct import GLayout
+from .labels import LabelReader
+from .model import (
+    G_DEAD,
+    BinaryLike,
+    Frame,
+    Goroutine,
+    GoroutineLocations,
+    Location,
+    ReadMemory,
+    RegsLike,
+)
+from .tls import g_tls_offset
+from .unwind import SavedContext, Unwinder, function_ref
+from .wrappers import WrapperResolver
+
+# Delve's maxGoroutineUserCurrentDepth.
+USER_CURRENT_DEPTH = 30
+# Reads of g structs are merged into blocks of at most this size (g's are
+# allocated side by side, so 10,000 goroutines cost a few hundred reads).
+_BLOCK = 1 << 16
+_MAX_GAP = 4096
+
+
+def is_user_function(name: str) -> bool:
+    """Delve's UserCurrent test: not runtime internals (exported runtime.X counts as user)."""
+    if "." not in name or name.startswith(("internal/", "runtime/internal", "iter.")):
+        return False
+    if name.startswith("runtime."):
+        rest = name[len("runtime."):]
+        return bool(rest) and "A" <= rest[0] <= "Z"
+    return True
+
+
+class GoRuntime:
+    def __init__(self, binary: BinaryLike, types: DwarfTypes, read: ReadMemory) -> None:
+        self.binary = binary
+        self.types = types
+        self.read = read
+        self._layout: GLayout | None = None
+        self._tls_offset = g_tls_offset(types.elf)
+        self._unwinder = Unwinder(binary, read)
+        self._wrappers = WrapperResolver(binary, types)
+        self._labels = LabelReader(types, read)
+
+    @property
+    def layout(self) -> GLayout:
+        # Resolved on first use: DWARF is only touched when goroutines are asked for.
+        if self._layout is None:
+            self._layout = GLayout.from_dwarf(self.types)
+        return self._layout
+
+    def _word(self, addr: int) -> int:
+        return int.from_bytes(self.read(addr, 8), "little")
+
+    # -- finding g's --------------------------------------------------------
+
+    def g_of_thread(self, regs: RegsLike) -> int:
+        """Address of the g in the thread's TLS slot (0 when there is none)."""
+        if not regs.fs_base:
+            return 0
+        try:
+            return self._word(regs.fs_base + self._tls_offset)
+        except OSError:
+            return 0
+
+    def goroutine(self, gaddr: int, thread_id: int = 0) -> Goroutine:
+        g = self.layout.decode(gaddr, self.read(gaddr, self.layout.size))
+        g.thread_id = thread_id
+        return g
+
+    def thread_goroutine(self, thread_id: int, regs: RegsLike) -> Goroutine | None:
+        """The goroutine a thread runs, as Delve's GetG: on g0/gsignal it is m.curg."""
+        fn = self.binary.function_at(regs.rip)
+        if fn is not None and fn.name == "runtime.clone":
+            return None  # TLS is not set up yet in the child of clone
+        gaddr = self.g_of_thread(regs)
+        if not gaddr:
+            return None
+        try:
+            g = self.goroutine(gaddr, thread_id)
+            system_stack = False
+            if g.id == 0:
+                # g0 or gsignal: the thread is on a system stack serving m.curg.
+                curg = self._word(g.m + self.layout.m_curg) if g.m else 0
+                if not curg:
+                    return None
+                g = self.goroutine(curg, thread_id)
+                system_stack = True
+        except OSError:
+            return None
+        g.system_stack = system_stack
+        g.regs = regs
+        return g
+
+    def allg_addresses(self) -> list[int]:
+        try:
+            base = self.binary.symbol_address("runtime.allgs")
+        except LookupError:  # GoBinary may raise rather than return None for a missing symbol
+            base = None
+        if not base:
+            return []
+        ptr, length = self._word(base), self._word(base + 8)
+        if not ptr or not length:
+            return []
+        raw = self.read(ptr, 8 * length)
+        return [int.from_bytes(raw[i:i + 8], "little") for i in range(0, len(raw), 8)]
+
+    def all_goroutines(self, threads: Mapping[int, RegsLike] | None = None) -> list[Goroutine]:
+        """Every g in runtime.allgs except dead ones, in allgs order (as Delve's GoroutinesInfo).
+
+        threads: registers of each stopped thread by thread id; goroutines running
+        on one get its thread id, registers and system-stack flag.
+        """
+        on_thread: dict[int, Goroutine] = {}
+        for tid, regs in (threads or {}).items():
+            tg = self.thread_goroutine(tid, regs)
+            if tg is not None:
+                on_thread.setdefault(tg.id, tg)
+        out: list[Goroutine] = []
+        for g in self._read_gs(self.allg_addresses()):
+            tg = on_thread.get(g.id)
+            if tg is not None:
+                g.thread_id, g.regs, g.system_stack = tg.thread_id, tg.regs, tg.system_stack
+            if g.status != G_DEAD:
+                out.append(g)
+        return out
+
+    def _read_gs(self, addrs: list[int]) -> Iterable[Goroutine]:
+        size = self.layout.size
+        blocks: dict[int, tuple[int, memoryview | None]] = {}
+        for start, end in _coalesce(sorted({a for a in addrs if a}), size):
+            try:
+                blocks[start] = (start, memoryview(self.read(start, end - start)))
+            except OSError:
+                blocks[start] = (start, None)
+        starts = sorted(blocks)
+        for addr in addrs:
+            i = bisect.bisect_right(starts, addr) - 1
+            bstart, view = blocks[starts[i]] if i >= 0 else (0, None)
+            try:
+                if view is None or addr == 0:
+                    yield self.goroutine(addr)
+                else:
+                    yield self.layout.decode(addr, view, addr - bstart)
+            except OSError as exc:
+                yield Goroutine.unreadable_at(addr, f"could not read G struct: {exc}")
+
+    # -- stacks ---------------------------------------------------------------
+
+    def frames(self, pc: int, sp: int, bp: int, max_depth: int = 50) -> list[Frame]:
+        return self._unwinder.frames(pc, sp, bp, max_depth)
+
+    def goroutine_frames(self, g: Goroutine, max_depth: int = 50) -> list[Frame]:
+        """Its thread's registers if it runs on one, else the context saved in g.sched."""
+        saved = SavedContext(g.sched_pc, g.sched_sp, g.sched_bp)
+        if g.regs is not None:
+            return self._unwinder.frames(g.regs.rip, g.regs.rsp, g.regs.rbp, max_depth,
+                                         goroutine=saved, system_stack=g.system_stack)
+        return self._unwinder.frames(saved.pc, saved.sp, saved.bp, max_depth)
+
+    # -- Delve's four goroutine locations --------------------------------------
+
+    def current_loc(self, g: Goroutine) -> Location:
+        pc = g.regs.rip if g.regs is not None else g.sched_pc
+        return self._unwinder.location(pc, None, False)
+
+    def user_current_loc(self, g: Goroutine) -> Location:
+        try:
+            frames = self.goroutine_frames(g, USER_CURRENT_DEPTH)
+        except OSError:
+            frames = []
+        for frame in frames:
+            if frame.function is not None and is_user_function(frame.function.name):
+                return frame.location
+        return self.current_loc(g)
+
+    def go_statement_loc(self, g: Goroutine) -> Location:
+        fn = self.binary.function_at(g.gopc)
+        if fn is None:
+            return Location(g.gopc)
+        # gopc is the return address of the call to newproc: report the CALL's line.
+        file, line = self.binary.pc_to_line(g.gopc - 1 if g.gopc > fn.entry else g.gopc)
+        return Location(g.gopc, file, line, function_ref(fn))
+
+    def start_loc(self, g: Goroutine) -> Location:
+        fn = self.binary.function_at(g.startpc)
+        if fn is None:
+            return Location(g.startpc)
+        fn = self._wrappers.unwrap(fn)
+        file, line = self.binary.pc_to_line(fn.entry)
+        return Location(fn.entry, file, line, function_ref(fn))
+
+    def locations(self, g: Goroutine) -> GoroutineLocations:
+        return GoroutineLocations(self.current_loc(g), self.user_current_loc(g),
+                                  self.go_statement_loc(g), self.start_loc(g))
+
+    def labels(self, g: Goroutine) -> dict[str, str]:
+        """pprof labels (Go 1.21+ labelMap layout); {} when none or unreadable."""
+        return self._labels.read(g.labels_ptr) if g.labels_ptr else {}
+
+
+def _coalesce(addrs: list[int], size: int) -> list[tuple[int, int]]:
+    """[start, end) ranges covering each addr..addr+size, merging close neighbours."""
+    ranges: list[tuple[int, int]] = []
+    for a in addrs:
+        if ranges:
+            start, end = ranges[-1]
+            if a - end <= _MAX_GAP and a + size - start <= _BLOCK:
+                ranges[-1] = (start, max(end, a + size))
+                continue
+        ranges.append((a, a + size))
+    return ranges

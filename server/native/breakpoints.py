@@ -1,0 +1,64 @@
+"""The process-wide table of INT3 instructions written into the target's text.
+
+One entry per address, shared by every thread (python-ptrace binds breakpoints to
+one thread, which does not fit a Go program that moves goroutines between
+threads). Logical breakpoints (ids, conditions, hit counts) live in the debugger
+layer; this table only knows addresses and the bytes it replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+INT3 = b"\xcc"
+
+
+class BreakpointTable:
+    def __init__(self, read: Callable[[int, int], bytes], write: Callable[[int, bytes], None]) -> None:
+        self._read = read
+        self._write = write
+        self._original: dict[int, bytes] = {}
+
+    def __contains__(self, addr: int) -> bool:
+        return addr in self._original
+
+    def addresses(self) -> list[int]:
+        return list(self._original)
+
+    def original_byte(self, addr: int) -> bytes:
+        return self._original[addr]
+
+    def insert(self, addr: int) -> None:
+        if addr in self._original:
+            return
+        orig = self._read(addr, 1)  # raises OSError (input/output error) on a bad address
+        self._write(addr, INT3)
+        self._original[addr] = orig
+
+    def remove(self, addr: int) -> None:
+        orig = self._original.pop(addr, None)
+        if orig is not None:
+            self._write(addr, orig)
+
+    def remove_all(self) -> None:
+        for addr in list(self._original):
+            self.remove(addr)
+
+    def lift(self, addr: int) -> None:
+        """Put the original instruction back for a step-over; `relower` undoes it."""
+        self._write(addr, self._original[addr])
+
+    def relower(self, addr: int) -> None:
+        if addr in self._original:
+            self._write(addr, INT3)
+
+    def hide(self, addr: int, data: bytes) -> bytes:
+        """Memory as the program sees it: original bytes where INT3s are."""
+        end = addr + len(data)
+        hits = [a for a in self._original if addr <= a < end]
+        if not hits:
+            return data
+        buf = bytearray(data)
+        for a in hits:
+            buf[a - addr] = self._original[a][0]
+        return bytes(buf)

@@ -1,0 +1,382 @@
+"""A traced process: its threads, registers, memory, breakpoints and the event loop.
+
+Our own event loop rather than python-ptrace's PtraceDebugger: that one polls
+waitpid with sleeps (about 300 ms from a breakpoint hit to the event), binds
+breakpoints to one thread and knows nothing of PTRACE_SEIZE/INTERRUPT. Here one
+blocking waitpid on the target's process group (never waitpid(-1): it would reap
+children that are not ours) drives everything, and every method must be called on
+the one target thread that seized the process (a Linux ptrace rule). Only
+`request_halt` may be called from any thread: it just sends a signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import errno
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
+
+from ptrace.binding.func import (
+    ptrace_cont,
+    ptrace_geteventmsg,
+    ptrace_getfpregs,
+    ptrace_getregs,
+    ptrace_kill,
+    ptrace_setregs,
+)
+from ptrace.binding.linux_struct import user_fpregs_struct, user_regs_struct
+from ptrace.error import PtraceError
+
+from . import sysext
+from .breakpoints import BreakpointTable
+
+
+class StopKind(enum.Enum):
+    BREAKPOINT = "breakpoint"  # a thread executed one of our INT3s
+    TRAP = "trap"  # a SIGTRAP that is not ours: runtime.Breakpoint() and the like
+    MANUAL = "manual"  # request_halt
+    EXITED = "exited"
+
+
+@dataclass
+class StopEvent:
+    kind: StopKind
+    tid: int = 0
+    addr: int = 0
+    exit_status: int = 0
+
+
+@dataclass
+class ThreadState:
+    tid: int
+    stopped: bool = False
+    starting: bool = False  # clone seen, initial stop not yet
+    pending_signal: int = 0  # to deliver on the next resume
+    consumed_breakpoint: int | None = None  # step over this INT3 before resuming
+    regs: user_regs_struct | None = field(default=None, repr=False)
+
+
+class TargetExited(Exception):
+    pass
+
+
+class TracedProcess:
+    def __init__(self, pid: int, launched: bool) -> None:
+        self.pid = pid
+        self.launched = launched
+        self.threads: dict[int, ThreadState] = {pid: ThreadState(pid, stopped=True)}
+        self.exited = False
+        self.exit_status = 0
+        self._mem_fd = os.open(f"/proc/{pid}/mem", os.O_RDWR)
+        self.breakpoints = BreakpointTable(self._raw_read, self._raw_write)
+        self._lock = threading.Lock()
+        self._running = False
+        self._halt_requested = False
+        self._halt_signals = 0  # SIGSTOPs we sent and have not seen yet
+
+    # ---- memory -------------------------------------------------------------
+
+    def _raw_read(self, addr: int, size: int) -> bytes:
+        try:
+            return sysext.vm_read(self.pid, addr, size)
+        except OSError:
+            # process_vm_readv refuses some mappings /proc/PID/mem can still read.
+            data = os.pread(self._mem_fd, size, addr)
+            if len(data) != size:
+                raise OSError(errno.EIO, os.strerror(errno.EIO)) from None
+            return data
+
+    def _raw_write(self, addr: int, data: bytes) -> None:
+        # /proc/PID/mem writes through read-only text mappings (FOLL_FORCE).
+        if os.pwrite(self._mem_fd, data, addr) != len(data):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    def read_memory(self, addr: int, size: int) -> bytes:
+        if addr < 0 or size < 0 or addr + size > 1 << 64:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        if size == 0:
+            return b""
+        return self.breakpoints.hide(addr, self._raw_read(addr, size))
+
+    def write_memory(self, addr: int, data: bytes) -> None:
+        self._raw_write(addr, data)
+
+    # ---- registers ----------------------------------------------------------
+
+    def regs(self, tid: int) -> user_regs_struct:
+        th = self.threads[tid]
+        if th.regs is None:
+            th.regs = ptrace_getregs(tid)
+        return th.regs
+
+    def set_regs(self, tid: int, regs: user_regs_struct) -> None:
+        ptrace_setregs(tid, regs)
+        self.threads[tid].regs = regs
+
+    def fpregs(self, tid: int) -> user_fpregs_struct:
+        return ptrace_getfpregs(tid)
+
+    def set_pc(self, tid: int, pc: int) -> None:
+        regs = self.regs(tid)
+        regs.rip = pc
+        self.set_regs(tid, regs)
+
+    # ---- running ------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def request_halt(self) -> bool:
+        """Ask a running target to stop (any thread may call this)."""
+        with self._lock:
+            if not self._running or self.exited:
+                return False
+            self._halt_requested = True
+            self._halt_signals += 1
+            tid = self.pid if self.pid in self.threads else next(iter(self.threads))
+        try:
+            sysext.tgkill(self.pid, tid, signal.SIGSTOP)
+        except OSError:
+            with self._lock:
+                self._halt_signals -= 1
+        return True
+
+    def resume_until_event(self) -> StopEvent:
+        """Resume every thread; return at the first event that matters, world stopped."""
+        if self.exited:
+            raise TargetExited()
+        for th in list(self.threads.values()):
+            if th.consumed_breakpoint is not None and th.stopped:
+                self._step_over(th)
+                if self.exited:
+                    return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
+        with self._lock:
+            self._running = True
+        try:
+            for th in list(self.threads.values()):
+                if th.stopped:
+                    self._resume(th)
+            while True:
+                tid, status = self._wait()
+                event = self._handle_running(tid, status)
+                if event is not None:
+                    if event.kind is not StopKind.EXITED:
+                        self._stop_world()
+                    if self.exited:
+                        return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
+                    return event
+        finally:
+            with self._lock:
+                self._running = False
+                self._halt_requested = False
+
+    def consume_breakpoint(self, tid: int, addr: int) -> None:
+        """The debugger handled this hit: step over it on the next resume."""
+        self.threads[tid].consumed_breakpoint = addr
+
+    def _resume(self, th: ThreadState) -> None:
+        sig, th.pending_signal = th.pending_signal, 0
+        th.regs = None
+        th.stopped = False
+        th.consumed_breakpoint = None
+        try:
+            ptrace_cont(th.tid, sig)
+        except PtraceError as e:
+            if e.errno != errno.ESRCH:
+                raise
+            # Died under us; its exit status is still to be reaped by _wait.
+
+    def _wait(self) -> tuple[int, int]:
+        while True:
+            try:
+                return os.waitpid(-self.pid, sysext.WALL)
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                # Nothing left to wait for: the whole group is gone.
+                self._mark_exited(self.exit_status)
+                return self.pid, 0
+
+    def _mark_exited(self, status: int) -> None:
+        self.exited = True
+        self.exit_status = status
+        self.threads.clear()
+        with contextlib.suppress(OSError):
+            os.close(self._mem_fd)
+        self._mem_fd = -1
+
+    def _thread_exit(self, tid: int, status: int) -> bool:
+        """Account for a reaped thread; True if it was the whole process."""
+        self.threads.pop(tid, None)
+        if tid != self.pid:
+            return False
+        # Killed by a signal: a negative status, as Go's os.ProcessState.ExitCode() is -1.
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+        self._mark_exited(code)
+        return True
+
+    def _thread_for(self, tid: int) -> ThreadState:
+        th = self.threads.get(tid)
+        if th is None:
+            # A new thread's first stop can arrive before its parent's clone event.
+            th = ThreadState(tid, starting=True)
+            self.threads[tid] = th
+        return th
+
+    def _note_clone(self, parent: int) -> None:
+        child = ptrace_geteventmsg(parent)
+        if child not in self.threads:
+            self.threads[child] = ThreadState(child, starting=True)
+
+    def _is_our_sigstop(self) -> bool:
+        with self._lock:
+            if self._halt_signals > 0:
+                self._halt_signals -= 1
+                return True
+            return False
+
+    def _handle_running(self, tid: int, status: int) -> StopEvent | None:
+        if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+            if self._thread_exit(tid, status) or self.exited:
+                return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
+            return None
+        th = self._thread_for(tid)
+        th.stopped = True
+        th.regs = None
+        sig = os.WSTOPSIG(status)
+        event = status >> 16
+        if event == sysext.PTRACE_EVENT_CLONE:
+            self._note_clone(tid)
+            self._resume(th)
+            return None
+        if event != 0:
+            # Initial stop of a new thread, a leftover PTRACE_INTERRUPT, exec/exit events.
+            th.starting = False
+            self._resume(th)
+            return None
+        if sig == signal.SIGTRAP:
+            pc = self.regs(tid).rip
+            if pc - 1 in self.breakpoints:
+                self.set_pc(tid, pc - 1)
+                return StopEvent(StopKind.BREAKPOINT, tid, addr=pc - 1)
+            return StopEvent(StopKind.TRAP, tid)
+        if sig == signal.SIGSTOP and self._is_our_sigstop():
+            with self._lock:
+                wanted = self._halt_requested
+            if wanted:
+                return StopEvent(StopKind.MANUAL, tid)
+            self._resume(th)
+            return None
+        # Not ours (SIGURG preemption, SIGUSR1, SIGPIPE...): deliver it.
+        th.pending_signal = sig
+        self._resume(th)
+        return None
+
+    def _stop_world(self) -> None:
+        for th in self.threads.values():
+            if not th.stopped and not th.starting:
+                try:
+                    sysext.ptrace_interrupt(th.tid)
+                except PtraceError as e:
+                    if e.errno != errno.ESRCH:
+                        raise
+        while not self.exited and any(not th.stopped for th in self.threads.values()):
+            tid, status = self._wait()
+            if self.exited:
+                return
+            self._handle_stopping(tid, status)
+
+    def _handle_stopping(self, tid: int, status: int) -> None:
+        if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+            self._thread_exit(tid, status)
+            return
+        th = self._thread_for(tid)
+        th.stopped = True
+        th.regs = None
+        sig = os.WSTOPSIG(status)
+        event = status >> 16
+        if event == sysext.PTRACE_EVENT_CLONE:
+            self._note_clone(tid)
+            return
+        if event != 0:
+            th.starting = False
+            return
+        if sig == signal.SIGTRAP:
+            pc = self.regs(tid).rip
+            if pc - 1 in self.breakpoints:
+                # Hit while we stopped the world: undo it, it hits again on resume.
+                self.set_pc(tid, pc - 1)
+            return
+        if sig == signal.SIGSTOP and self._is_our_sigstop():
+            return
+        th.pending_signal = sig
+
+    def _step_over(self, th: ThreadState) -> None:
+        addr = th.consumed_breakpoint
+        th.consumed_breakpoint = None
+        if addr is None or addr not in self.breakpoints or self.regs(th.tid).rip != addr:
+            return
+        self.breakpoints.lift(addr)
+        try:
+            sig_to_send = 0
+            while True:
+                th.regs = None
+                sysext.ptrace_singlestep(th.tid, sig_to_send)
+                _, status = os.waitpid(th.tid, sysext.WALL)
+                if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+                    self._thread_exit(th.tid, status)
+                    return
+                sig = os.WSTOPSIG(status)
+                event = status >> 16
+                if event == sysext.PTRACE_EVENT_CLONE:
+                    self._note_clone(th.tid)
+                    continue
+                if event != 0:
+                    continue
+                if sig == signal.SIGTRAP:
+                    return
+                # Another signal came first: keep it for the real resume, step on.
+                if not (sig == signal.SIGSTOP and self._is_our_sigstop()):
+                    th.pending_signal = sig
+        finally:
+            if not self.exited:
+                self.breakpoints.relower(addr)
+
+    # ---- ending -------------------------------------------------------------
+
+    def kill(self) -> None:
+        """Kill the process and reap every thread."""
+        if self.exited:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        while not self.exited:
+            tid, status = self._wait()
+            if self.exited:
+                break
+            if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+                self._thread_exit(tid, status)
+            else:
+                with contextlib.suppress(PtraceError):
+                    ptrace_kill(tid)
+
+    def detach(self) -> None:
+        """Remove our breakpoints and let the process run on untraced."""
+        if self.exited:
+            return
+        if self._running:
+            raise RuntimeError("detach while running")
+        self.breakpoints.remove_all()
+        for th in list(self.threads.values()):
+            if th.consumed_breakpoint is not None:
+                th.consumed_breakpoint = None
+            with contextlib.suppress(PtraceError):
+                sysext.ptrace_detach(th.tid, th.pending_signal)
+        self.threads.clear()
+        os.close(self._mem_fd)
+        self._mem_fd = -1
+        self.exited = True

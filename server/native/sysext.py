@@ -1,0 +1,111 @@
+"""What python-ptrace lacks, in one small ctypes module.
+
+python-ptrace (unmaintained upstream) binds the classic requests (GETREGS, CONT,
+SINGLESTEP, SETOPTIONS, ...) and the register structures, which pydlv uses. It has
+no PTRACE_SEIZE/PTRACE_INTERRUPT, no PTRACE_O_EXITKILL, no PTRACE_GETREGSET with
+NT_X86_XSTATE, no process_vm_readv/writev and no tgkill: they live here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from ctypes import c_int, c_long, c_size_t, c_ulong, c_void_p
+
+from ptrace.binding.func import ptrace
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+PTRACE_SEIZE = 0x4206
+PTRACE_INTERRUPT = 0x4207
+PTRACE_GETREGSET = 0x4204
+PTRACE_SETREGSET = 0x4205
+PTRACE_SINGLESTEP = 9
+PTRACE_DETACH = 17
+
+PTRACE_O_TRACECLONE = 0x00000008
+PTRACE_O_TRACEEXEC = 0x00000010
+PTRACE_O_EXITKILL = 0x00100000
+
+PTRACE_EVENT_CLONE = 3
+PTRACE_EVENT_EXEC = 4
+PTRACE_EVENT_EXIT = 6
+PTRACE_EVENT_STOP = 128
+
+NT_X86_XSTATE = 0x202
+WALL = 0x40000000  # __WALL: wait for clone (thread) children too
+
+SYS_TGKILL = 234  # x86_64
+
+
+class _IOVec(ctypes.Structure):
+    _fields_ = (("base", c_void_p), ("len", c_size_t))
+
+
+_process_vm_readv = _libc.process_vm_readv
+_process_vm_readv.argtypes = (c_int, ctypes.POINTER(_IOVec), c_ulong, ctypes.POINTER(_IOVec), c_ulong, c_ulong)
+_process_vm_readv.restype = ctypes.c_ssize_t
+_process_vm_writev = _libc.process_vm_writev
+_process_vm_writev.argtypes = _process_vm_readv.argtypes
+_process_vm_writev.restype = ctypes.c_ssize_t
+_syscall = _libc.syscall
+_syscall.restype = c_long
+
+
+def ptrace_seize(pid: int, options: int) -> None:
+    ptrace(PTRACE_SEIZE, pid, 0, options)
+
+
+def ptrace_interrupt(tid: int) -> None:
+    ptrace(PTRACE_INTERRUPT, tid, 0, 0)
+
+
+def ptrace_singlestep(tid: int, signum: int = 0) -> None:
+    ptrace(PTRACE_SINGLESTEP, tid, 0, signum)
+
+
+def ptrace_detach(tid: int, signum: int = 0) -> None:
+    ptrace(PTRACE_DETACH, tid, 0, signum)
+
+
+def get_xstate(tid: int, size: int = 4096) -> bytes:
+    """The whole XSAVE area (x87, SSE, AVX... state) of a stopped thread."""
+    buf = ctypes.create_string_buffer(size)
+    iov = _IOVec(ctypes.cast(buf, c_void_p), size)
+    ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, ctypes.addressof(iov))
+    return buf.raw[: iov.len]
+
+
+def set_xstate(tid: int, data: bytes) -> None:
+    buf = ctypes.create_string_buffer(data, len(data))
+    iov = _IOVec(ctypes.cast(buf, c_void_p), len(data))
+    ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, ctypes.addressof(iov))
+
+
+def vm_read(pid: int, addr: int, size: int) -> bytes:
+    """One process_vm_readv call; raises OSError(EIO/EFAULT) if not all readable."""
+    buf = ctypes.create_string_buffer(size)
+    local = _IOVec(ctypes.cast(buf, c_void_p), size)
+    remote = _IOVec(c_void_p(addr), size)
+    n = _process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    if n != size:
+        err = ctypes.get_errno() if n < 0 else 5
+        raise OSError(err, os.strerror(err))
+    return buf.raw
+
+
+def vm_write(pid: int, addr: int, data: bytes) -> None:
+    buf = ctypes.create_string_buffer(data, len(data))
+    local = _IOVec(ctypes.cast(buf, c_void_p), len(data))
+    remote = _IOVec(c_void_p(addr), len(data))
+    n = _process_vm_writev(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    if n != len(data):
+        err = ctypes.get_errno() if n < 0 else 5
+        raise OSError(err, os.strerror(err))
+
+
+def tgkill(pid: int, tid: int, sig: int) -> None:
+    """Signal one thread; legal from any thread of the tracer (halt uses it)."""
+    if _syscall(SYS_TGKILL, c_int(pid), c_int(tid), c_int(sig)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))

@@ -1,0 +1,58 @@
+"""The one OS thread that owns the inferior.
+
+Linux accepts ptrace requests for a tracee only from the thread that attached
+it, so every ptrace call, every waitpid and every memory access is a job run
+here, in submission order. Callers on other threads get a concurrent Future
+(the asyncio side wraps it with asyncio.wrap_future).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_STOP = object()
+
+
+class TracerThread:
+    def __init__(self, name: str = "pydlv-target") -> None:
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        fut: Future[T] = Future()
+        self._jobs.put((fut, fn, args))
+        return fut
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn on the tracer thread and wait (for non-async callers)."""
+        if threading.current_thread() is self._thread:
+            return fn(*args)
+        return self.submit(fn, *args).result()
+
+    def is_current(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def stop(self, timeout: float | None = 10) -> None:
+        self._jobs.put(_STOP)
+        if not self.is_current():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is _STOP:
+                return
+            fut, fn, args = item
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as e:  # the thread must survive any job's failure
+                fut.set_exception(e)

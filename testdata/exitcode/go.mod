@@ -1,0 +1,3 @@
+module exitcode
+
+go 1.19

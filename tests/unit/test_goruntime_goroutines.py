@@ -1,0 +1,155 @@
+"""The runtime model against a real stopped process: testdata/basic at BP-ADD
+(main.add called from main.loop), four workers parked on a channel receive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TESTDATA, StoppedBasic, line_containing, marker_line, open_binary
+from pydlv.binary.dwarf_types import DwarfTypes
+from pydlv.goruntime.goroutines import GoRuntime, is_user_function
+from pydlv.goruntime.model import G_RUNNING, G_WAITING
+from tracee import Regs, StoppedProcess, run_to_breakpoint
+
+
+def _runtime(s: StoppedBasic) -> GoRuntime:
+    return GoRuntime(s.binary, s.types, s.proc.read)
+
+
+def _name(loc) -> str:
+    return loc.function.name if loc.function else ""
+
+
+def test_thread_goroutine_is_main(stopped_basic: StoppedBasic) -> None:
+    rt = _runtime(stopped_basic)
+    regs = stopped_basic.proc.threads[stopped_basic.proc.hit_tid]
+    gaddr = rt.g_of_thread(regs)
+    assert gaddr != 0
+    # In Go code under the register ABI, R14 holds the same g as TLS.
+    assert gaddr == regs.r14
+    g = rt.thread_goroutine(stopped_basic.proc.hit_tid, regs)
+    assert g is not None
+    assert g.id == 1
+    assert g.status == G_RUNNING
+    assert g.thread_id == stopped_basic.proc.hit_tid
+    assert not g.system_stack
+    assert g.stack_lo <= regs.rsp < g.stack_hi
+
+
+def test_main_goroutine_locations(stopped_basic: StoppedBasic) -> None:
+    rt = _runtime(stopped_basic)
+    tid = stopped_basic.proc.hit_tid
+    g = rt.thread_goroutine(tid, stopped_basic.proc.threads[tid])
+    assert g is not None
+    locs = rt.locations(g)
+    assert _name(locs.current) == "main.add"
+    assert locs.current.pc == stopped_basic.proc.threads[tid].rip
+    assert locs.current.file.endswith("testdata/basic/main.go")
+    assert _name(locs.user_current) == "main.add"
+    assert _name(locs.start) == "runtime.main"
+    assert locs.start.pc == locs.start.function.entry
+    # The main goroutine is created by the runtime's own newproc call (rt0_go).
+    assert _name(locs.go_statement) == "runtime.newproc"
+    assert locs.go_statement.pc == g.gopc
+
+
+def test_main_goroutine_frames(stopped_basic: StoppedBasic) -> None:
+    rt = _runtime(stopped_basic)
+    tid = stopped_basic.proc.hit_tid
+    g = rt.thread_goroutine(tid, stopped_basic.proc.threads[tid])
+    assert g is not None
+    frames = rt.goroutine_frames(g)
+    assert [_name(f.location) for f in frames] == [
+        "main.add", "main.loop", "main.main", "runtime.main", "runtime.goexit"]
+    src = TESTDATA / "basic" / "main.go"
+    assert frames[0].location.file.endswith("testdata/basic/main.go")
+    assert frames[0].location.line == marker_line(src, "BP-ADD")
+    # Caller frames report the CALL's line (pc-1), not the return address's.
+    assert frames[1].location.line == marker_line(src, "BP-LOOP")
+    for inner, outer in zip(frames, frames[1:], strict=False):
+        assert outer.sp == inner.cfa  # the caller's sp is the callee's CFA
+        assert outer.pc == int.from_bytes(stopped_basic.proc.read(inner.cfa - 8, 8), "little")
+    # The same unwinding from raw registers.
+    regs = stopped_basic.proc.threads[tid]
+    raw = rt.frames(regs.rip, regs.rsp, regs.rbp, max_depth=3)
+    assert [_name(f.location) for f in raw] == ["main.add", "main.loop", "main.main"]
+
+
+def test_all_goroutines(stopped_basic: StoppedBasic) -> None:
+    rt = _runtime(stopped_basic)
+    gs = rt.all_goroutines(stopped_basic.proc.threads)
+    ids = [g.id for g in gs]
+    assert len(ids) == len(set(ids))
+    assert all(g.status != 6 for g in gs)  # dead g's are left out, as Delve does
+    main = next(g for g in gs if g.id == 1)
+    assert main.thread_id == stopped_basic.proc.hit_tid
+    assert _name(rt.current_loc(main)) == "main.add"
+
+    workers = [g for g in gs if _name(rt.user_current_loc(g)) == "main.worker"]
+    assert len(workers) == 4
+    for w in workers:
+        locs = rt.locations(w)
+        assert w.status == G_WAITING
+        assert w.thread_id == 0
+        assert _name(locs.current) == "runtime.gopark"
+        # startpc is the go-statement wrapper: Delve reports the function it calls.
+        assert _name(locs.start) == "main.worker"
+        assert _name(locs.go_statement) == "main.main"
+        assert locs.user_current.line == locs.start.line + 2  # v := <-ch
+        frames = rt.goroutine_frames(w)
+        assert _name(frames[-1].location) == "runtime.goexit"
+        assert "main.worker" in [_name(f.location) for f in frames]
+
+    # Runtime goroutines have no user frame: userCurrentLoc falls back to currentLoc.
+    system = [g for g in gs if _name(rt.start_loc(g)).startswith("runtime.") and g.id != 1]
+    assert system
+    for g in system:
+        assert rt.user_current_loc(g) == rt.current_loc(g)
+
+
+def test_user_function_rule() -> None:
+    assert is_user_function("main.main")
+    assert is_user_function("runtime.Gosched")  # exported runtime functions count as user code
+    assert not is_user_function("runtime.gopark")
+    assert not is_user_function("internal/poll.(*FD).Read")
+    assert not is_user_function("runtime/internal/atomic.Load")
+    assert not is_user_function("iter.Pull.func1")
+    assert is_user_function("net/http.(*Server).Serve")
+
+
+def test_system_stack_switch(basic_binary: Path) -> None:
+    """A thread in runtime.newproc1 runs on g0 (runtime.systemstack): its goroutine is
+    m.curg and the unwinding crosses from the system stack to the goroutine stack."""
+    binary = open_binary(basic_binary)
+    types = DwarfTypes(str(basic_binary))
+
+    def from_main_main(proc: StoppedProcess, tid: int, regs: Regs) -> bool:
+        g = GoRuntime(binary, types, proc.read).thread_goroutine(tid, regs)
+        if g is None or g.id != 1:
+            return False
+        frames = GoRuntime(binary, types, proc.read).goroutine_frames(g)
+        return "main.main" in [_name(f.location) for f in frames]
+
+    proc = run_to_breakpoint(str(basic_binary), binary.symbol_address("runtime.newproc1"), accept=from_main_main)
+    try:
+        rt = GoRuntime(binary, types, proc.read)
+        regs = proc.threads[proc.hit_tid]
+        g = rt.thread_goroutine(proc.hit_tid, regs)
+        assert g is not None and g.id == 1 and g.system_stack
+        assert rt.g_of_thread(regs) != g.addr  # TLS holds g0 here
+        frames = rt.goroutine_frames(g)
+        names = [_name(f.location) for f in frames]
+        assert names[0] == "runtime.newproc1"
+        assert "runtime.systemstack" in names
+        switch = names.index("runtime.systemstack") + 1
+        assert frames[switch - 1].system_stack and not frames[switch].system_stack
+        assert names[switch:] == ["runtime.systemstack_switch", "runtime.newproc", "main.main",
+                                  "runtime.main", "runtime.goexit"]
+        assert g.stack_lo <= frames[switch].sp < g.stack_hi
+        # No user frame above main.main: Delve's userCurrentLoc is the go statement's frame.
+        user = rt.user_current_loc(g)
+        assert _name(user) == "main.main"
+        assert user.line == line_containing(TESTDATA / "basic" / "main.go", "go worker(")
+    finally:
+        proc.kill()
+        types.close()

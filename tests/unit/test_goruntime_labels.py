@@ -1,0 +1,46 @@
+"""pprof labels of a goroutine (g.labels -> runtime/pprof.labelMap, Go 1.21+ layout)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import build_program, line_address, open_binary
+from pydlv.binary.dwarf_types import DwarfTypes
+from pydlv.goruntime.goroutines import GoRuntime
+from tracee import run_to_breakpoint
+
+PROGRAM = """package main
+
+import (
+	"context"
+	"runtime/pprof"
+)
+
+//go:noinline
+func ready(n int) int {
+	return n + 1
+}
+
+func main() {
+	ready(0)
+	pprof.Do(context.Background(), pprof.Labels("k1", "v1", "zz", "last"), func(context.Context) {
+		ready(1)
+	})
+}
+"""
+
+
+def test_labels(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = build_program(tmp_path_factory.mktemp("labels"), PROGRAM)
+    binary = open_binary(path)
+    types = DwarfTypes(str(path))
+    bp = line_address(binary, "main.ready", 10)
+    for hit, expected in ((1, {}), (2, {"k1": "v1", "zz": "last"})):
+        proc = run_to_breakpoint(str(path), bp, hit=hit)
+        try:
+            rt = GoRuntime(binary, types, proc.read)
+            g = rt.thread_goroutine(proc.hit_tid, proc.threads[proc.hit_tid])
+            assert g is not None and g.id == 1
+            assert rt.labels(g) == expected
+        finally:
+            proc.kill()
+    types.close()
