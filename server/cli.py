@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,8 +57,12 @@ def _build(args: Args) -> tuple[str, str]:
     pkg = args.positional[0] if args.positional else "."
     out = args.str("output") or os.path.join(tempfile.mkdtemp(prefix="pydlv-"), "__debug_bin")
     out = os.path.abspath(out)
+    cwd = args.str("wd") or "."
+    if os.path.isdir(os.path.join(cwd, pkg)):
+        # Build inside the package directory, so a package that is its own module builds too.
+        cwd, pkg = os.path.join(cwd, pkg), "."
     cmd = ["go", "build", "-o", out, "-gcflags=all=-N -l", *shlex.split(args.str("build-flags")), pkg]
-    proc = subprocess.run(cmd, cwd=args.str("wd") or None, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip() or "go build failed")
     return out, out
@@ -110,8 +114,8 @@ async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str |
         await rpc.end_session()
         await server.close()
         if cleanup:
-            with contextlib.suppress(OSError):
-                os.unlink(cleanup)
+            # `debug` built into a temporary directory of its own: remove both.
+            shutil.rmtree(os.path.dirname(cleanup), ignore_errors=True)
     return 0
 
 

@@ -41,7 +41,9 @@ def test_real_delve_basic_session(dlv: str, go: GoToolchain, build_go: Callable[
             server.kill()
             server.communicate()
     assert session.returncode == 0, session
-    expected = basic_session_expected(TESTDATA / "basic" / "main.go", add_line=38, main_line=main_line)
+    # A function breakpoint reports the `func` line, the one above BP-ADD (38).
+    add_line = marker_line("basic", "BP-ADD") - 1
+    expected = basic_session_expected(TESTDATA / "basic" / "main.go", add_line=add_line, main_line=main_line)
     assert normalize(session.stdout, session.script) == expected
     assert server.returncode == 0, server_err
     assert target_out.splitlines()[-1] == "done"  # the target ran to its end

@@ -119,6 +119,7 @@ class LineProgram:
         self._dirs = dirs
         self.files: list[str] = [self._join(name, d) for name, d in raw_files]
         self._rows: list[LineRow] | None = None
+        self._sequences: dict[int, list[LineRow] | None] = {}
 
     def _join(self, name: str, d: int) -> str:
         # As Delve: relative names are joined to their include directory, then cleaned.
@@ -190,9 +191,13 @@ class LineProgram:
             self._rows = self._decode()
         return self._rows
 
-    def _decode(self) -> list[LineRow]:
+    def _decode(self, p: int | None = None, one_sequence: bool = False) -> list[LineRow]:
+        """Rows from `p` (default: the program start) to the end of the program, or only
+        up to the first end_sequence row when `one_sequence` is set."""
         mv = self._mv
-        p, end = self._program_start, self._end
+        end = self._end
+        if p is None:
+            p = self._program_start
         rows: list[LineRow] = []
         append = rows.append
         min_inst, line_base, line_range, opcode_base = (self.min_inst_len, self.line_base,
@@ -217,6 +222,8 @@ class LineProgram:
                 sub = mv[p]
                 if sub == _DW_LNE_end_sequence:
                     append(LineRow(addr, file, line, is_stmt, prologue_end, True))
+                    if one_sequence:
+                        break
                     addr, file, line, is_stmt, prologue_end = reset()
                 elif sub == _DW_LNE_set_address:
                     addr = int.from_bytes(mv[p + 1 : p + n], "little")
@@ -263,10 +270,45 @@ class LineProgram:
         return [(r.address, r.is_stmt) for r in self.rows()
                 if r.line == line and r.file in idx and not r.end_sequence]
 
+    def _sequence_at(self, start: int) -> list[LineRow] | None:
+        """Rows of the sequence that begins with DW_LNE_set_address(start), decoded alone.
+
+        The compiler writes each function's rows as one sequence that opens with
+        set_address(entry) and closes with end_sequence, which resets the state machine
+        (cmd/internal/obj/dwarf.go, generateDebugLinesSymbol). So decoding from that
+        opcode with a fresh state yields exactly the rows a decode of the whole unit has
+        there, at the cost of one bytes.find instead of decoding the whole unit (the
+        runtime's table is 10^5 rows: 0.3 s on a small binary). The opcode is found by
+        its 11 bytes (0, ULEB length 9, set_address, 8-byte address); a hit that is not
+        a real opcode would decode as garbage, so the sequence must also be closed and
+        its addresses must not go below `start` or backwards, else None and the caller
+        decodes the whole unit (as it does when no sequence starts at `start`: some
+        externally linked binaries hold several functions in one sequence).
+        """
+        if start in self._sequences:
+            return self._sequences[start]
+        rows: list[LineRow] | None = None
+        data = self._mv.obj
+        if isinstance(data, bytes) and self._mv.nbytes == len(data):
+            pattern = b"\x00\x09" + bytes((_DW_LNE_set_address,)) + start.to_bytes(8, "little")
+            p = data.find(pattern, self._program_start, self._end)
+            if p >= 0:
+                try:
+                    seq = self._decode(p, one_sequence=True)
+                except (IndexError, struct.error):
+                    seq = []
+                if (seq and seq[-1].end_sequence and seq[0].address >= start
+                        and all(a.address <= b.address for a, b in zip(seq, seq[1:]))):
+                    rows = seq
+        self._sequences[start] = rows
+        return rows
+
     def _rows_in(self, start: int, end: int) -> list[LineRow]:
         # Go writes one sequence per function, in address order, so a linear scan
         # from the first row at `start` mirrors Delve's stateMachineForEntry.
-        rows = self.rows()
+        rows = self._rows if self._rows is not None else self._sequence_at(start)
+        if rows is None:
+            rows = self.rows()
         out = []
         started = False
         for r in rows:

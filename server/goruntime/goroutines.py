@@ -51,7 +51,7 @@ class GoRuntime:
         self.types = types
         self.read = read
         self._layout: GLayout | None = None
-        self._tls_offset = g_tls_offset(types.elf)
+        self._tls_offset = g_tls_offset(types.elf, binary.symbol_address)
         self._unwinder = Unwinder(binary, read)
         self._wrappers = WrapperResolver(binary, types)
         self._labels = LabelReader(types, read)

@@ -13,26 +13,27 @@ assembly, syscalls and C code it is anything, so TLS is the source of truth.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
 
 _PTR = 8
+TLSG_SYMBOL = "runtime.tlsg"
 
 
-def g_tls_offset(elf: ELFFile) -> int:
-    """Signed offset of the g pointer from fs_base."""
+def g_tls_offset(elf: ELFFile, symbol_address: Callable[[str], int | None]) -> int:
+    """Signed offset of the g pointer from fs_base.
+
+    `symbol_address` is GoBinary.symbol_address: its hand-decoded .symtab answers in
+    milliseconds, where pyelftools' symbol map takes ~0.5 s even on a small binary.
+    """
     tls = next((seg for seg in elf.iter_segments() if seg["p_type"] == "PT_TLS"), None)
-    tlsg = _symbol_value(elf, "runtime.tlsg")
-    if tls is None or tlsg is None:
+    if tls is None:  # internally linked pure Go: no need to look at the symbol table at all
+        return -_PTR
+    tlsg = symbol_address(TLSG_SYMBOL)
+    if tlsg is None:
         return -_PTR
     memsz, vaddr, align = tls["p_memsz"], tls["p_vaddr"], max(tls["p_align"], 1)
     memsz += (-vaddr - memsz) & (align - 1)
     return tlsg - memsz
 
-
-def _symbol_value(elf: ELFFile, name: str) -> int | None:
-    symtab = elf.get_section_by_name(".symtab")
-    if not isinstance(symtab, SymbolTableSection):
-        return None
-    syms = symtab.get_symbol_by_name(name)
-    return syms[0]["st_value"] if syms else None

@@ -8,13 +8,17 @@ ours byte for byte.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from protocol_fixtures import go_decode_cases
 from pydlv.protocol import methods, wire
 
-CASES = go_decode_cases()
+DATA = Path(__file__).resolve().parent / "data"
+
+with open(DATA / "go_decode_cases.jsonl", encoding="utf-8") as _f:
+    # parse_float keeps number spellings (1e2, 100.0) that Go's errors quote
+    CASES = [json.loads(line, parse_float=wire.JsonFloat) for line in _f]
 
 
 def _go_bytes(value: Any) -> bytes:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
-from protocol_fixtures import transcript_line
 from pydlv.protocol import methods
 from pydlv.protocol.stream import FramingError, Request, StreamDecoder, encode_response
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _lines() -> list[dict[str, Any]]:
+    """Recorded Delve 1.27.1 lines (see data/README.md)."""
+    with open(DATA / "delve127_transcript_lines.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def transcript_line(file_prefix: str, seq: int) -> dict[str, Any]:
+    for row in _lines():
+        if row["file"].startswith(file_prefix) and row["seq"] == seq:
+            return row
+    raise KeyError((file_prefix, seq))
 
 
 def _protocol_raw(seq: int) -> bytes:

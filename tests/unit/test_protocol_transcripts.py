@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from protocol_fixtures import transcript_line, transcript_lines
 from pydlv.protocol import api, methods, wire
 from pydlv.protocol.stream import Request, StreamDecoder, encode_response
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def transcript_lines() -> list[dict[str, Any]]:
+    """Recorded Delve 1.27.1 lines (see data/README.md)."""
+    with open(DATA / "delve127_transcript_lines.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def transcript_line(file_prefix: str, seq: int) -> dict[str, Any]:
+    for row in transcript_lines():
+        if row["file"].startswith(file_prefix) and row["seq"] == seq:
+            return row
+    raise KeyError((file_prefix, seq))
+
 
 MALFORMED = "malformed request body: "
 
