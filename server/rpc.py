@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from . import apiconv
 from .binary.gobinary import GoBinary
 from .debugger.debugger import Debugger, DebuggerError, ProcessExitedError
+from .native.launch import check_executable
 from .native.tracer_thread import TracerThread
 from .protocol import api
 from .protocol import methods as m
@@ -66,6 +67,7 @@ class RPCServer:
         loop = asyncio.get_running_loop()
         self._loaded = loop.create_future()
         try:
+            check_executable(self.config.binary)
             self.binary = await self._on_tracer(GoBinary.open, self.config.binary)
             dbg = Debugger(self.binary, [self.config.binary, *self.config.args], self.config.wd)
             await self._on_tracer(dbg.launch)
@@ -207,7 +209,8 @@ class RPCServer:
         dbg = self._dbg()
         name = args.name
         if name == "halt":
-            dbg.halt()
+            if self._running_command:  # halt while stopped is a no-op
+                dbg.halt()
             setup_done()
             async with self._lock:
                 if dbg.exited:

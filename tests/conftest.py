@@ -34,6 +34,7 @@ import gotoolchains as gt
 import pytest
 from dlvclient import dlv_path
 from gotoolchains import GoToolchain
+from rpcclient import ServerProcess, start_server
 
 REQUIRED_GO = ("1.19", "1.27")
 NEWEST_REQUIRED = (1, 27)
@@ -163,6 +164,22 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def launch_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """launch_server(binary, *args, multiclient=True, extra=()) -> a running `pydlv exec` server
+    (rpcclient.start_server); every server started is stopped (SIGTERM, then SIGKILL) at teardown."""
+    started: list[ServerProcess] = []
+
+    def launch(binary: Path | str, *args: str, **kwargs: object) -> ServerProcess:
+        srv = start_server(binary, *args, tmp=tmp_path, **kwargs)  # type: ignore[arg-type]
+        started.append(srv)
+        return srv
+
+    yield launch
+    for srv in started:
+        srv.stop()
 
 
 # --- leftover processes -------------------------------------------------------------------------

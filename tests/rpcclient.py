@@ -50,6 +50,10 @@ class RawClient:
         return req_id
 
     def read_reply(self, timeout: float | None = None) -> dict[str, Any]:
+        return json.loads(self.read_line(timeout))
+
+    def read_line(self, timeout: float | None = None) -> bytes:
+        """The next reply exactly as the server sent it, without its newline."""
         deadline = time.monotonic() + (timeout or self.timeout)
         while b"\n" not in self._buf:
             left = deadline - time.monotonic()
@@ -63,7 +67,7 @@ class RawClient:
                 raise ConnectionError("server closed the connection")
             self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
-        return json.loads(line)
+        return line
 
     def reply_for(self, req_id: Any, timeout: float | None = None) -> dict[str, Any]:
         while req_id not in self._stash:

@@ -17,11 +17,12 @@ docstring names the Delve function it follows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from .buildinfo import go_string_at, go_version
+from .dwarf_lines import LineProgram, LineSection
 from .dwarf_units import DwarfUnits
 from .elfimage import ElfImage
 from .funcnames import FuncSpec, name_without_type_params, partial_package_match, split_name
@@ -41,7 +42,13 @@ class Function:
     name: str
     entry: int
     end: int
-    optimized: bool
+    # entry -> optimized flag of its compile unit. Asked only when `optimized` is read:
+    # it needs .debug_info, which placing breakpoints at start-up does not.
+    unit_optimized: Callable[[int], bool] = field(compare=False, repr=False)
+
+    @cached_property
+    def optimized(self) -> bool:
+        return self.unit_optimized(self.entry)
 
 
 class GoBinary:
@@ -105,12 +112,14 @@ class GoBinary:
     def _func(self, i: int) -> Function:
         fn = self._funcs.get(i)
         if fn is None:
-            entry = self._pcln.entry(i)
-            units = self._units
-            unit = units.unit_at(entry) if units is not None else None
-            fn = Function(self._pcln.name(i), entry, self._pcln.end(i), bool(unit and unit.optimized))
+            fn = Function(self._pcln.name(i), self._pcln.entry(i), self._pcln.end(i), self._optimized_at)
             self._funcs[i] = fn
         return fn
+
+    def _optimized_at(self, pc: int) -> bool:
+        units = self._units
+        unit = units.unit_at(pc) if units is not None else None
+        return bool(unit and unit.optimized)
 
     def functions(self) -> Sequence[Function]:
         if self._all is None:
@@ -222,16 +231,36 @@ class GoBinary:
 
     # -- breakpoint placement ------------------------------------------------
 
-    def _lines_for(self, pc: int):  # noqa: ANN202 - dwarf_lines.LineProgram | None
+    def _lines_for(self, pc: int) -> LineProgram | None:
         units = self._units
         if units is None:
             return None
         unit = units.unit_at(pc)
         return units.lines(unit) if unit is not None else None
 
+    @cached_property
+    def _line_section(self) -> LineSection | None:
+        with self._lock:
+            data = self._image.section_bytes(".debug_line")
+            if data is None:
+                return None
+            return LineSection(data, self._image.section_bytes(".debug_line_str"),
+                               self._image.section_bytes(".debug_str"))
+
+    def _function_lines(self, fn: Function) -> LineProgram | None:
+        # The function's own sequence straight from .debug_line when it has one (no
+        # .debug_info needed: launch places four runtime breakpoints before anything
+        # else asks for DWARF); else the compile unit's program as DwarfUnits finds it.
+        if "_units" not in self.__dict__:
+            sec = self._line_section
+            lp = sec.program_with_sequence(fn.entry) if sec is not None else None
+            if lp is not None:
+                return lp
+        return self._lines_for(fn.entry)
+
     def first_pc_after_prologue(self, fn: Function, sameline: bool) -> int:
         """Delve's FirstPCAfterPrologue."""
-        lp = self._lines_for(fn.entry)
+        lp = self._function_lines(fn)
         if lp is not None:
             row = lp.prologue_end_pc(fn.entry, fn.end)
             if row is not None and (not sameline or self.pc_to_line(fn.entry)[1] == row.line):

@@ -77,7 +77,7 @@ class Debugger:
             loc = self.resolver.for_function(panic_fn)
             self._add_internal(UNRECOVERED_PANIC_ID, "unrecovered-panic", [loc.pc], ["runtime.curg._panic.arg"])
         addrs = []
-        for name in ("runtime.fatalthrow", "runtime.fatal", "runtime.fatalsignal"):
+        for name in ("runtime.throw", "runtime.fatal", "runtime.fatalsignal"):
             fn = self.binary.function_named(name)
             if fn is not None:
                 addrs.append(self.resolver.for_function(fn).pc)
@@ -271,10 +271,10 @@ class Debugger:
 
     # ---- running ------------------------------------------------------------
 
-    def halt(self) -> bool:
-        """Any thread: stop a running continue (it then reports a manual stop)."""
-        proc = self.proc
-        return proc.request_halt() if proc is not None else False
+    def halt(self) -> None:
+        """Any thread: stop a running (or just starting) continue with a manual stop."""
+        if self.proc is not None:
+            self.proc.request_halt()
 
     @property
     def running(self) -> bool:

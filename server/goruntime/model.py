@@ -7,7 +7,7 @@ the protocol layer turns them into JSON elsewhere.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 # read(addr, size) -> exactly size bytes; raises OSError when unreadable.
@@ -57,7 +57,15 @@ G_SCAN = 0x1000
 class FunctionRef:
     name: str
     entry: int
-    optimized: bool
+    # A bool, or the function itself: GoBinary's Function answers `optimized` from DWARF
+    # compile units, which are loaded on first use (~0.1 s on a big binary), so a
+    # Location made while placing breakpoints must not ask before someone reads it.
+    optimized_of: bool | FunctionLike = field(default=False, compare=False, repr=False)
+
+    @property
+    def optimized(self) -> bool:
+        o = self.optimized_of
+        return o if isinstance(o, bool) else o.optimized
 
 
 @dataclass(frozen=True, slots=True)

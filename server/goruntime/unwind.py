@@ -34,7 +34,7 @@ class SavedContext:
 
 
 def function_ref(fn: FunctionLike | None) -> FunctionRef | None:
-    return None if fn is None else FunctionRef(fn.name, fn.entry, fn.optimized)
+    return None if fn is None else FunctionRef(fn.name, fn.entry, fn)
 
 
 def location_at(binary: BinaryLike, pc: int, fn: FunctionLike | None = None, *, call_site: bool = False) -> Location:

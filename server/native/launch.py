@@ -35,10 +35,7 @@ def launch_traced(argv: Sequence[str], cwd: str, env: dict[str, str] | None = No
     Must run on the thread that will trace the process.
     """
     prog = argv[0]
-    if not os.path.exists(prog):
-        raise LaunchError(f"could not launch process: stat {prog}: no such file or directory")
-    if not os.access(prog, os.X_OK) or os.path.isdir(prog):
-        raise LaunchError(f"could not launch process: fork/exec {prog}: permission denied")
+    check_executable(prog)
     args = ["/bin/sh", "-c", _TRAMPOLINE, prog, cwd, *argv[1:]]
     pid = os.posix_spawn("/bin/sh", args, dict(os.environ if env is None else env), setpgroup=0)
     try:
@@ -59,6 +56,17 @@ def launch_traced(argv: Sequence[str], cwd: str, env: dict[str, str] | None = No
     except BaseException:
         _kill_and_reap(pid)
         raise
+
+
+def check_executable(prog: str) -> None:
+    """Refuse what cannot be launched, with Delve's words."""
+    if not os.path.exists(prog):
+        raise LaunchError(f"could not launch process: stat {prog}: no such file or directory")
+    if os.path.isdir(prog) or not os.access(prog, os.X_OK):
+        raise LaunchError(f"could not launch process: fork/exec {prog}: permission denied")
+    with open(prog, "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            raise LaunchError("could not launch process: not an executable file")
 
 
 def _kill_and_reap(pid: int) -> None:

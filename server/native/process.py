@@ -130,12 +130,19 @@ class TracedProcess:
     def running(self) -> bool:
         return self._running
 
-    def request_halt(self) -> bool:
-        """Ask a running target to stop (any thread may call this)."""
+    def request_halt(self) -> None:
+        """Ask the target to stop (any thread may call this).
+
+        While running, a SIGSTOP that the event loop recognises as ours makes it
+        report a manual stop. Before the resume has started (the request raced
+        ahead of the tracer thread), the flag alone makes the resume return at once.
+        """
         with self._lock:
-            if not self._running or self.exited:
-                return False
+            if self.exited:
+                return
             self._halt_requested = True
+            if not self._running:
+                return
             self._halt_signals += 1
             tid = self.pid if self.pid in self.threads else next(iter(self.threads))
         try:
@@ -143,7 +150,6 @@ class TracedProcess:
         except OSError:
             with self._lock:
                 self._halt_signals -= 1
-        return True
 
     def resume_until_event(self) -> StopEvent:
         """Resume every thread; return at the first event that matters, world stopped."""
@@ -155,6 +161,9 @@ class TracedProcess:
                 if self.exited:
                     return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
         with self._lock:
+            if self._halt_requested:
+                self._halt_requested = False
+                return StopEvent(StopKind.MANUAL, self.pid if self.pid in self.threads else next(iter(self.threads)))
             self._running = True
         try:
             for th in list(self.threads.values()):
