@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rpcclient import RawClient, RPCError, ServerProcess
+from rpcclient import RawClient, ServerProcess
 
 TRANSCRIPT_LINES = Path(__file__).parent / "unit" / "data" / "delve127_transcript_lines.jsonl"
 
@@ -74,6 +74,3 @@ def cont(client: RawClient, timeout: float = 30.0) -> dict[str, Any]:
     state: dict[str, Any] = client.call("Command", {"name": "continue"}, timeout=timeout)["State"]
     return state
 
-
-__all__ = ["RPCError", "call_error", "cont", "create_bp", "process_gone", "proc_state",
-           "transcript_result", "wait_output"]

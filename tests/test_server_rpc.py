@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 from gotoolchains import TESTDATA, GoToolchain, marker_line
 from rpcclient import RawClient, ServerProcess, start_server
-from serverhelpers import call_error, cont, create_bp, process_gone, proc_state, transcript_result, wait_output
+from serverhelpers import (
+    call_error,
+    cont,
+    create_bp,
+    proc_state,
+    process_gone,
+    transcript_result,
+    wait_output,
+)
 
 Build = Callable[[str, GoToolchain], Path]
 Launch = Callable[..., ServerProcess]
