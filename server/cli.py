@@ -14,7 +14,8 @@ import tempfile
 
 from .cli_args import Args, UsageError, parse_args
 from .rpc import RPCServer, SessionConfig
-from .service.headless import HeadlessServer, ServerConfig
+from .service.headless import HeadlessServer, ServerConfig, split_listen
+from .service.peercheck import is_loopback
 from .version import BUILD, VERSION
 
 USAGE = """pydlv: a Delve-compatible headless debug server for Go programs.
@@ -68,6 +69,30 @@ def _build(args: Args) -> tuple[str, str]:
     return out, out
 
 
+def _auth_token(args: Args) -> str:
+    return args.str("auth-token") or os.environ.get("PYDLV_AUTH_TOKEN", "")
+
+
+def _check_http(args: Args) -> str | None:
+    """HTTP on a non-loopback address needs a token: anyone who reaches it could run code."""
+    if _auth_token(args):
+        return None
+    listens = [args.str("http-listen")] if args.str("http-listen") else []
+    if args.bool("http") and not args.str("listen").startswith("unix:"):
+        listens.append(args.str("listen"))
+    for listen in listens:
+        try:
+            host, _ = split_listen(listen)
+        except ValueError:
+            continue  # the listener reports it
+        if not is_loopback(host or "0.0.0.0"):
+            flag = "--http-listen" if listen == args.str("http-listen") else "--listen"
+            return (f"{flag}={listen} is not a loopback address: serving HTTP JSON-RPC there needs "
+                    "--auth-token TOKEN (or PYDLV_AUTH_TOKEN), since anyone who reaches it can run "
+                    "code in the target; pass --http=false to serve only Delve's protocol on --listen")
+    return None
+
+
 async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str | None) -> int:
     multiclient = args.bool("accept-multiclient")
     rpc = RPCServer(
@@ -84,6 +109,10 @@ async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str |
             accept_multiclient=multiclient,
             only_same_user=args.bool("only-same-user"),
             log_rpc="rpc" in args.str("log-output").split(","),
+            http=args.bool("http"),
+            http_listen=args.str("http-listen"),
+            allow_origins=tuple(args.list("allow-origin")),
+            auth_token=_auth_token(args),
         ),
         rpc,
     )
@@ -95,6 +124,8 @@ async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str |
         return 1
     if not args.str("tty"):
         print(f"API server listening at: {addr}", flush=True)
+    if server.http_address:
+        print(f"HTTP JSON-RPC listening at: {server.http_address}", file=sys.stderr, flush=True)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, server.shut_down)
@@ -134,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("attach", "test", "connect"):
         print(f"Error: pydlv {args.command} is not implemented yet", file=sys.stderr)
         return 1
-    problem = _check_common(args)
+    problem = _check_common(args) or _check_http(args)
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
         return 1

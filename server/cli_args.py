@@ -25,6 +25,7 @@ BOOL_FLAGS = {
     "allow-non-terminal-interactive": False,
     "rr-cleanup": True,
     "help": False,
+    "http": True,  # pydlv: HTTP JSON-RPC on the connection port too (--http=false: stream only)
 }
 VALUE_FLAGS = {
     "listen": "127.0.0.1:0",
@@ -41,8 +42,9 @@ VALUE_FLAGS = {
     "waitfor-interval": "1",
     "waitfor-duration": "0",
     "http-listen": "",
+    "auth-token": "",
 }
-MULTI_FLAGS = {"redirect"}
+MULTI_FLAGS = {"redirect", "allow-origin"}
 SHORT = {"l": "listen", "r": "redirect", "h": "help"}
 SUBCOMMANDS = {"exec", "debug", "attach", "version", "test", "connect", "help"}
 
@@ -64,6 +66,12 @@ class Args:
     def str(self, name: str) -> str:
         return str(self.flags[name])
 
+    def list(self, name: str) -> list[str]:
+        """A repeatable flag's values; each may also be a comma-separated list."""
+        values = self.flags[name]
+        assert isinstance(values, list)
+        return [part.strip() for v in values for part in str(v).split(",") if part.strip()]
+
 
 def _parse_bool(name: str, value: str) -> bool:
     low = value.lower()
@@ -75,7 +83,7 @@ def _parse_bool(name: str, value: str) -> bool:
 
 
 def parse_args(argv: list[str]) -> Args:
-    flags: dict[str, object] = {**BOOL_FLAGS, **VALUE_FLAGS, "redirect": []}
+    flags: dict[str, object] = {**BOOL_FLAGS, **VALUE_FLAGS, **{name: [] for name in MULTI_FLAGS}}
     given: set[str] = set()
     positional: list[str] = []
     target: list[str] = []
@@ -104,9 +112,9 @@ def parse_args(argv: list[str]) -> Args:
                 value = argv[i]
                 i += 1
             if name in MULTI_FLAGS:
-                redirects = flags["redirect"]
-                assert isinstance(redirects, list)
-                redirects.append(value)
+                values = flags[name]
+                assert isinstance(values, list)
+                values.append(value)
             else:
                 flags[name] = value
         else:

@@ -25,6 +25,7 @@ from .native.launch import check_executable
 from .native.tracer_thread import TracerThread
 from .protocol import api
 from .protocol import methods as m
+from .protocol.rpcerror import ErrorKind, RpcError
 from .protocol.stream import Request
 from .protocol.wire import DecodeError
 from .version import BUILD, MAX_SUPPORTED_GO, MIN_SUPPORTED_GO, VERSION
@@ -89,17 +90,17 @@ class RPCServer:
         spec = m.METHODS.get(method)
         return spec is not None and spec.is_async
 
-    async def dispatch(self, req: Request, setup_done: Callable[[], None]) -> tuple[Any, str | None]:
+    async def dispatch(self, req: Request, setup_done: Callable[[], None]) -> tuple[Any, RpcError | None]:
         spec = m.METHODS.get(req.method)
         if spec is None:
-            return None, f"unknown method: {req.method}"
+            return None, RpcError(f"unknown method: {req.method}", ErrorKind.METHOD)
         try:
             args = m.decode_params(spec, req.params)
         except DecodeError as e:
-            return None, f"malformed request body: {e}"
+            return None, RpcError(f"malformed request body: {e}", ErrorKind.PARAMS)
         handler: Callable[..., Awaitable[Any]] | None = getattr(self, "rpc_" + spec.name.split(".", 1)[1], None)
         if handler is None:
-            return None, f"{spec.name} is not implemented by pydlv yet"
+            return None, RpcError(f"{spec.name} is not implemented by pydlv yet", ErrorKind.DEBUGGER)
         try:
             if self._loaded is not None and spec.name not in _NO_TARGET_NEEDED:
                 await asyncio.shield(self._loaded)
@@ -108,11 +109,11 @@ class RPCServer:
             async with self._lock:
                 return await handler(args, setup_done), None
         except DebuggerError as e:
-            return None, str(e)
+            return None, RpcError(str(e), ErrorKind.DEBUGGER)
         except Exception as e:
             log.exception("internal error in %s", spec.name)
             tb = "".join(traceback.format_exception(e))
-            return None, f"Internal debugger error: {e}\n{tb}"
+            return None, RpcError(f"Internal debugger error: {e}\n{tb}", ErrorKind.INTERNAL)
 
     def _dbg(self) -> Debugger:
         if self.debugger is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import select
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -253,3 +254,18 @@ def test_sigterm_while_running(go: GoToolchain, build_go: Build, launch_server: 
     srv.proc.send_signal(signal.SIGTERM)
     assert srv.wait(20) == 0, srv.stderr()
     assert process_gone(pid), f"target {pid} left behind: {proc_state(pid)}"
+
+
+def test_single_client_leaving_during_start_up(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """A client that connects and leaves at once (while the target may still be loading) still
+    ends a single-client session: the server exits 0 instead of waiting forever."""
+    exe = build_go("basic", go)
+    for attempt in range(5):
+        srv = launch_server(exe, multiclient=False)
+        RawClient(srv.addr).close()
+        try:
+            status = srv.wait(10)
+        except subprocess.TimeoutExpired:
+            srv.proc.kill()  # it ignores SIGTERM in that state: don't let the teardown wait for it
+            pytest.fail(f"attempt {attempt}: the server still runs 10 s after its only client left")
+        assert status == 0, srv.stderr()

@@ -83,6 +83,14 @@ class DwarfUnits:
                 if rl is None:
                     rl = self._dwarf.range_lists()
                 if rl is not None:
+                    # Go's linker writes each range as (symbol - unit.Textp[0]), and the
+                    # unit's first symbol is not always its lowest: in cmd/go, crypto/tls's
+                    # first function is an instantiation of a crypto/internal/fips140
+                    # generic, laid out in the FIPS text after all other code. Such
+                    # offsets are negative, stored as two's complement (8-byte words in
+                    # .debug_ranges, 10-byte ULEB128s in .debug_rnglists), so the sum must
+                    # wrap at the address size as Go's debug/dwarf uint64 arithmetic does.
+                    mask = (1 << (8 * cu.header.address_size)) - 1
                     base = low
                     for e in rl.get_range_list_at_offset(attrs["DW_AT_ranges"].value, cu=cu):
                         if hasattr(e, "base_address"):
@@ -91,7 +99,7 @@ class DwarfUnits:
                         if getattr(e, "is_absolute", False):
                             ranges.append((e.begin_offset, e.end_offset))
                         else:
-                            ranges.append((base + e.begin_offset, base + e.end_offset))
+                            ranges.append(((base + e.begin_offset) & mask, (base + e.end_offset) & mask))
             elif "DW_AT_high_pc" in attrs:
                 hi = attrs["DW_AT_high_pc"]
                 end = hi.value if hi.form == "DW_FORM_addr" else low + hi.value

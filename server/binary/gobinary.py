@@ -71,8 +71,12 @@ class GoBinary:
         data = image.section_bytes(".gopclntab")
         if data is None:
             raise BinaryError("could not find .gopclntab section")
+        # pclntab entries are offsets from runtime.text. An externally linked (cgo)
+        # binary leaves the header's textStart 0 and puts C code (crt1, cgo's gcc_*.c)
+        # ahead of runtime.text in .text, so the section start is only a fallback.
+        text_start = image.symbol_address("runtime.text") or image.section_addr(".text")
         try:
-            pcln = Pclntab(data, image.section_addr(".text"))
+            pcln = Pclntab(data, text_start)
         except PclntabError as e:
             raise BinaryError(f"could not read .gopclntab: {e}") from e
         return cls(path, image, pcln)

@@ -1,19 +1,22 @@
 """Fixtures for runtime-model unit tests: testdata built with each installed Go,
-and a real process stopped at a breakpoint (see tracee.py)."""
+and a real process stopped at a breakpoint by pydlv's own native layer."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ptrace.binding.linux_struct import user_regs_struct
 from pydlv.binary.dwarf_types import DwarfTypes
-from tracee import StoppedProcess, run_to_breakpoint
+from pydlv.native.launch import launch_traced
+from pydlv.native.process import StopKind, TracedProcess
 
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = REPO / "testdata"
@@ -22,8 +25,8 @@ TESTDATA = REPO / "testdata"
 TOOLCHAINS = [("go1.27", shutil.which("go") or "go"), ("go1.19", "/usr/lib/go-1.19/bin/go")]
 
 
-def go_build(go: str, src: Path, out: Path) -> Path:
-    env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod", CGO_ENABLED="0")
+def go_build(go: str, src: Path, out: Path, cgo: bool = False) -> Path:
+    env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod", CGO_ENABLED="1" if cgo else "0")
     subprocess.run([go, "build", "-gcflags=all=-N -l", "-o", str(out), "."], cwd=src, env=env,
                    check=True, capture_output=True, timeout=300)
     return out
@@ -79,10 +82,48 @@ def basic_binary(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @dataclass
+class Stop:
+    """A traced process with every thread stopped after `tid` hit a breakpoint."""
+
+    proc: TracedProcess
+    tid: int
+
+    def thread_regs(self) -> dict[int, user_regs_struct]:
+        return {t: self.proc.regs(t) for t in self.proc.threads}
+
+
+@contextmanager
+def stopped_at(path: Path, addr: int, hit: int = 1,
+               accept: Callable[[Stop], bool] | None = None) -> Iterator[Stop]:
+    """Launch `path` and run it until the hit-th time a thread reaches `addr` (counting
+    only the hits `accept` approves, if given); the process is killed on exit.
+
+    ptrace requests must all come from the thread that launched the process: enter
+    and use this on one thread (pytest's main thread).
+    """
+    proc = TracedProcess(launch_traced([str(path)], str(path.parent)), launched=True)
+    try:
+        proc.breakpoints.insert(addr)
+        while True:
+            event = proc.resume_until_event()
+            if event.kind is not StopKind.BREAKPOINT or event.addr != addr:
+                raise RuntimeError(f"breakpoint at {addr:#x} not reached: {event}")
+            stop = Stop(proc, event.tid)
+            if accept is None or accept(stop):
+                hit -= 1
+            if hit <= 0:
+                break
+            proc.consume_breakpoint(event.tid, addr)
+        yield stop
+    finally:
+        proc.kill()
+
+
+@dataclass
 class StoppedBasic:
     binary: Any
     types: DwarfTypes
-    proc: StoppedProcess
+    stop: Stop
 
 
 @pytest.fixture(scope="session")
@@ -91,9 +132,8 @@ def stopped_basic(basic_binary: Path) -> Iterator[StoppedBasic]:
     binary = open_binary(basic_binary)
     types = DwarfTypes(str(basic_binary))
     bp = line_address(binary, "main.add", marker_line(TESTDATA / "basic" / "main.go", "BP-ADD"))
-    proc = run_to_breakpoint(str(basic_binary), bp)
     try:
-        yield StoppedBasic(binary, types, proc)
+        with stopped_at(basic_binary, bp) as stop:
+            yield StoppedBasic(binary, types, stop)
     finally:
-        proc.kill()
         types.close()

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import TESTDATA, StoppedBasic, line_containing, marker_line, open_binary
+from conftest import TESTDATA, Stop, StoppedBasic, line_containing, marker_line, open_binary, stopped_at
 from pydlv.binary.dwarf_types import DwarfTypes
 from pydlv.goruntime.goroutines import GoRuntime, is_user_function
 from pydlv.goruntime.model import G_RUNNING, G_WAITING
-from tracee import Regs, StoppedProcess, run_to_breakpoint
 
 
 def _runtime(s: StoppedBasic) -> GoRuntime:
-    return GoRuntime(s.binary, s.types, s.proc.read)
+    return GoRuntime(s.binary, s.types, s.stop.proc.read_memory)
 
 
 def _name(loc) -> str:
@@ -22,28 +21,29 @@ def _name(loc) -> str:
 
 def test_thread_goroutine_is_main(stopped_basic: StoppedBasic) -> None:
     rt = _runtime(stopped_basic)
-    regs = stopped_basic.proc.threads[stopped_basic.proc.hit_tid]
+    tid = stopped_basic.stop.tid
+    regs = stopped_basic.stop.proc.regs(tid)
     gaddr = rt.g_of_thread(regs)
     assert gaddr != 0
     # In Go code under the register ABI, R14 holds the same g as TLS.
     assert gaddr == regs.r14
-    g = rt.thread_goroutine(stopped_basic.proc.hit_tid, regs)
+    g = rt.thread_goroutine(tid, regs)
     assert g is not None
     assert g.id == 1
     assert g.status == G_RUNNING
-    assert g.thread_id == stopped_basic.proc.hit_tid
+    assert g.thread_id == tid
     assert not g.system_stack
     assert g.stack_lo <= regs.rsp < g.stack_hi
 
 
 def test_main_goroutine_locations(stopped_basic: StoppedBasic) -> None:
     rt = _runtime(stopped_basic)
-    tid = stopped_basic.proc.hit_tid
-    g = rt.thread_goroutine(tid, stopped_basic.proc.threads[tid])
+    tid = stopped_basic.stop.tid
+    g = rt.thread_goroutine(tid, stopped_basic.stop.proc.regs(tid))
     assert g is not None
     locs = rt.locations(g)
     assert _name(locs.current) == "main.add"
-    assert locs.current.pc == stopped_basic.proc.threads[tid].rip
+    assert locs.current.pc == stopped_basic.stop.proc.regs(tid).rip
     assert locs.current.file.endswith("testdata/basic/main.go")
     assert _name(locs.user_current) == "main.add"
     assert _name(locs.start) == "runtime.main"
@@ -55,8 +55,8 @@ def test_main_goroutine_locations(stopped_basic: StoppedBasic) -> None:
 
 def test_main_goroutine_frames(stopped_basic: StoppedBasic) -> None:
     rt = _runtime(stopped_basic)
-    tid = stopped_basic.proc.hit_tid
-    g = rt.thread_goroutine(tid, stopped_basic.proc.threads[tid])
+    tid = stopped_basic.stop.tid
+    g = rt.thread_goroutine(tid, stopped_basic.stop.proc.regs(tid))
     assert g is not None
     frames = rt.goroutine_frames(g)
     assert [_name(f.location) for f in frames] == [
@@ -68,21 +68,21 @@ def test_main_goroutine_frames(stopped_basic: StoppedBasic) -> None:
     assert frames[1].location.line == marker_line(src, "BP-LOOP")
     for inner, outer in zip(frames, frames[1:], strict=False):
         assert outer.sp == inner.cfa  # the caller's sp is the callee's CFA
-        assert outer.pc == int.from_bytes(stopped_basic.proc.read(inner.cfa - 8, 8), "little")
+        assert outer.pc == int.from_bytes(stopped_basic.stop.proc.read_memory(inner.cfa - 8, 8), "little")
     # The same unwinding from raw registers.
-    regs = stopped_basic.proc.threads[tid]
+    regs = stopped_basic.stop.proc.regs(tid)
     raw = rt.frames(regs.rip, regs.rsp, regs.rbp, max_depth=3)
     assert [_name(f.location) for f in raw] == ["main.add", "main.loop", "main.main"]
 
 
 def test_all_goroutines(stopped_basic: StoppedBasic) -> None:
     rt = _runtime(stopped_basic)
-    gs = rt.all_goroutines(stopped_basic.proc.threads)
+    gs = rt.all_goroutines(stopped_basic.stop.thread_regs())
     ids = [g.id for g in gs]
     assert len(ids) == len(set(ids))
     assert all(g.status != 6 for g in gs)  # dead g's are left out, as Delve does
     main = next(g for g in gs if g.id == 1)
-    assert main.thread_id == stopped_basic.proc.hit_tid
+    assert main.thread_id == stopped_basic.stop.tid
     assert _name(rt.current_loc(main)) == "main.add"
 
     workers = [g for g in gs if _name(rt.user_current_loc(g)) == "main.worker"]
@@ -123,33 +123,32 @@ def test_system_stack_switch(basic_binary: Path) -> None:
     binary = open_binary(basic_binary)
     types = DwarfTypes(str(basic_binary))
 
-    def from_main_main(proc: StoppedProcess, tid: int, regs: Regs) -> bool:
-        g = GoRuntime(binary, types, proc.read).thread_goroutine(tid, regs)
+    def from_main_main(stop: Stop) -> bool:
+        rt = GoRuntime(binary, types, stop.proc.read_memory)
+        g = rt.thread_goroutine(stop.tid, stop.proc.regs(stop.tid))
         if g is None or g.id != 1:
             return False
-        frames = GoRuntime(binary, types, proc.read).goroutine_frames(g)
-        return "main.main" in [_name(f.location) for f in frames]
+        return "main.main" in [_name(f.location) for f in rt.goroutine_frames(g)]
 
-    proc = run_to_breakpoint(str(basic_binary), binary.symbol_address("runtime.newproc1"), accept=from_main_main)
     try:
-        rt = GoRuntime(binary, types, proc.read)
-        regs = proc.threads[proc.hit_tid]
-        g = rt.thread_goroutine(proc.hit_tid, regs)
-        assert g is not None and g.id == 1 and g.system_stack
-        assert rt.g_of_thread(regs) != g.addr  # TLS holds g0 here
-        frames = rt.goroutine_frames(g)
-        names = [_name(f.location) for f in frames]
-        assert names[0] == "runtime.newproc1"
-        assert "runtime.systemstack" in names
-        switch = names.index("runtime.systemstack") + 1
-        assert frames[switch - 1].system_stack and not frames[switch].system_stack
-        assert names[switch:] == ["runtime.systemstack_switch", "runtime.newproc", "main.main",
-                                  "runtime.main", "runtime.goexit"]
-        assert g.stack_lo <= frames[switch].sp < g.stack_hi
-        # No user frame above main.main: Delve's userCurrentLoc is the go statement's frame.
-        user = rt.user_current_loc(g)
-        assert _name(user) == "main.main"
-        assert user.line == line_containing(TESTDATA / "basic" / "main.go", "go worker(")
+        with stopped_at(basic_binary, binary.symbol_address("runtime.newproc1"), accept=from_main_main) as stop:
+            rt = GoRuntime(binary, types, stop.proc.read_memory)
+            regs = stop.proc.regs(stop.tid)
+            g = rt.thread_goroutine(stop.tid, regs)
+            assert g is not None and g.id == 1 and g.system_stack
+            assert rt.g_of_thread(regs) != g.addr  # TLS holds g0 here
+            frames = rt.goroutine_frames(g)
+            names = [_name(f.location) for f in frames]
+            assert names[0] == "runtime.newproc1"
+            assert "runtime.systemstack" in names
+            switch = names.index("runtime.systemstack") + 1
+            assert frames[switch - 1].system_stack and not frames[switch].system_stack
+            assert names[switch:] == ["runtime.systemstack_switch", "runtime.newproc", "main.main",
+                                      "runtime.main", "runtime.goexit"]
+            assert g.stack_lo <= frames[switch].sp < g.stack_hi
+            # No user frame above main.main: Delve's userCurrentLoc is the go statement's frame.
+            user = rt.user_current_loc(g)
+            assert _name(user) == "main.main"
+            assert user.line == line_containing(TESTDATA / "basic" / "main.go", "go worker(")
     finally:
-        proc.kill()
         types.close()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import build_program, line_address, open_binary
+from conftest import build_program, line_address, open_binary, stopped_at
 from pydlv.binary.dwarf_types import DwarfTypes
 from pydlv.goruntime.goroutines import GoRuntime
-from tracee import run_to_breakpoint
 
 PROGRAM = """package main
 
@@ -34,13 +33,12 @@ def test_labels(tmp_path_factory: pytest.TempPathFactory) -> None:
     binary = open_binary(path)
     types = DwarfTypes(str(path))
     bp = line_address(binary, "main.ready", 10)
-    for hit, expected in ((1, {}), (2, {"k1": "v1", "zz": "last"})):
-        proc = run_to_breakpoint(str(path), bp, hit=hit)
-        try:
-            rt = GoRuntime(binary, types, proc.read)
-            g = rt.thread_goroutine(proc.hit_tid, proc.threads[proc.hit_tid])
-            assert g is not None and g.id == 1
-            assert rt.labels(g) == expected
-        finally:
-            proc.kill()
-    types.close()
+    try:
+        for hit, expected in ((1, {}), (2, {"k1": "v1", "zz": "last"})):
+            with stopped_at(path, bp, hit=hit) as stop:
+                rt = GoRuntime(binary, types, stop.proc.read_memory)
+                g = rt.thread_goroutine(stop.tid, stop.proc.regs(stop.tid))
+                assert g is not None and g.id == 1
+                assert rt.labels(g) == expected
+    finally:
+        types.close()

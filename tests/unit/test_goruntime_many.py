@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import build_program, line_address, open_binary
+from conftest import build_program, line_address, open_binary, stopped_at
 from pydlv.binary.dwarf_types import DwarfTypes
 from pydlv.goruntime.goroutines import GoRuntime
-from tracee import run_to_breakpoint
 
 N = 10_000
 PROGRAM = f"""package main
@@ -49,29 +48,28 @@ def test_ten_thousand_goroutines(many_binary: Path) -> None:
     binary = open_binary(many_binary)
     types = DwarfTypes(str(many_binary))
     bp = line_address(binary, "main.ready", 7)
-    proc = run_to_breakpoint(str(many_binary), bp)
     reads = 0
-
-    def counting_read(addr: int, size: int) -> bytes:
-        nonlocal reads
-        reads += 1
-        return proc.read(addr, size)
-
     try:
-        rt = GoRuntime(binary, types, counting_read)
-        _ = rt.layout  # DWARF work is not what is measured here
-        start = time.perf_counter()
-        gs = rt.all_goroutines(proc.threads)
-        elapsed = time.perf_counter() - start
-        parked = [g for g in gs if g.status == 4 and rt.start_loc(g).function.name == "main.park"]
-        assert len(parked) == N
-        assert reads < N // 10, reads  # g structs are read in blocks, not one by one
-        assert elapsed < 2.0, elapsed
-        start = time.perf_counter()
-        users = {rt.user_current_loc(g).function.name for g in parked}
-        assert users == {"main.park"}
-        print(f"all_goroutines: {elapsed * 1000:.0f} ms, {reads} reads; "
-              f"userCurrentLoc x{N}: {(time.perf_counter() - start) * 1000:.0f} ms")
+        with stopped_at(many_binary, bp) as stop:
+
+            def counting_read(addr: int, size: int) -> bytes:
+                nonlocal reads
+                reads += 1
+                return stop.proc.read_memory(addr, size)
+
+            rt = GoRuntime(binary, types, counting_read)
+            _ = rt.layout  # DWARF work is not what is measured here
+            start = time.perf_counter()
+            gs = rt.all_goroutines(stop.thread_regs())
+            elapsed = time.perf_counter() - start
+            parked = [g for g in gs if g.status == 4 and rt.start_loc(g).function.name == "main.park"]
+            assert len(parked) == N
+            assert reads < N // 10, reads  # g structs are read in blocks, not one by one
+            assert elapsed < 2.0, elapsed
+            start = time.perf_counter()
+            users = {rt.user_current_loc(g).function.name for g in parked}
+            assert users == {"main.park"}
+            print(f"all_goroutines: {elapsed * 1000:.0f} ms, {reads} reads; "
+                  f"userCurrentLoc x{N}: {(time.perf_counter() - start) * 1000:.0f} ms")
     finally:
-        proc.kill()
         types.close()
