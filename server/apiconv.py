@@ -35,9 +35,10 @@ def breakpoint(bp: Breakpoint, pid: int) -> api.Breakpoint:
         addr=addrs[0] if addrs else 0,
         addrs=addrs,
         addrpid=[pid] * len(addrs) if addrs else None,
-        file=bp.file if addrs or not bp.loc_expr else "",
-        line=bp.line if addrs or not bp.loc_expr else 0,
-        functionName=bp.function_name if addrs else "",
+        # A disabled breakpoint keeps its place; only an unresolved one has none.
+        file=bp.file,
+        line=bp.line,
+        functionName=bp.function_name,
         # Delve reports the location expression only while it has no address.
         ExprString=bp.loc_expr if not addrs else "",
         Cond=bp.cond,

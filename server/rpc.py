@@ -102,7 +102,8 @@ class RPCServer:
         if handler is None:
             return None, RpcError(f"{spec.name} is not implemented by pydlv yet", ErrorKind.DEBUGGER)
         try:
-            if self._loaded is not None and spec.name not in _NO_TARGET_NEEDED:
+            if self._loaded is not None:
+                # Like Delve, requests that arrive during loading wait for it.
                 await asyncio.shield(self._loaded)
             if not m.needs_lock(spec, args):
                 return await handler(args, setup_done), None
@@ -125,6 +126,9 @@ class RPCServer:
         if self._ended:
             return
         self._ended = True
+        if self._loaded is not None and not self._loaded.done():
+            # The client left during start-up: let loading finish, then end what it started.
+            await asyncio.wait([self._loaded], timeout=60)
         dbg = self.debugger
         if dbg is not None:
             if self._running_command:
@@ -316,8 +320,6 @@ class RPCServer:
                 return m.GetThreadOut(Thread=apiconv.thread(t, False, view.pid))
         raise DebuggerError(f"no thread with id {args.Id}")
 
-
-_NO_TARGET_NEEDED = {"RPCServer.GetVersion", "RPCServer.SetApiVersion", "RPCServer.IsMulticlient"}
 
 
 def _filter_regex(text: str) -> re.Pattern[str]:
