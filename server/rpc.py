@@ -28,6 +28,8 @@ from .protocol import methods as m
 from .protocol.rpcerror import ErrorKind, RpcError
 from .protocol.stream import Request
 from .protocol.wire import DecodeError
+from .rpc_stack import StackMethods
+from .rpc_vars import VariableMethods
 from .version import BUILD, MAX_SUPPORTED_GO, MIN_SUPPORTED_GO, VERSION
 
 log = logging.getLogger("pydlv.rpc")
@@ -46,7 +48,7 @@ class SessionConfig:
     accept_multiclient: bool = False
 
 
-class RPCServer:
+class RPCServer(StackMethods, VariableMethods):
     def __init__(self, config: SessionConfig) -> None:
         self.config = config
         self.tracer = TracerThread()
@@ -59,9 +61,6 @@ class RPCServer:
         self.on_detach: Callable[[], None] = lambda: None
 
     # ---- plumbing -----------------------------------------------------------
-
-    async def _on_tracer(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.wrap_future(self.tracer.submit(fn, *args))
 
     async def load(self) -> None:
         """Open the binary and launch the target (after the listening line is out)."""
@@ -115,11 +114,6 @@ class RPCServer:
             log.exception("internal error in %s", spec.name)
             tb = "".join(traceback.format_exception(e))
             return None, RpcError(f"Internal debugger error: {e}\n{tb}", ErrorKind.INTERNAL)
-
-    def _dbg(self) -> Debugger:
-        if self.debugger is None:
-            raise DebuggerError("the target is not loaded")
-        return self.debugger
 
     async def end_session(self) -> None:
         """Halt if running, then kill a launched target (detach an attached one)."""

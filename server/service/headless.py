@@ -193,7 +193,7 @@ class HeadlessServer:
     async def _http_endpoint(self) -> HttpEndpoint:
         async with self._http_lock:
             if self._http is None:
-                # aiohttp takes ~250 ms to import: off the loop, so other clients are not held up.
+                # aiohttp + jsonrpcserver take ~400 ms to import: off the loop, so other clients are not held up.
                 loop = asyncio.get_running_loop()
                 module = await loop.run_in_executor(None, importlib.import_module, f"{__package__}.http")
                 listens = [a for a in (self.address, self.http_address) if a and not a.startswith("unix:")]

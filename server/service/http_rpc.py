@@ -2,7 +2,7 @@
 
 A body is one of:
 - JSON-RPC 2.0 (a request, a notification, or a batch): parsed, validated and dispatched by
-  jsonrpcserver (imported on first use: it costs ~130 ms). `params` is the method's In
+  jsonrpcserver (~130 ms to import: this module is imported only with http.py, off the loop). `params` is the method's In
   object or a one-element array, as Delve's clients send.
 - Delve's own 1.0 shape (an object without `jsonrpc`): parsed by the stream codec and
   answered byte for byte as on the stream.
@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from jsonrpcserver import JsonRpcError, Success, async_dispatch_to_serializable
 
 from ..protocol import jsonrpc2
 from ..protocol.methods import METHODS
@@ -60,8 +62,6 @@ class BodyDispatcher:
         return encode_response(req.id_raw, result, error).rstrip(b"\n")
 
     async def _json_rpc_2_0(self, body: bytes) -> bytes | None:
-        from jsonrpcserver import async_dispatch_to_serializable
-
         reply = await async_dispatch_to_serializable(body.decode("utf-8", "replace"), self._method_table())
         return None if reply is None else jsonrpc2.encode_reply(reply)
 
@@ -71,8 +71,6 @@ class BodyDispatcher:
         return self._methods
 
     async def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        from jsonrpcserver import JsonRpcError, Success
-
         # An object is the In value itself; an array is passed on as Delve's [In].
         params = [kwargs] if kwargs else list(args)
         result, error = await self._dispatch(Request(canonical_method(name), params, b"null"), _no_setup)
