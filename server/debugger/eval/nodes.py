@@ -1,0 +1,212 @@
+"""The expression AST: go/ast's expression nodes, as dataclasses.
+
+Field names follow go/ast so code written against Delve's evaluator reads the same.
+`pos` is the offset (in code points of the expression string) of the node's first
+character; `Source.position` in scanner.py turns it into go/token's line:column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from .tokens import Tok
+
+
+class Expr:
+    """Base of every expression node."""
+
+    pos: int
+
+
+@dataclass(slots=True)
+class BadExpr(Expr):
+    pos: int
+    end: int
+
+
+@dataclass(slots=True)
+class Ident(Expr):
+    pos: int
+    name: str
+
+
+@dataclass(slots=True)
+class BasicLit(Expr):
+    """A literal; `value` is the source text (quotes, prefixes and underscores kept)."""
+
+    pos: int
+    kind: Tok  # INT, FLOAT, IMAG, CHAR or STRING
+    value: str
+
+
+@dataclass(slots=True)
+class Ellipsis(Expr):
+    pos: int
+    elt: Expr | None
+
+
+@dataclass(slots=True)
+class Field:
+    """A parameter, result, struct field or interface element."""
+
+    names: list[Ident]
+    type: Expr
+    tag: BasicLit | None = None
+
+
+@dataclass(slots=True)
+class FuncType(Expr):
+    pos: int
+    params: list[Field]
+    results: list[Field] | None  # None: no result list at all
+
+
+@dataclass(slots=True)
+class FuncLit(Expr):
+    """A function literal; Delve cannot evaluate these, so only its type is kept."""
+
+    pos: int
+    type: FuncType
+    body_len: int  # statements in the body
+
+
+@dataclass(slots=True)
+class CompositeLit(Expr):
+    pos: int
+    type: Expr | None
+    elts: list[Expr]
+
+
+@dataclass(slots=True)
+class ParenExpr(Expr):
+    pos: int
+    x: Expr
+
+
+@dataclass(slots=True)
+class SelectorExpr(Expr):
+    pos: int
+    x: Expr
+    sel: Ident
+
+
+@dataclass(slots=True)
+class IndexExpr(Expr):
+    pos: int
+    x: Expr
+    index: Expr
+
+
+@dataclass(slots=True)
+class IndexListExpr(Expr):
+    """A generic instantiation with more than one type argument: `f[int, string]`."""
+
+    pos: int
+    x: Expr
+    indices: list[Expr]
+
+
+@dataclass(slots=True)
+class SliceExpr(Expr):
+    pos: int
+    x: Expr
+    low: Expr | None
+    high: Expr | None
+    max: Expr | None
+    slice3: bool
+
+
+@dataclass(slots=True)
+class TypeAssertExpr(Expr):
+    pos: int
+    x: Expr
+    type: Expr | None  # None for `x.(type)`
+
+
+@dataclass(slots=True)
+class CallExpr(Expr):
+    pos: int
+    fun: Expr
+    args: list[Expr]
+    ellipsis: bool  # `f(xs...)`
+
+
+@dataclass(slots=True)
+class StarExpr(Expr):
+    """`*x`: a dereference or a pointer type (the parser cannot tell them apart)."""
+
+    pos: int
+    x: Expr
+
+
+@dataclass(slots=True)
+class UnaryExpr(Expr):
+    pos: int
+    op: Tok
+    x: Expr
+
+
+@dataclass(slots=True)
+class BinaryExpr(Expr):
+    pos: int  # of the left operand, as go/ast's Pos()
+    op: Tok
+    x: Expr
+    y: Expr
+    op_pos: int = 0
+
+
+@dataclass(slots=True)
+class KeyValueExpr(Expr):
+    pos: int
+    key: Expr
+    value: Expr
+
+
+@dataclass(slots=True)
+class ArrayType(Expr):
+    """`[N]T`, `[...]T` (len is an Ellipsis) or the slice type `[]T` (len None)."""
+
+    pos: int
+    len: Expr | None
+    elt: Expr
+
+
+@dataclass(slots=True)
+class StructType(Expr):
+    pos: int
+    fields: list[Field] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class InterfaceType(Expr):
+    pos: int
+    methods: list[Field] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class MapType(Expr):
+    pos: int
+    key: Expr
+    value: Expr
+
+
+class ChanDir(IntEnum):
+    SEND = 1
+    RECV = 2
+    BOTH = 3
+
+
+@dataclass(slots=True)
+class ChanType(Expr):
+    pos: int
+    dir: ChanDir
+    value: Expr
+    arrow: int = -1  # offset of `<-`, or -1
+
+
+def unparen(x: Expr) -> Expr:
+    """ast.Unparen: strips any number of parentheses."""
+    while isinstance(x, ParenExpr):
+        x = x.x
+    return x

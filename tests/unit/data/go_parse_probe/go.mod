@@ -1,0 +1,3 @@
+module goparseprobe
+
+go 1.27
