@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from elftools.dwarf.dwarfinfo import DWARFInfo
+
 from .buildinfo import go_string_at, go_version
 from .dwarf_lines import LineProgram, LineSection
 from .dwarf_units import DwarfUnits
@@ -107,6 +109,17 @@ class GoBinary:
             if not self._image.elf.has_dwarf_info():
                 return None
             return DwarfUnits(self._image.elf.get_dwarf_info())
+
+    @property
+    def dwarf_units(self) -> DwarfUnits | None:
+        """The compile-unit index (None without DWARF): variables and types build on it."""
+        return self._units
+
+    @cached_property
+    def dwarf_info(self) -> DWARFInfo | None:
+        """pyelftools' DWARFInfo of the executable, shared by variables and types (DIE caches)."""
+        units = self._units
+        return units._dwarf if units is not None else None  # noqa: SLF001 - same package
 
     # -- symbols and functions -------------------------------------------------
 

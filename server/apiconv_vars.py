@@ -1,0 +1,81 @@
+"""goruntime Values -> api.Variable, with Delve's ConvertVar rendering of values."""
+
+from __future__ import annotations
+
+import struct
+from decimal import Decimal
+
+from .binary.gotypes import K_COMPLEX64 as KIND_COMPLEX64
+from .binary.gotypes import K_COMPLEX128 as KIND_COMPLEX128
+from .binary.gotypes import K_FLOAT32 as KIND_FLOAT32
+from .binary.gotypes import K_FLOAT64 as KIND_FLOAT64
+from .goruntime.values import LoadCfg, Value
+from .protocol import api
+
+
+def load_cfg(cfg: api.LoadConfig | None) -> LoadCfg:
+    if cfg is None:
+        return LoadCfg()
+    return LoadCfg(cfg.FollowPointers, cfg.MaxVariableRecurse, cfg.MaxStringLen, cfg.MaxArrayValues,
+                   cfg.MaxStructFields)
+
+
+def _shortest32(f: float) -> str:
+    for p in range(1, 18):
+        s = f"{f:.{p}g}"
+        if struct.unpack("<f", struct.pack("<f", float(s)))[0] == f:
+            return s
+    return repr(f)
+
+
+def format_float(f: float, bits: int = 64) -> str:
+    """Go's strconv.FormatFloat(f, 'f', -1, bits): shortest digits, never an exponent."""
+    if f != f:
+        return "NaN"
+    if f in (float("inf"), float("-inf")):
+        return "+Inf" if f > 0 else "-Inf"
+    digits = repr(f) if bits == 64 else _shortest32(f)
+    out = format(Decimal(digits), "f")
+    if "." in out:
+        out = out.rstrip("0").rstrip(".")
+    if out == "-0" or (out == "0" and str(f).startswith("-")):
+        return "-0"
+    return out
+
+
+def _g6(f: float) -> str:
+    s = f"{f:.6g}"
+    return s.replace("inf", "Inf").replace("nan", "NaN")
+
+
+def _value_string(v: Value) -> str:
+    x = v.value
+    if x is None:
+        return ""
+    if v.kind in (KIND_FLOAT32, KIND_FLOAT64):
+        return format_float(x, 32 if v.kind == KIND_FLOAT32 else 64)
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, complex):
+        # go/constant's String of a complex constant: each part as %.6g.
+        return f"({_g6(x.real)} + {_g6(x.imag)}i)"
+    return str(x)
+
+
+def variable(v: Value) -> api.Variable:
+    r = api.Variable(
+        name=v.name, addr=v.addr, onlyAddr=v.only_addr, type=v.type_name, realType=v.real_type_name,
+        flags=v.flags, kind=v.kind, value=_value_string(v), len=v.len, cap=v.cap, base=v.base,
+        unreadable=v.unreadable, LocationExpr=v.location_expr, DeclLine=v.decl_line)
+    if v.kind in (KIND_COMPLEX64, KIND_COMPLEX128):
+        bits, kind = (32, KIND_FLOAT32) if v.kind == KIND_COMPLEX64 else (64, KIND_FLOAT64)
+        c = v.value if isinstance(v.value, complex) else None
+        r.len = 2
+        r.children = [
+            api.Variable(name="real", kind=kind, value=format_float(c.real, bits) if c else "nil", children=None),
+            api.Variable(name="imaginary", kind=kind, value=format_float(c.imag, bits) if c else "nil",
+                         children=None),
+        ]
+    else:
+        r.children = [variable(c) for c in v.children]
+    return r

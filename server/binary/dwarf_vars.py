@@ -1,0 +1,217 @@
+"""Variables of a function and of packages, from DWARF, read lazily.
+
+- `DwarfVars.function_vars(pc, line)`: the DW_TAG_formal_parameter / DW_TAG_variable
+  entries of the function containing pc that are visible there, following Delve's
+  reader.Variables + EvalScope.simpleLocals: recurse only into lexical blocks whose ranges
+  contain pc, skip inlined subroutines, a local is visible from the line after its
+  DW_AT_decl_line (arguments always), sorted stably by (block depth, decl line), with the
+  parameters of the function body counted at depth 0.
+  Only the subtree of that one function is parsed, once per function.
+- `location_of(entry, pc)`: the location expression bytes and Delve's LocationExpr text
+  prefix (`[block] ` or `[off:pc] ` for location lists).
+- `package_vars()`: (qualified name, entry) for every top-level DW_TAG_variable of the Go units
+  that has an address (DW_OP_addr), in unit order (the whole .debug_info top level is walked
+  once, on first use).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+from elftools.dwarf.compileunit import CompileUnit
+from elftools.dwarf.die import DIE
+from elftools.dwarf.dwarfinfo import DWARFInfo
+
+_VAR_TAGS = ("DW_TAG_variable", "DW_TAG_formal_parameter")
+_BLOCK_TAGS = ("DW_TAG_lexical_block", "DW_TAG_subprogram")
+# Compiler-internal names Delve never lists (goDictionaryName, goClosurePtr).
+_HIDDEN = (".dict", ".closureptr")
+
+
+@dataclass(slots=True)
+class VarEntry:
+    die: DIE
+    name: str
+    is_param: bool
+    is_return: bool
+    decl_line: int  # 0 when absent
+    depth: int = 0
+
+
+@dataclass(slots=True)
+class _Node:
+    """A subprogram or lexical block: its pc ranges, variables and nested blocks."""
+
+    ranges: list[tuple[int, int]]
+    vars: list[VarEntry] = field(default_factory=list)
+    blocks: list[_Node] = field(default_factory=list)
+
+    def contains(self, pc: int) -> bool:
+        return any(lo <= pc < hi for lo, hi in self.ranges)
+
+
+@dataclass(slots=True)
+class FunctionDIE:
+    die: DIE
+    name: str
+    low: int
+    high: int
+    tree: _Node | None = None
+
+
+def _text(v: Any) -> str:
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+class DwarfVars:
+    def __init__(self, dwarf: DWARFInfo) -> None:
+        self._dwarf = dwarf
+        self._cus: list[CompileUnit] | None = None
+        self._unit_funcs: dict[int, tuple[list[int], list[FunctionDIE]]] = {}
+        self._pkg_vars: list[tuple[str, DIE]] | None = None
+        self._rl: Any = None
+        self._ll: Any = None
+
+    def _units(self) -> list[CompileUnit]:
+        if self._cus is None:
+            self._cus = list(self._dwarf.iter_CUs())
+        return self._cus
+
+    # -- functions ----------------------------------------------------------
+
+    def function_at(self, unit_index: int, pc: int) -> FunctionDIE | None:
+        """The subprogram of compile unit `unit_index` whose [low, high) contains pc."""
+        idx = self._unit_funcs.get(unit_index)
+        if idx is None:
+            funcs: list[FunctionDIE] = []
+            cu = self._units()[unit_index]
+            for die in cu.get_top_DIE().iter_children():
+                a = die.attributes
+                if die.tag != "DW_TAG_subprogram" or "DW_AT_low_pc" not in a:
+                    continue
+                low = a["DW_AT_low_pc"].value
+                hi = a["DW_AT_high_pc"]
+                high = hi.value if hi.form == "DW_FORM_addr" else low + hi.value
+                funcs.append(FunctionDIE(die, _text(a["DW_AT_name"].value) if "DW_AT_name" in a else "", low, high))
+            funcs.sort(key=lambda f: f.low)
+            idx = ([f.low for f in funcs], funcs)
+            self._unit_funcs[unit_index] = idx
+        starts, funcs = idx
+        i = bisect_right(starts, pc) - 1
+        if i >= 0 and funcs[i].low <= pc < funcs[i].high:
+            return funcs[i]
+        return None
+
+    def _ranges(self, die: DIE) -> list[tuple[int, int]]:
+        a = die.attributes
+        if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
+            low = a["DW_AT_low_pc"].value
+            hi = a["DW_AT_high_pc"]
+            return [(low, hi.value if hi.form == "DW_FORM_addr" else low + hi.value)]
+        if "DW_AT_ranges" in a:
+            if self._rl is None:
+                self._rl = self._dwarf.range_lists()
+            base = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+            b = base.value if base is not None else 0
+            out: list[tuple[int, int]] = []
+            for e in self._rl.get_range_list_at_offset(a["DW_AT_ranges"].value, cu=die.cu):
+                if hasattr(e, "base_address"):
+                    b = e.base_address
+                elif getattr(e, "is_absolute", False):
+                    out.append((e.begin_offset, e.end_offset))
+                else:
+                    out.append((b + e.begin_offset, b + e.end_offset))
+            return out
+        return []
+
+    def _tree(self, fn: FunctionDIE) -> _Node:
+        if fn.tree is None:
+            fn.tree = self._node(fn.die, [(fn.low, fn.high)])
+        return fn.tree
+
+    def _node(self, die: DIE, ranges: list[tuple[int, int]]) -> _Node:
+        node = _Node(ranges)
+        for child in die.iter_children():
+            if child.tag in _VAR_TAGS:
+                a = child.attributes
+                name = _text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
+                vp = a.get("DW_AT_variable_parameter")
+                dl = a.get("DW_AT_decl_line")
+                node.vars.append(VarEntry(child, name, child.tag == "DW_TAG_formal_parameter",
+                                          bool(vp is not None and vp.value), dl.value if dl is not None else 0))
+            elif child.tag == "DW_TAG_lexical_block":
+                node.blocks.append(self._node(child, self._ranges(child)))
+        return node
+
+    def function_vars(self, fn: FunctionDIE, pc: int, line: int) -> list[VarEntry]:
+        out: list[tuple[int, int, int, VarEntry]] = []
+
+        def walk(node: _Node, depth: int) -> None:
+            for v in node.vars:
+                if v.name in _HIDDEN or v.name.startswith(("#yield", "&#yield")):
+                    continue
+                if not v.is_param and v.decl_line and line < v.decl_line + 1:
+                    continue
+                d = 0 if v.is_param and depth <= 1 else depth
+                out.append((d, v.decl_line, len(out), VarEntry(v.die, v.name, v.is_param, v.is_return,
+                                                                v.decl_line, d)))
+            for b in node.blocks:
+                if b.contains(pc):
+                    walk(b, depth + 1)
+
+        walk(self._tree(fn), 1)
+        out.sort(key=lambda t: (t[0], t[1], t[2]))
+        return [t[3] for t in out]
+
+    # -- locations ---------------------------------------------------------
+
+    def location_of(self, die: DIE, pc: int) -> tuple[bytes | None, str]:
+        """(expression, LocationExpr prefix); expression None when no entry covers pc."""
+        a = die.attributes.get("DW_AT_location")
+        if a is None:
+            return None, ""
+        if a.form in ("DW_FORM_exprloc", "DW_FORM_block1", "DW_FORM_block", "DW_FORM_block2", "DW_FORM_block4"):
+            return bytes(a.value), "[block] "
+        off = a.value
+        prefix = f"[{off:#x}:{pc:#x}] "
+        if self._ll is None:
+            self._ll = self._dwarf.location_lists()
+        base_attr = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+        base = base_attr.value if base_attr is not None else 0
+        for e in self._ll.get_location_list_at_offset(off, die=die):
+            if hasattr(e, "base_address"):
+                base = e.base_address
+                continue
+            if getattr(e, "is_absolute", False):
+                lo, hi = e.begin_offset, e.end_offset
+            else:
+                lo, hi = base + e.begin_offset, base + e.end_offset
+            if lo <= pc < hi:
+                return bytes(e.loc_expr), prefix
+        return None, prefix
+
+    # -- package variables -------------------------------------------------
+
+    def package_vars(self) -> list[tuple[str, DIE]]:
+        if self._pkg_vars is None:
+            out: list[tuple[str, DIE]] = []
+            for cu in self._units():
+                top = cu.get_top_DIE()
+                lang = top.attributes.get("DW_AT_language")
+                if lang is None or lang.value != 0x16:
+                    continue
+                for die in top.iter_children():
+                    if die.tag != "DW_TAG_variable":
+                        continue
+                    a = die.attributes
+                    loc = a.get("DW_AT_location")
+                    if "DW_AT_name" not in a or loc is None or not isinstance(loc.value, list | bytes):
+                        continue
+                    expr = bytes(loc.value)
+                    if not expr or expr[0] != 0x03:  # DW_OP_addr
+                        continue
+                    out.append((_text(a["DW_AT_name"].value), die))
+            self._pkg_vars = out
+        return self._pkg_vars

@@ -1,0 +1,257 @@
+"""Go types read from DWARF on demand, shaped the way Delve's godwarf sees them.
+
+API (all lookups lazy and cached):
+- `GoTypes(dwarf).by_offset(off)` -> GoType for a type DIE (what DW_AT_type refers to);
+- `by_name("main.Rect")`, `by_runtime_addr(addr)` (DW_AT_go_runtime_type: the dynamic type
+  of an interface), `names()` (ListTypes). These three walk the top-level DIEs of the unit
+  that holds the program's types (the last `runtime` unit that has any) once.
+
+Kinds follow Delve's newVariable, not DW_AT_go_kind: every signed integer type is reported as
+reflect.Int (2) and every unsigned one as reflect.Uint (7), whatever its size, because Delve
+derives the kind from the DWARF base-type encoding. Strings, slices and interfaces are DWARF
+structures recognised by DW_AT_go_kind; maps and channels are typedefs of a pointer to the
+runtime's hash/hchan structure, also recognised by DW_AT_go_kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from elftools.dwarf.die import DIE
+from elftools.dwarf.dwarfinfo import DWARFInfo
+
+# reflect.Kind numbers as they appear on the wire.
+K_INVALID, K_BOOL, K_INT, K_UINT = 0, 1, 2, 7
+K_FLOAT32, K_FLOAT64, K_COMPLEX64, K_COMPLEX128 = 13, 14, 15, 16
+K_ARRAY, K_CHAN, K_FUNC, K_INTERFACE, K_MAP, K_PTR, K_SLICE, K_STRING, K_STRUCT = range(17, 26)
+K_UNSAFE_POINTER = 26
+
+# Go's vendor attributes (cmd/internal/dwarf); pyelftools keys them by number.
+AT_GO_KIND, AT_GO_KEY, AT_GO_ELEM, AT_GO_EMBEDDED, AT_GO_RUNTIME_TYPE = 0x2900, 0x2901, 0x2902, 0x2903, 0x2904
+
+_TYPE_TAGS = frozenset({"DW_TAG_base_type", "DW_TAG_pointer_type", "DW_TAG_structure_type", "DW_TAG_typedef",
+                        "DW_TAG_array_type", "DW_TAG_subroutine_type", "DW_TAG_unspecified_type"})
+GO_TYPEDEF = "go_typedef"  # tag of a map/chan/interface typedef (see _build)
+_GO_KIND_MAP, _GO_KIND_CHAN, _GO_KIND_IFACE, _GO_KIND_SLICE, _GO_KIND_STRING = 21, 18, 20, 23, 24
+
+
+@dataclass(slots=True)
+class Field:
+    name: str
+    offset: int
+    type: GoType
+    embedded: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class GoType:
+    """One DWARF type. `target` is what a typedef names or a pointer points to (None for
+    unsafe.Pointer); `elem`/`key` are element and key types of arrays, slices, maps, chans."""
+
+    offset: int
+    name: str
+    tag: str
+    kind: int
+    size: int
+    target: GoType | None = None
+    elem: GoType | None = None
+    key: GoType | None = None
+    count: int = 0
+    fields: list[Field] = field(default_factory=list)
+    runtime_addr: int = 0
+
+    def resolved(self) -> GoType:
+        """Delve's ResolveTypedef: the type a chain of typedefs names."""
+        t = self
+        for _ in range(64):
+            if t.tag != "DW_TAG_typedef" or t.target is None:
+                return t
+            t = t.target
+        return t
+
+    @property
+    def is_typedef(self) -> bool:
+        return self.tag == "DW_TAG_typedef"
+
+    def field(self, name: str) -> Field | None:
+        for f in self.resolved().fields:
+            if f.name == name:
+                return f
+        return None
+
+    def direct_iface(self) -> bool:
+        """Go's isdirectiface: values of this type are stored in an interface's data word."""
+        r = self.resolved()
+        if r.kind in (K_PTR, K_UNSAFE_POINTER, K_CHAN, K_MAP, K_FUNC):
+            return True
+        if r.kind == K_STRUCT and len(r.fields) == 1:
+            return r.fields[0].type.direct_iface()
+        if r.kind == K_ARRAY and r.count == 1 and r.elem is not None:
+            return r.elem.direct_iface()
+        return False
+
+
+def _text(v: Any) -> str:
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+class GoTypes:
+    def __init__(self, dwarf: DWARFInfo) -> None:
+        self._dwarf = dwarf
+        self._by_off: dict[int, GoType] = {}
+        self._names: dict[str, int] | None = None
+        self._runtime: dict[int, int] = {}
+        # Start of the runtime type data (runtime.types): DW_AT_go_runtime_type holds a type's
+        # offset from there (absolute addresses are tried too).
+        self.types_base = 0
+
+    # -- by offset --------------------------------------------------------
+
+    def die_at(self, offset: int) -> DIE:
+        return self._dwarf.get_DIE_from_refaddr(offset)
+
+    def ref(self, die: DIE, attr: str | int) -> DIE | None:
+        """The DIE an attribute refers to (CU-relative ref4 or absolute ref_addr)."""
+        a = die.attributes.get(attr)
+        if a is None:
+            return None
+        off = a.value if a.form == "DW_FORM_ref_addr" else a.value + die.cu.cu_offset
+        return self._dwarf.get_DIE_from_refaddr(off)
+
+    def type_of(self, die: DIE) -> GoType | None:
+        """The GoType of a variable/member DIE's DW_AT_type."""
+        t = self.ref(die, "DW_AT_type")
+        return None if t is None else self.by_offset(t.offset)
+
+    def by_offset(self, offset: int) -> GoType:
+        t = self._by_off.get(offset)
+        if t is None:
+            t = self._build(self.die_at(offset))
+        return t
+
+    def _build(self, die: DIE) -> GoType:
+        a = die.attributes
+        name = _text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
+        size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0
+        gokind = a[AT_GO_KIND].value if AT_GO_KIND in a else 0
+        rt = a[AT_GO_RUNTIME_TYPE].value if AT_GO_RUNTIME_TYPE in a else 0
+        t = GoType(die.offset, name, die.tag, K_INVALID, size, runtime_addr=rt)
+        # Registered before children are built: types refer to themselves through pointers.
+        self._by_off[die.offset] = t
+        tag = die.tag
+        if tag == "DW_TAG_base_type":
+            enc = a["DW_AT_encoding"].value if "DW_AT_encoding" in a else 0
+            t.kind = {2: K_BOOL, 5: K_INT, 6: K_INT, 7: K_UINT, 8: K_INT}.get(enc, K_INVALID)
+            if enc == 4:
+                t.kind = K_FLOAT32 if size == 4 else K_FLOAT64
+            elif enc == 3:
+                t.kind = K_COMPLEX64 if size == 8 else K_COMPLEX128
+        elif tag == "DW_TAG_pointer_type":
+            target = self.ref(die, "DW_AT_type")
+            t.size = size or 8
+            if target is None:
+                t.kind = K_UNSAFE_POINTER
+            else:
+                t.kind = K_PTR
+                t.target = self.by_offset(target.offset)
+        elif tag == "DW_TAG_typedef":
+            target = self.ref(die, "DW_AT_type")
+            t.target = self.by_offset(target.offset) if target is not None else None
+            if gokind == _GO_KIND_MAP:
+                t.kind = K_MAP
+                t.key = self._go_ref(die, AT_GO_KEY)
+                t.elem = self._go_ref(die, AT_GO_ELEM)
+            elif gokind == _GO_KIND_CHAN:
+                t.kind = K_CHAN
+                t.elem = self._go_ref(die, AT_GO_ELEM)
+            elif gokind == _GO_KIND_IFACE:
+                t.kind = K_INTERFACE
+            else:
+                t.kind = t.target.resolved().kind if t.target is not None else K_INVALID
+            if not t.size and t.target is not None:
+                t.size = t.target.resolved().size
+            if gokind in (_GO_KIND_MAP, _GO_KIND_CHAN, _GO_KIND_IFACE):
+                # Delve's MapType/ChanType/InterfaceType: a typedef that is itself the Go type
+                # (it resolves to itself; its target is the runtime's representation).
+                t.tag = GO_TYPEDEF
+                t.fields = t.target.resolved().fields if t.target is not None else []
+        elif tag == "DW_TAG_structure_type":
+            t.kind = {_GO_KIND_SLICE: K_SLICE, _GO_KIND_STRING: K_STRING,
+                      _GO_KIND_IFACE: K_INTERFACE}.get(gokind, K_STRUCT)
+            for m in die.iter_children():
+                if m.tag != "DW_TAG_member":
+                    continue
+                ma = m.attributes
+                loc = ma.get("DW_AT_data_member_location")
+                mt = self.type_of(m)
+                if mt is None:
+                    continue
+                emb = ma.get(AT_GO_EMBEDDED)
+                t.fields.append(Field(_text(ma["DW_AT_name"].value) if "DW_AT_name" in ma else "",
+                                      loc.value if loc is not None and isinstance(loc.value, int) else 0,
+                                      mt, bool(emb is not None and emb.value)))
+            if t.kind == K_SLICE:
+                t.elem = self._go_ref(die, AT_GO_ELEM)
+                if t.elem is None and t.fields and t.fields[0].type.target is not None:
+                    t.elem = t.fields[0].type.target
+        elif tag == "DW_TAG_array_type":
+            t.kind = K_ARRAY
+            t.elem = self.type_of(die)
+            for sub in die.iter_children():
+                if sub.tag == "DW_TAG_subrange_type":
+                    sa = sub.attributes
+                    if "DW_AT_count" in sa:
+                        t.count = sa["DW_AT_count"].value
+                    elif "DW_AT_upper_bound" in sa:
+                        t.count = sa["DW_AT_upper_bound"].value + 1
+        elif tag == "DW_TAG_subroutine_type":
+            t.kind = K_FUNC
+            t.size = size or 8
+        return t
+
+    def _go_ref(self, die: DIE, attr: int) -> GoType | None:
+        d = self.ref(die, attr)
+        return None if d is None else self.by_offset(d.offset)
+
+    # -- by name / runtime address -----------------------------------------
+
+    def _index(self) -> dict[str, int]:
+        if self._names is None:
+            names: dict[str, int] = {}
+            units = [cu for cu in self._dwarf.iter_CUs()
+                     if _text(cu.get_top_DIE().attributes.get("DW_AT_name").value
+                              if cu.get_top_DIE().attributes.get("DW_AT_name") else b"") == "runtime"]
+            for cu in reversed(units):
+                found = False
+                for die in cu.get_top_DIE().iter_children():
+                    if die.tag not in _TYPE_TAGS:
+                        continue
+                    found = True
+                    a = die.attributes
+                    if "DW_AT_name" in a:
+                        n = _text(a["DW_AT_name"].value)
+                        # A named struct has a typedef and a structure DIE of the same name:
+                        # the typedef is what variables refer to.
+                        if n not in names or die.tag == "DW_TAG_typedef":
+                            names[n] = die.offset
+                    if AT_GO_RUNTIME_TYPE in a:
+                        self._runtime.setdefault(a[AT_GO_RUNTIME_TYPE].value, die.offset)
+                if found:
+                    break
+            self._names = names
+        return self._names
+
+    def by_name(self, name: str) -> GoType | None:
+        off = self._index().get(name)
+        return None if off is None else self.by_offset(off)
+
+    def by_runtime_addr(self, addr: int) -> GoType | None:
+        self._index()
+        off = self._runtime.get(addr - self.types_base) if addr >= self.types_base else None
+        if off is None:
+            off = self._runtime.get(addr)
+        return None if off is None else self.by_offset(off)
+
+    def names(self) -> list[str]:
+        return sorted(self._index())

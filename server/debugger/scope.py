@@ -1,0 +1,285 @@
+"""Evaluation scopes: the variables of one frame of one goroutine, and package variables.
+
+API for the RPC layer and the expression evaluator (server/debugger/eval):
+- `VariableContext(binary, proc, goroutines)`: static DWARF knowledge (types, variable DIEs)
+  plus a `ValueLoader`; one per Debugger (`Debugger.variables()`), valid across stops.
+  - `scope(goroutine_id, frame, deferred_call, selected_goroutine, current_tid)` -> `EvalScope`;
+    errors (DebuggerError) read as Delve's: `unknown goroutine N`,
+    `Frame N does not exist in goroutine G`;
+  - `package_vars(filter_regex)` -> unloaded Values named `pkg.Name`;
+  - `package_var(name, package)` -> Value of `pkg.Var`, or of bare `Var` in `package`.
+  - `types`: binary.gotypes.GoTypes (by_name for `x.(main.Rect)`, names() for ListTypes).
+  - `loader`: goruntime.values.ValueLoader (load/field/index/deref/write).
+- `EvalScope`: `pc`, `line`, `function` (name), `locals()`, `args()`, `variables()` (both, in
+  Delve's order, with flags Argument/ReturnArgument/Escaped/Shadowed/FakeAddress),
+  `lookup(name)` (the visible local/arg named so, innermost wins, else a package variable of
+  the function's package, else None). Values come back unloaded: call
+  `scope.loader.load(v, cfg)`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
+from ..binary.dwarf_types import package_of
+from ..binary.dwarf_vars import DwarfVars, FunctionDIE
+from ..binary.gobinary import GoBinary
+from ..binary.gotypes import GoTypes
+from ..goruntime.model import Frame
+from ..goruntime.values import (
+    F_ARGUMENT,
+    F_ESCAPED,
+    F_FAKE_ADDRESS,
+    F_RETURN,
+    F_SHADOWED,
+    FAKE_ADDRESS_BASE,
+    CompositeMemory,
+    RegPiece,
+    Value,
+    ValueLoader,
+)
+from ..native.process import TracedProcess
+from .goroutines import GoroutineReader
+
+# DWARF register number -> user_regs_struct field (amd64).
+_GP = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
+       "r14", "r15", "rip"]
+
+
+class ScopeError(Exception):
+    """Delve's wording; the RPC layer passes the text to the client unchanged."""
+
+
+@dataclass(slots=True)
+class _Regs:
+    """Registers of a frame: the thread's for frame 0, else what unwinding recovered."""
+
+    proc: TracedProcess
+    tid: int
+    frame: Frame
+    top: bool
+
+    def get(self, n: int) -> int:
+        if self.top and self.tid:
+            if n < len(_GP):
+                return int(getattr(self.proc.regs(self.tid), _GP[n]))
+            if 17 <= n <= 32:
+                xmm = self.proc.fpregs(self.tid).xmm_space
+                i = (n - 17) * 4
+                return xmm[i] | xmm[i + 1] << 32
+        if n == 7:
+            return self.frame.sp
+        if n == 6:
+            return self.frame.bp
+        if n == 16:
+            return self.frame.pc
+        raise LocationError(f"register {n} not available in frame")
+
+    def set(self, n: int, data: bytes) -> None:
+        if not (self.top and self.tid and n < len(_GP)):
+            raise ScopeError("cannot set a register of this frame")
+        regs = self.proc.regs(self.tid)
+        old = int(getattr(regs, _GP[n])).to_bytes(8, "little")
+        setattr(regs, _GP[n], int.from_bytes(data + old[len(data):], "little"))
+        self.proc.set_regs(self.tid, regs)
+
+
+@dataclass
+class EvalScope:
+    ctx: VariableContext
+    goroutine_id: int
+    frame_index: int
+    frame: Frame
+    pc: int
+    line: int
+    function: str
+    regs: _Regs
+    fn_die: FunctionDIE | None
+    _vars: list[Value] | None = field(default=None, repr=False)
+
+    @property
+    def loader(self) -> ValueLoader:
+        return self.ctx.loader
+
+    @property
+    def package(self) -> str:
+        return package_of(self.function) if self.function else ""
+
+    def variables(self) -> list[Value]:
+        if self._vars is None:
+            self._vars = self._read_vars()
+        return self._vars
+
+    def locals(self) -> list[Value]:
+        return [v for v in self.variables() if not v.flags & (F_ARGUMENT | F_RETURN)]
+
+    def args(self) -> list[Value]:
+        return [v for v in self.variables() if v.flags & (F_ARGUMENT | F_RETURN)]
+
+    def lookup(self, name: str) -> Value | None:
+        found = None
+        for v in self.variables():
+            if v.name == name:
+                found = v  # the last one is the innermost (the others are Shadowed)
+        if found is not None:
+            return found
+        return self.ctx.package_var(name, self.package)
+
+    def _read_vars(self) -> list[Value]:
+        if self.fn_die is None:
+            return []
+        dv = self.ctx.dwarf_vars
+        out: list[Value] = []
+        for e in dv.function_vars(self.fn_die, self.pc, self.line):
+            v = self.ctx.value_of_die(e.die, e.name, self.pc, self.frame.cfa, self.regs)
+            if v is None:
+                continue
+            v.decl_line = e.decl_line
+            if e.is_param:
+                v.flags |= F_RETURN if e.is_return else F_ARGUMENT
+            if len(e.name) > 1 and e.name[0] == "&":
+                loc, dl, flags = v.location_expr, v.decl_line, v.flags
+                v = self.loader.deref(v)
+                if v.addr == 0 and not v.unreadable:
+                    v.unreadable = "no address for escaped variable"
+                v.name = e.name[1:]
+                v.flags |= flags | F_ESCAPED
+                v.location_expr = loc + " (escaped)"
+                v.decl_line = dl
+            out.append(v)
+        last: dict[str, Value] = {}
+        for v in out:
+            prev = last.get(v.name)
+            if prev is not None:
+                prev.flags |= F_SHADOWED
+            last[v.name] = v
+        return out
+
+
+class VariableContext:
+    def __init__(self, binary: GoBinary, proc: TracedProcess, goroutines: GoroutineReader) -> None:
+        dwarf = binary.dwarf_info
+        if dwarf is None:
+            raise ScopeError("could not find DWARF information")
+        self.binary = binary
+        self.proc = proc
+        self.goroutines = goroutines
+        self.types = GoTypes(dwarf)
+        self.types.types_base = binary.symbol_address("runtime.types") or 0
+        self.dwarf_vars = DwarfVars(dwarf)
+
+        def func_name(pc: int) -> str | None:
+            fn = binary.function_at(pc)
+            return fn.name if fn is not None else None
+
+        self.loader = ValueLoader(proc.read_memory, self.types, func_name, proc.write_memory)
+        self._fake_next = FAKE_ADDRESS_BASE
+
+    # -- scopes -------------------------------------------------------------
+
+    def scope(self, goroutine_id: int, frame: int, deferred_call: int, selected_goroutine: int,
+              current_tid: int) -> EvalScope:
+        gid = selected_goroutine if goroutine_id == -1 else goroutine_id
+        g = self.goroutines.find(gid) if gid else None
+        if g is None and goroutine_id not in (-1, 0):
+            raise ScopeError(f"unknown goroutine {goroutine_id}")
+        rt = self.goroutines.runtime
+        if g is not None:
+            frames = rt.goroutine_frames(g, frame + 1)
+            tid = g.thread_id
+        else:
+            r = self.proc.regs(current_tid)
+            frames = rt.frames(r.rip, r.rsp, r.rbp, frame + 1)
+            tid = current_tid
+        if frame < 0 or frame >= len(frames):
+            raise ScopeError(f"Frame {frame} does not exist in goroutine {goroutine_id}")
+        if deferred_call > 0:
+            raise ScopeError(f"Frame {frame} only has 0 deferred calls")
+        fr = frames[frame]
+        fn = fr.function
+        fn_die = None
+        units = self.binary.dwarf_units
+        if units is not None:
+            unit = units.unit_at(fr.pc if frame == 0 else fr.pc - 1)
+            if unit is not None:
+                fn_die = self.dwarf_vars.function_at(unit.index, fr.pc if frame == 0 else fr.pc - 1)
+        regs = _Regs(self.proc, tid, fr, frame == 0)
+        return EvalScope(self, goroutine_id, frame, fr, fr.pc, fr.location.line,
+                         fn.name if fn is not None else "", regs, fn_die)
+
+    # -- values of DIEs -------------------------------------------------------
+
+    def value_of_die(self, die, name: str, pc: int, cfa: int, regs: _Regs | None) -> Value | None:  # noqa: ANN001
+        typ = self.types.type_of(die)
+        expr, prefix = self.dwarf_vars.location_of(die, pc)
+        if typ is None:
+            return None
+        if expr is None:
+            v = self.loader.new(name, 0, typ)
+            at = die.attributes.get("DW_AT_location")
+            v.unreadable = f"could not find loclist entry at {at.value if at else 0:#x} for address {pc:#x}"
+            v.location_expr = prefix
+            return v
+        text = prefix + pretty(expr)
+
+        def reg(n: int) -> int:
+            if regs is None:
+                raise LocationError("no registers")
+            return regs.get(n)
+
+        try:
+            loc = evaluate(expr, ExprContext(cfa, reg, lambda a: int.from_bytes(self.proc.read_memory(a, 8), "little")))
+        except (LocationError, OSError, IndexError) as e:
+            v = self.loader.new(name, 0, typ)
+            v.unreadable = str(e)
+            v.location_expr = text
+            return v
+        if not loc.pieces:
+            v = self.loader.new(name, loc.addr, typ)
+        else:
+            size = typ.resolved().size
+            pieces: list[RegPiece] = []
+            for p in loc.pieces:
+                n = p.size or size
+                if p.reg is not None:
+                    try:
+                        raw = regs.get(p.reg).to_bytes(8, "little") if regs is not None else b""
+                    except LocationError:
+                        raw = b""
+                    pieces.append(RegPiece(n, p.reg, (raw + bytes(n))[:n]))
+                elif p.value is not None:
+                    pieces.append(RegPiece(n, None, (p.value & ((1 << 64) - 1)).to_bytes(8, "little")[:n]
+                                           .ljust(n, b"\0")))
+                else:
+                    pieces.append(RegPiece(n, None, self.proc.read_memory(p.addr, n)))
+            base = self._fake_next
+            self._fake_next += max(size, 8) + 8
+            mem = CompositeMemory(self.loader.mem, base, pieces, regs.set if regs is not None else None)
+            v = self.loader.new(name, base, typ, mem)
+            v.flags |= F_FAKE_ADDRESS
+        v.location_expr = text
+        return v
+
+    # -- package variables ----------------------------------------------------
+
+    def package_vars(self, filter_re: str = "") -> list[Value]:
+        rx = re.compile(filter_re) if filter_re else None
+        out: list[Value] = []
+        for name, die in self.dwarf_vars.package_vars():
+            if rx is not None and not rx.search(name):
+                continue
+            v = self.value_of_die(die, name, 0, 0, None)
+            if v is not None:
+                out.append(v)
+        return out
+
+    def package_var(self, name: str, package: str = "") -> Value | None:
+        wanted = [name] if "." in name else []
+        if package:
+            wanted.append(f"{package}.{name}")
+        for qname, die in self.dwarf_vars.package_vars():
+            if qname in wanted:
+                return self.value_of_die(die, qname, 0, 0, None)
+        return None
