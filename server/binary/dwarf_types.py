@@ -165,6 +165,10 @@ class DwarfTypes:
             self._trampolines[function] = cached
         return cached
 
+    def find_subprogram(self, function: str, package: str) -> DIE | None:
+        """The DW_TAG_subprogram of a function, searched in its package's units."""
+        return self._find_in_units(_SUBPROGRAM, function, self._units_for_package(package))
+
     def producer(self) -> str:
         """DW_AT_producer of the first unit, e.g. "Go cmd/compile go1.27.3; -N -l regabi"."""
         units = self._all_units()

@@ -70,6 +70,8 @@ class ThreadView:
     goroutine_id: int
     breakpoint: Breakpoint | None = None
     call_return: bool = False
+    # Results of the injected call that just finished on this thread (fncall.values.CallValue).
+    return_values: list[Any] | None = None
 
 
 @dataclass

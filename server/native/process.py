@@ -56,6 +56,9 @@ class ThreadState:
     starting: bool = False  # clone seen, initial stop not yet
     pending_signal: int = 0  # to deliver on the next resume
     consumed_breakpoint: int | None = None  # step over this INT3 before resuming
+    # A foreign INT3 (a debugCall protocol trap, runtime.Breakpoint) that arrived while the
+    # world was being stopped: reported by the next resume instead of being lost.
+    pending_trap: bool = False
     regs: user_regs_struct | None = field(default=None, repr=False)
 
 
@@ -160,6 +163,10 @@ class TracedProcess:
                 self._step_over(th)
                 if self.exited:
                     return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
+        trapped = next((th for th in self.threads.values() if th.pending_trap and th.stopped), None)
+        if trapped is not None:
+            trapped.pending_trap = False
+            return StopEvent(StopKind.TRAP, trapped.tid)
         with self._lock:
             if self._halt_requested:
                 self._halt_requested = False
@@ -319,6 +326,8 @@ class TracedProcess:
             if pc - 1 in self.breakpoints:
                 # Hit while we stopped the world: undo it, it hits again on resume.
                 self.set_pc(tid, pc - 1)
+            else:
+                th.pending_trap = True
             return
         if sig == signal.SIGSTOP and self._is_our_sigstop():
             return
@@ -354,6 +363,31 @@ class TracedProcess:
         finally:
             if not self.exited:
                 self.breakpoints.relower(addr)
+
+    def step_instruction(self, tid: int) -> None:
+        """Execute one instruction of one thread, the others staying stopped.
+
+        Signals that arrive meanwhile are kept for the next real resume, as in _step_over.
+        """
+        th = self.threads[tid]
+        while True:
+            th.regs = None
+            sysext.ptrace_singlestep(tid, 0)
+            _, status = os.waitpid(tid, sysext.WALL)
+            if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+                self._thread_exit(tid, status)
+                raise TargetExited()
+            event = status >> 16
+            if event == sysext.PTRACE_EVENT_CLONE:
+                self._note_clone(tid)
+                continue
+            if event != 0:
+                continue
+            sig = os.WSTOPSIG(status)
+            if sig == signal.SIGTRAP:
+                return
+            if not (sig == signal.SIGSTOP and self._is_our_sigstop()):
+                th.pending_signal = sig
 
     # ---- ending -------------------------------------------------------------
 

@@ -1,0 +1,196 @@
+"""`call` through pydlv's RPC: injected function calls over the runtime's debugCall protocol,
+on Go 1.19 and the newest Go (smoke: `call add(2,3)` on every installed Go).
+
+Mirrors the runtime's debug_test.go with testdata/calls (int/float args and results, a
+large frame, GC and stack growth inside the call, a panic, an unsafe point) and Delve
+1.27's replies for testdata/basic (transcript seq 97-114).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gotoolchains import TESTDATA, GoToolchain, marker_line
+from rpcclient import RawClient, ServerProcess
+from serverhelpers import call_error, cont, create_bp, transcript_result, wait_output
+
+Build = Callable[[str, GoToolchain], Path]
+Launch = Callable[..., ServerProcess]
+
+LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
+        "MaxStructFields": -1}
+# Delve 1.27's reply to `call add(2,3)` at BP-MAIN of testdata/basic.
+DELVE_ADD = transcript_result("latest-go1.27-basic.jsonl", 97)["State"]
+
+
+def stop_at(srv: ServerProcess, program: str, marker: str = "", function: str = "") -> tuple[RawClient, dict[str, Any]]:
+    c = srv.client()
+    if function:
+        create_bp(c, functionName=function)
+    else:
+        create_bp(c, file=str(TESTDATA / program / "main.go"), line=marker_line(program, marker))
+    state = cont(c)
+    assert state["stopReason"] == "breakpoint", state
+    return c, state
+
+
+def call(c: RawClient, expr: str, **extra: Any) -> dict[str, Any]:
+    state: dict[str, Any] = c.call("Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra},
+                                   timeout=30)["State"]
+    return state
+
+
+def call_fails(c: RawClient, expr: str, **extra: Any) -> str:
+    return call_error(c, "Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra})
+
+
+def values(state: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(v["name"], v["type"], v["value"]) for v in state["currentThread"]["ReturnValues"]]
+
+
+@pytest.fixture
+def basic(go: GoToolchain, build_go: Build, launch_server: Launch) -> tuple[RawClient, dict[str, Any]]:
+    return stop_at(launch_server(build_go("basic", go)), "basic", "BP-MAIN")
+
+
+@pytest.fixture
+def calls_srv(go: GoToolchain, build_go: Build, launch_server: Launch) -> ServerProcess:
+    return launch_server(build_go("calls", go))
+
+
+# --- testdata/basic, as Delve answers -----------------------------------------------------------
+
+
+@pytest.mark.smoke
+def test_call_add(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, before = basic
+    state = call(c, "add(2,3)")
+    th, want = state["currentThread"], DELVE_ADD["currentThread"]
+    assert state["stopReason"] == "call returned"
+    assert th["CallReturn"] is True
+    (rv,) = th["ReturnValues"]
+    expected = want["ReturnValues"][0]
+    for key in ("name", "type", "realType", "flags", "kind", "value", "len", "children", "LocationExpr", "DeclLine"):
+        assert rv[key] == expected[key], key
+    # Position and selection unchanged.
+    assert (th["id"], th["pc"], th["line"]) == (before["currentThread"]["id"], before["currentThread"]["pc"],
+                                                before["currentThread"]["line"])
+    assert state["currentGoroutine"]["id"] == before["currentGoroutine"]["id"]
+    # State keeps CallReturn but never loads ReturnValues.
+    st = c.call("State", {})["State"]
+    assert st["currentThread"]["CallReturn"] is True and st["currentThread"]["ReturnValues"] is None
+
+
+def test_call_split_two_results(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, _ = basic
+    assert values(call(c, "split(2.5)")) == [("~r0", "int", "2"), ("~r1", "float64", "0.5")]
+    assert values(call(c, "split(3)")) == [("~r0", "int", "3"), ("~r1", "float64", "0")]
+
+
+def test_call_errors_in_delves_words(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, _ = basic
+    assert call_error(c, "Command", {"name": "call", "expr": "add(7,8)"}) == \
+        "can not call function with nil ReturnInfoLoadConfig"
+    assert call_fails(c, "add(1)") == "not enough arguments"
+    assert call_fails(c, "add(1,2,3)") == "too many arguments"
+    assert call_fails(c, 'add("a", 2)') == 'can not convert "a" constant to int'
+    assert call_fails(c, "nosuchfn(1)") == "could not find symbol value for nosuchfn"
+    assert call_fails(c, "add(1,1)", goroutineID=99999) == "unknown goroutine 99999"
+    # The program is intact: the calls that failed never ran.
+    assert values(call(c, "add(40,2)", goroutineID=c.call("State", {})["State"]["currentGoroutine"]["id"])) == \
+        [("~r0", "int", "42")]
+
+
+def test_call_on_parked_goroutine_refused(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, _ = basic
+    gs = c.call("ListGoroutines", {"Start": 0, "Count": 0})["Goroutines"]
+    parked = next(g for g in gs if g["threadID"] == 0 and g["status"] == 4)
+    assert call_fails(c, "add(1,1)", goroutineID=parked["id"]) == "selected goroutine not running"
+
+
+# --- testdata/calls: the runtime's debug_test.go, through pydlv ----------------------------------
+
+
+def test_debug_call_int_float(calls_srv: ServerProcess) -> None:
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+    assert values(call(c, "fn(1, 2.5)")) == [("y0Ret", "int", "2"), ("y1Ret", "float64", "3.5")]
+    assert values(call(c, "mixed(-3, 500, 1.25, true, 1099511627776, 7)")) == [
+        ("~r0", "int", "1099511628280"), ("~r1", "float32", "2.5"), ("~r2", "bool", "false")]
+    assert values(call(c, "ten(1,2,3,4,5,6,7,8,9,10)")) == [("~r0", "int", "385")]  # 10th arg on the stack
+
+
+def test_debug_call_large_gc_growstack_void(calls_srv: ServerProcess) -> None:
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+    (rv,) = call(c, "fill(5)")["currentThread"]["ReturnValues"]
+    assert (rv["name"], rv["type"], rv["kind"]) == ("out", "[128]int", 17)
+    assert values(call(c, "callGC()")) == [("~r0", "int", "1")]
+    assert values(call(c, "growStack(300)")) == [("~r0", "int", "301")]
+    state = call(c, "voidFn(3)")
+    assert state["currentThread"]["ReturnValues"] == [] and state["currentThread"]["CallReturn"] is True
+    # The program goes on as if nothing happened, with the side effect of voidFn.
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    assert "total 8 counter 2 sink 3 ok" in wait_output(calls_srv, "ok")
+
+
+def test_debug_call_panic(calls_srv: ServerProcess) -> None:
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+    state = call(c, "boomInt(1)")
+    assert state["stopReason"] == "call returned"
+    (pv,) = state["currentThread"]["ReturnValues"]
+    assert (pv["name"], pv["type"], pv["kind"], pv["flags"]) == ("~panic", "interface {}", 20, 32)
+    (data,) = pv["children"]
+    assert (data["name"], data["type"], data["value"]) == ("data", "string", "test")
+    assert values(call(c, "add(2,3)")) == [("~r0", "int", "5")]
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    assert "total 8 counter 2 sink 0 ok" in wait_output(calls_srv, "ok")
+
+
+def test_debug_call_unsafe_point(calls_srv: ServerProcess) -> None:
+    c, before = stop_at(calls_srv, "calls", "BP-UNSAFE")
+    assert call_fails(c, "add(1,2)") == "call not at safe point"
+    st = c.call("State", {})["State"]
+    assert st["currentThread"]["pc"] == before["currentThread"]["pc"]
+    assert st["currentThread"]["CallReturn"] is False
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    assert "total 8 counter 2 sink 0 ok" in wait_output(calls_srv, "ok")
+
+
+def test_call_from_within_runtime(calls_srv: ServerProcess) -> None:
+    c, _ = stop_at(calls_srv, "calls", function="runtime.GC")
+    assert call_fails(c, "main.add(1,2)") == "call from within the Go runtime"
+
+
+def test_breakpoint_inside_callee_then_continue(calls_srv: ServerProcess) -> None:
+    c, before = stop_at(calls_srv, "calls", "BP-MAIN")
+    create_bp(c, file=str(TESTDATA / "calls" / "main.go"), line=marker_line("calls", "BP-CALLEE"))
+    state = call(c, "double(21)")
+    assert state["stopReason"] == "breakpoint" and state["currentThread"]["CallReturn"] is False
+    assert state["currentThread"]["function"]["name"] == "main.double"
+    assert state["currentGoroutine"]["id"] != before["currentGoroutine"]["id"]  # debugCallWrap's goroutine
+    assert call_fails(c, "add(1,1)") == "cannot call function while another function call is already in progress"
+    done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
+    assert done["stopReason"] == "call returned" and done["currentThread"]["CallReturn"] is True
+    assert values(done) == [("~r0", "int", "42")]
+    assert done["currentGoroutine"]["id"] == before["currentGoroutine"]["id"]
+    assert done["currentThread"]["pc"] == before["currentThread"]["pc"]
+
+
+def test_registers_identical_after_calls(calls_srv: ServerProcess) -> None:
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+
+    def regs() -> dict[str, str]:
+        tid = c.call("State", {})["State"]["currentThread"]["id"]
+        out = c.call("ListRegisters", {"ThreadID": tid, "IncludeFp": True})["Regs"]
+        return {r["Name"]: r["Value"] for r in out}
+
+    before = regs()
+    call(c, "fn(1, 2.5)")  # uses RAX, X0 and the frame
+    call(c, "mixed(-3, 500, 1.25, true, 1099511627776, 7)")
+    after = regs()
+    assert after == before
