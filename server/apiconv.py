@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .debugger.debugger import BreakpointRequest
+from .debugger.fncall.values import CallValue
 from .debugger.locspec import ResolvedLocation
 from .debugger.model import Breakpoint, GoroutineView, StateView, ThreadView
 from .goruntime.model import FunctionRef, Location
@@ -101,7 +102,7 @@ def goroutine(g: GoroutineView) -> api.Goroutine:
     )
 
 
-def thread(t: ThreadView, with_bp_info: bool, pid: int = 0) -> api.Thread:
+def thread(t: ThreadView, with_bp_info: bool, pid: int = 0, with_return_values: bool = False) -> api.Thread:
     bp = breakpoint(t.breakpoint, pid) if t.breakpoint is not None else None
     return api.Thread(
         id=t.tid,
@@ -112,13 +113,14 @@ def thread(t: ThreadView, with_bp_info: bool, pid: int = 0) -> api.Thread:
         goroutineID=t.goroutine_id,
         breakPoint=bp,
         breakPointInfo=api.BreakpointInfo() if bp is not None and with_bp_info else None,
+        ReturnValues=[call_value(v) for v in t.return_values or []] if with_return_values and t.call_return else None,
         CallReturn=t.call_return,
     )
 
 
-def state(view: StateView, with_bp_info: bool) -> api.DebuggerState:
+def state(view: StateView, with_bp_info: bool, with_return_values: bool = False) -> api.DebuggerState:
     """A stopped target's state; breakPointInfo only in Command replies (with_bp_info)."""
-    threads = [thread(t, with_bp_info, view.pid) for t in view.threads or []]
+    threads = [thread(t, with_bp_info, view.pid, with_return_values) for t in view.threads or []]
     current = next((t for t in threads if view.current_thread and t.id == view.current_thread.tid), None)
     return api.DebuggerState(
         Pid=view.pid,
@@ -137,3 +139,12 @@ def running_state() -> api.DebuggerState:
 
 def exited_state(view: StateView) -> api.DebuggerState:
     return api.exited_state(view.pid, view.exit_status)
+
+
+def call_value(v: CallValue) -> api.Variable:
+    """A result of an injected call (ReturnValues entry)."""
+    return api.Variable(
+        name=v.name, addr=v.addr, type=v.type, realType=v.type, flags=v.flags, kind=v.kind, value=v.value,
+        len=v.len, cap=v.cap, children=[call_value(c) for c in v.children], base=v.base,
+        unreadable=v.unreadable, LocationExpr=v.location_expr, DeclLine=v.decl_line,
+    )

@@ -223,27 +223,40 @@ class RPCServer(StackMethods, VariableMethods):
             setup_done()
             if dbg.exited:
                 return m.CommandOut(State=apiconv.exited_state(dbg.exited_state()))
+            if name in ("switchThread", "switchGoroutine"):
+                switch = dbg.switch_thread if name == "switchThread" else dbg.switch_goroutine
+                target = args.threadID if name == "switchThread" else args.goroutineID
+                return m.CommandOut(State=apiconv.state(await self._on_tracer(switch, target), False))
             return m.CommandOut(State=await self._state(with_bp_info=False))
         return await self._resume(args, setup_done)
 
     async def _resume(self, cmd: api.DebuggerCommand, setup_done: Callable[[], None]) -> m.CommandOut:
         dbg = self._dbg()
+        if cmd.name == "call" and cmd.ReturnInfoLoadConfig is None:
+            setup_done()  # Delve's rpc2 checks this before anything else
+            raise DebuggerError("can not call function with nil ReturnInfoLoadConfig")
         if dbg.exited:
             setup_done()
             return m.CommandOut(State=apiconv.exited_state(dbg.exited_state()))
-        if cmd.name not in ("continue", "directionCongruentContinue"):
+        if cmd.name not in ("continue", "directionCongruentContinue", "call"):
             setup_done()
             raise DebuggerError(f"{cmd.name} is not implemented by pydlv yet")
         loop = asyncio.get_running_loop()
+        resumed = lambda: loop.call_soon_threadsafe(setup_done)  # noqa: E731
         self._running_command = True
         try:
-            view = await self._on_tracer(dbg.continue_, lambda: loop.call_soon_threadsafe(setup_done))
+            if cmd.name == "call":
+                view = await self._on_tracer(dbg.call, cmd.expr, cmd.goroutineID, resumed)
+            else:
+                view = await self._on_tracer(dbg.continue_, resumed)
         finally:
             self._running_command = False
             setup_done()
         if view.exited:
             return m.CommandOut(State=apiconv.exited_state(view))
-        return m.CommandOut(State=apiconv.state(view, with_bp_info=True))
+        # ReturnValues only when this command asked for them (a continue finishing a call too).
+        return m.CommandOut(State=apiconv.state(view, with_bp_info=True,
+                                                with_return_values=cmd.ReturnInfoLoadConfig is not None))
 
     # ---- breakpoints --------------------------------------------------------
 

@@ -17,9 +17,12 @@ from ..goruntime.unwind import location_at
 from ..native.launch import launch_traced
 from ..native.process import StopKind, TargetExited, TracedProcess
 from .breakpoints import BreakpointError, BreakpointSet, check_name
+from .fncall.controller import CallController, CallError
+from .fncall.injection import Injection
 from .goroutines import GoroutineReader
 from .locspec import LocationError, LocationResolver, ResolvedLocation, parse_locspec
 from .model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, StateView, ThreadView
+from .scope import EvalScope, ScopeError, VariableContext
 
 log = logging.getLogger("pydlv.debugger")
 
@@ -57,6 +60,8 @@ class Debugger:
         self.selected_goroutine = 0
         self.stop_reason = ""
         self.launched = True
+        self.calls: CallController | None = None
+        self._call_return_tid = 0  # thread whose injected call just returned (CallReturn)
 
     # ---- lifecycle ----------------------------------------------------------
 
@@ -65,6 +70,7 @@ class Debugger:
         self.proc = TracedProcess(pid, launched=True)
         self.breakpoints = BreakpointSet(self.proc)
         self.goroutines = GoroutineReader(self.binary, self.proc)
+        self.calls = CallController(self.binary, self.proc, self.goroutines.runtime.types)
         self.current_tid = pid
         self.selected_goroutine = 0
         self.stop_reason = "launched"
@@ -118,6 +124,28 @@ class Debugger:
         else:
             self.proc.detach()
 
+    # ---- variables (scope.py) ------------------------------------------------
+
+    def variables(self) -> VariableContext:
+        """Types, variable DIEs and the value loader: built on first use, kept across stops."""
+        ctx = getattr(self, "_variables", None)
+        if ctx is None or ctx.proc is not self.proc:  # a restart makes a new process
+            proc = self._live()
+            assert self.goroutines is not None
+            try:
+                ctx = self._variables = VariableContext(self.binary, proc, self.goroutines)
+            except ScopeError as e:
+                raise DebuggerError(str(e)) from e
+        return ctx
+
+    def eval_scope(self, goroutine_id: int, frame: int, deferred_call: int = 0) -> EvalScope:
+        """Delve's ConvertEvalScope: goroutine -1 is the selected one."""
+        try:
+            return self.variables().scope(goroutine_id, frame, deferred_call, self.selected_goroutine,
+                                          self.current_tid)
+        except ScopeError as e:
+            raise DebuggerError(str(e)) from e
+
     # ---- state --------------------------------------------------------------
 
     def location(self, pc: int) -> Location:
@@ -131,6 +159,9 @@ class Debugger:
         bp = self.breakpoints.at(pc) if self.breakpoints else None
         if bp is not None and proc.threads[tid].consumed_breakpoint == pc:
             th.breakpoint = bp
+        if tid == self._call_return_tid and self.calls is not None:
+            th.call_return = True
+            th.return_values = self.calls.return_values()
         return th
 
     def state(self) -> StateView:
@@ -269,6 +300,26 @@ class Debugger:
         except LocationError as e:
             raise DebuggerError(str(e)) from None
 
+    # ---- selection (Command switchThread / switchGoroutine) -------------------
+
+    def switch_thread(self, tid: int) -> StateView:
+        proc = self._live()
+        if tid not in proc.threads:
+            raise DebuggerError(f"thread {tid} does not exist")
+        self.current_tid = tid
+        self.selected_goroutine = self.goroutines.goroutine_id_of_thread(tid) if self.goroutines else 0
+        return self.state()
+
+    def switch_goroutine(self, gid: int) -> StateView:
+        self._live()
+        g = self.goroutines.find(gid) if self.goroutines is not None and gid > 0 else None
+        if g is None:
+            raise DebuggerError(f"unknown goroutine {gid}")
+        if g.thread_id:
+            self.current_tid = g.thread_id
+        self.selected_goroutine = gid
+        return self.state()
+
     # ---- running ------------------------------------------------------------
 
     def halt(self) -> None:
@@ -285,6 +336,7 @@ class Debugger:
         proc = self._live()
         assert self.breakpoints is not None
         resumed_signalled = False
+        self._call_return_tid = 0
         while True:
             if not resumed_signalled:
                 on_resumed()
@@ -300,6 +352,12 @@ class Debugger:
                 self.stop_reason = ""
                 return self.exited_state()
             self.current_tid = ev.tid
+            if ev.kind is StopKind.TRAP and self.calls is not None and self.calls.is_protocol_trap(ev.tid):
+                # A debugCall protocol step: advance the injection, keep running until it is over.
+                finished = self.calls.on_trap(ev.tid)
+                if finished is None:
+                    continue
+                return self._call_finished(finished)
             gid = self.goroutines.goroutine_id_of_thread(ev.tid) if self.goroutines else 0
             if ev.kind is StopKind.BREAKPOINT:
                 bp = self.breakpoints.at(ev.addr)
@@ -313,6 +371,43 @@ class Debugger:
                 self.stop_reason = "hardcoded breakpoint"
             self.selected_goroutine = gid
             return self.state()
+
+    # ---- injected calls (fncall/) ---------------------------------------------
+
+    def call(self, expr: str, goroutine_id: int, on_resumed: Callable[[], None] = lambda: None) -> StateView:
+        """`call EXPR`: checks in Delve's order, inject, then the continue loop runs the call."""
+        self._live()
+        assert self.goroutines is not None and self.calls is not None and self.proc is not None
+        if goroutine_id > 0:
+            g = self.goroutines.find(goroutine_id)
+            if g is None:
+                raise DebuggerError(f"unknown goroutine {goroutine_id}")
+        elif self.selected_goroutine == 0:
+            raise DebuggerError("no goroutine selected")
+        else:
+            g = self.goroutines.find(self.selected_goroutine)
+        try:
+            self.calls.check_goroutine(g)
+            assert g is not None
+            loc = self.location(self.proc.regs(g.thread_id).rip)
+            inj = self.calls.prepare(expr, g, loc.function.name if loc.function else "")
+            self.calls.begin(inj)
+        except CallError as e:
+            raise DebuggerError(str(e)) from None
+        return self.continue_(on_resumed)
+
+    def _call_finished(self, inj: Injection) -> StateView:
+        self.current_tid = inj.final_tid
+        self.selected_goroutine = inj.goroutine_id
+        if inj.outcome.refusal:
+            # Delve leaves the stop reason unknown after a refused injection.
+            self.stop_reason = ""
+            assert self.calls is not None
+            self.calls.forget_result()
+            raise DebuggerError(inj.outcome.refusal)
+        self.stop_reason = "call returned"
+        self._call_return_tid = inj.final_tid
+        return self.state()
 
     def _condition_holds(self, bp: Breakpoint, tid: int) -> bool:
         if not bp.cond:

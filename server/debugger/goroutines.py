@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 
 from ..binary.dwarf_types import DwarfTypes
 from ..binary.gobinary import GoBinary
 from ..goruntime.goroutines import GoRuntime
-from ..goruntime.model import Goroutine
+from ..goruntime.model import G_DEAD, Goroutine
 from ..native.process import TracedProcess
 from .model import GoroutineView
 
@@ -19,10 +20,45 @@ class GoroutineReader:
         self.proc = proc
         self.runtime = GoRuntime(binary, DwarfTypes(binary.path), proc.read_memory)
         self._by_thread: dict[int, Goroutine | None] = {}
+        self._all: list[Goroutine] | None = None
+        self._all_index: list[int] = []
+        self._all_len = 0
+        self._views: dict[int, GoroutineView] = {}
+        # Bumped at every stop: caches elsewhere key on it.
+        self.generation = 0
 
     def invalidate(self) -> None:
         """The target ran: forget what was read at the last stop."""
         self._by_thread.clear()
+        self._all = None
+        self._views.clear()
+        self.generation += 1
+
+    def all(self) -> list[Goroutine]:
+        """Every live goroutine, in runtime.allgs order, read once per stop."""
+        if self._all is None:
+            threads = {}
+            for tid in self.proc.threads:
+                try:
+                    threads[tid] = self.proc.regs(tid)
+                except OSError:
+                    continue
+            every = self.runtime.all_goroutines(threads, keep_dead=True)
+            # allgs index of each live g: ListGoroutines pages over allgs (Delve's Nextg).
+            self._all_index = [i for i, g in enumerate(every) if g.status != G_DEAD]
+            self._all_len = len(every)
+            self._all = [every[i] for i in self._all_index]
+        return self._all
+
+    def page(self, start: int, count: int) -> tuple[list[Goroutine], int]:
+        """Delve's GoroutinesInfo(start, count): live g's from allgs[start:], at most count
+        (0 = all), and the allgs index to continue from (-1 when done)."""
+        gs = self.all()
+        i = bisect.bisect_left(self._all_index, start)
+        if count == 0 or i + count > len(gs):
+            return gs[i:], -1
+        last = self._all_index[i + count - 1]
+        return gs[i:i + count], last + 1 if last + 1 < self._all_len else -1
 
     def of_thread(self, tid: int) -> Goroutine | None:
         if tid not in self._by_thread:
@@ -42,7 +78,7 @@ class GoroutineReader:
             g = self.of_thread(tid)
             if g is not None and g.id == gid:
                 return g
-        for g in self.runtime.all_goroutines():
+        for g in self.all():
             if g.id == gid:
                 return g
         return None
@@ -51,8 +87,14 @@ class GoroutineReader:
         g = self.find(gid)
         if g is None:
             return None
+        return self.view_of(g)
+
+    def view_of(self, g: Goroutine) -> GoroutineView:
+        cached = self._views.get(g.addr)
+        if cached is not None:
+            return cached
         locs = self.runtime.locations(g)
-        return GoroutineView(
+        view = GoroutineView(
             id=g.id,
             current=locs.current,
             user_current=locs.user_current,
@@ -63,4 +105,7 @@ class GoroutineReader:
             wait_since=g.wait_since,
             wait_reason=g.wait_reason,
             unreadable=g.unreadable,
+            labels=self.runtime.labels(g) if not g.unreadable else {},
         )
+        self._views[g.addr] = view
+        return view

@@ -11,6 +11,8 @@ import bisect
 from collections.abc import Iterable, Mapping
 
 from ..binary.dwarf_types import DwarfTypes
+from ..binary.foreign import ForeignCode
+from .defers import DeferReader, DeferRecord
 from .gstruct import GLayout
 from .labels import LabelReader
 from .model import (
@@ -24,7 +26,7 @@ from .model import (
     RegsLike,
 )
 from .tls import g_tls_offset
-from .unwind import SavedContext, Unwinder, function_ref
+from .unwind import CgoContext, SavedContext, Unwinder, function_ref
 from .wrappers import WrapperResolver
 
 # Delve's maxGoroutineUserCurrentDepth.
@@ -55,6 +57,12 @@ class GoRuntime:
         self._unwinder = Unwinder(binary, read)
         self._wrappers = WrapperResolver(binary, types)
         self._labels = LabelReader(types, read)
+        self._defers = DeferReader(types, read)
+        # go-statement and start locations by pc: code does not change while debugging.
+        self._pc_locs: dict[tuple[str, int], Location] = {}
+        # C functions of cgo binaries: parsed only once a pc outside pclntab is seen.
+        path = getattr(binary, "path", None)
+        self._foreign = ForeignCode(path) if isinstance(path, str) else None
 
     @property
     def layout(self) -> GLayout:
@@ -119,7 +127,8 @@ class GoRuntime:
         raw = self.read(ptr, 8 * length)
         return [int.from_bytes(raw[i:i + 8], "little") for i in range(0, len(raw), 8)]
 
-    def all_goroutines(self, threads: Mapping[int, RegsLike] | None = None) -> list[Goroutine]:
+    def all_goroutines(self, threads: Mapping[int, RegsLike] | None = None,
+                       keep_dead: bool = False) -> list[Goroutine]:
         """Every g in runtime.allgs except dead ones, in allgs order (as Delve's GoroutinesInfo).
 
         threads: registers of each stopped thread by thread id; goroutines running
@@ -135,7 +144,7 @@ class GoRuntime:
             tg = on_thread.get(g.id)
             if tg is not None:
                 g.thread_id, g.regs, g.system_stack = tg.thread_id, tg.regs, tg.system_stack
-            if g.status != G_DEAD:
+            if keep_dead or g.status != G_DEAD:
                 out.append(g)
         return out
 
@@ -162,15 +171,28 @@ class GoRuntime:
     # -- stacks ---------------------------------------------------------------
 
     def frames(self, pc: int, sp: int, bp: int, max_depth: int = 50) -> list[Frame]:
-        return self._unwinder.frames(pc, sp, bp, max_depth)
+        """A thread's stack with no goroutine: all of it is system stack."""
+        return self._unwinder.frames(pc, sp, bp, max_depth, system_stack=True, foreign=self._foreign)
+
+    def _cgo_context(self, g: Goroutine) -> CgoContext:
+        def g0_sched_sp() -> int:
+            try:
+                g0 = self._word(g.m + self.layout.m_g0) if g.m else 0
+                return self.layout.sched_sp.get(self.read(g0, self.layout.size)) if g0 else 0
+            except OSError:
+                return 0
+
+        return CgoContext(g.stack_hi, g0_sched_sp)
 
     def goroutine_frames(self, g: Goroutine, max_depth: int = 50) -> list[Frame]:
         """Its thread's registers if it runs on one, else the context saved in g.sched."""
         saved = SavedContext(g.sched_pc, g.sched_sp, g.sched_bp)
+        cgo = self._cgo_context(g)
         if g.regs is not None:
             return self._unwinder.frames(g.regs.rip, g.regs.rsp, g.regs.rbp, max_depth,
-                                         goroutine=saved, system_stack=g.system_stack)
-        return self._unwinder.frames(saved.pc, saved.sp, saved.bp, max_depth)
+                                         goroutine=saved, system_stack=g.system_stack,
+                                         cgo=cgo, foreign=self._foreign)
+        return self._unwinder.frames(saved.pc, saved.sp, saved.bp, max_depth, cgo=cgo, foreign=self._foreign)
 
     # -- Delve's four goroutine locations --------------------------------------
 
@@ -189,17 +211,29 @@ class GoRuntime:
         return self.current_loc(g)
 
     def go_statement_loc(self, g: Goroutine) -> Location:
-        fn = self.binary.function_at(g.gopc)
+        loc = self._pc_locs.get(("go", g.gopc))
+        if loc is None:
+            loc = self._pc_locs[("go", g.gopc)] = self._go_statement_loc(g.gopc)
+        return loc
+
+    def _go_statement_loc(self, gopc: int) -> Location:
+        fn = self.binary.function_at(gopc)
         if fn is None:
-            return Location(g.gopc)
+            return Location(gopc)
         # gopc is the return address of the call to newproc: report the CALL's line.
-        file, line = self.binary.pc_to_line(g.gopc - 1 if g.gopc > fn.entry else g.gopc)
-        return Location(g.gopc, file, line, function_ref(fn))
+        file, line = self.binary.pc_to_line(gopc - 1 if gopc > fn.entry else gopc)
+        return Location(gopc, file, line, function_ref(fn))
 
     def start_loc(self, g: Goroutine) -> Location:
-        fn = self.binary.function_at(g.startpc)
+        loc = self._pc_locs.get(("start", g.startpc))
+        if loc is None:
+            loc = self._pc_locs[("start", g.startpc)] = self._start_loc(g.startpc)
+        return loc
+
+    def _start_loc(self, startpc: int) -> Location:
+        fn = self.binary.function_at(startpc)
         if fn is None:
-            return Location(g.startpc)
+            return Location(startpc)
         fn = self._wrappers.unwrap(fn)
         file, line = self.binary.pc_to_line(fn.entry)
         return Location(fn.entry, file, line, function_ref(fn))
@@ -207,6 +241,23 @@ class GoRuntime:
     def locations(self, g: Goroutine) -> GoroutineLocations:
         return GoroutineLocations(self.current_loc(g), self.user_current_loc(g),
                                   self.go_statement_loc(g), self.start_loc(g))
+
+    def defers(self, g: Goroutine) -> list[DeferRecord]:
+        """g._defer, newest first (as Delve's G.Defer chain)."""
+        return self._defers.read(g)
+
+    def location_of(self, pc: int) -> Location:
+        """Location of pc itself (Delve's PCToLine), cached."""
+        return self._unwinder.location(pc, None, False)
+
+    def deferred_location(self, fn_pc: int) -> Location | None:
+        """Delve's Defer.DeferredFunc: the deferred function (through wrappers) at its entry line."""
+        fn = self.binary.function_at(fn_pc)
+        if fn is None:
+            return None
+        fn = self._wrappers.unwrap(fn)
+        file, line = self.binary.pc_to_line(fn.entry)
+        return Location(fn.entry, file, line, function_ref(fn))
 
     def labels(self, g: Goroutine) -> dict[str, str]:
         """pprof labels (Go 1.21+ labelMap layout); {} when none or unreadable."""

@@ -24,7 +24,7 @@ _MAX_WRAPPER_BYTES = 4096
 # go-statement wrappers are closures: main.main.func1 (<=1.21), main.main.gowrap1 (1.22+),
 # possibly nested (main.f.func2.gowrap1). Only these can be trampolines a goroutine starts
 # in, so other names skip the DWARF lookup (slow for the runtime's big compile unit).
-_CLOSURE_NAME = re.compile(r"\.(?:func|gowrap)\d+(?:\.\d+)*$")
+_CLOSURE_NAME = re.compile(r"\.(?:func|gowrap|deferwrap)\d+(?:\.\d+)*$")
 
 
 def is_private_runtime(name: str) -> bool:

@@ -1,0 +1,152 @@
+"""Small read-only views of the target: memory, code bytes, shared objects, packages,
+and whether goroutine ancestors are recorded. All run on the tracer thread."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .debugger import Debugger
+
+_DT_DEBUG = 21
+
+
+def _error(text: str) -> Exception:
+    from .debugger import DebuggerError  # a cycle at import time: debugger imports nothing from here
+
+    return DebuggerError(text)
+
+
+def examine_memory(dbg: Debugger, addr: int, length: int) -> bytes:
+    proc = dbg._live()
+    if length <= 0:
+        return b""
+    try:
+        return proc.read_memory(addr, length)
+    except OSError:
+        raise _error("input/output error") from None
+
+
+def read_code(dbg: Debugger, addr: int, length: int) -> bytes:
+    """Instruction bytes as the program has them (breakpoints' INT3 hidden by read_memory)."""
+    try:
+        return dbg._live().read_memory(addr, length)
+    except OSError:
+        raise _error("input/output error") from None
+
+
+def ancestors_enabled(dbg: Debugger) -> None:
+    """Delve answers Ancestors only when GODEBUG=tracebackancestors=N is in effect."""
+    env = ""
+    try:
+        with open(f"/proc/{dbg.pid}/environ", "rb") as f:
+            for item in f.read().split(b"\0"):
+                if item.startswith(b"GODEBUG="):
+                    env = item[8:].decode(errors="replace")
+    except OSError:
+        pass
+    for part in env.split(","):
+        name, _, value = part.partition("=")
+        if name == "tracebackancestors" and value.isdigit() and int(value) > 0:
+            return
+    raise _error("tracebackancestors is disabled")
+
+
+def dynamic_libraries(dbg: Debugger) -> list[tuple[str, int]]:
+    """The dynamic linker's link_map (r_debug via DT_DEBUG), minus the executable itself:
+    what Delve's ElfUpdateSharedObjects lists. [] for static binaries."""
+    proc = dbg._live()
+    image = getattr(dbg.binary, "_image", None)
+    elf = image.elf if image is not None else None
+    dynamic = None
+    if elf is not None:
+        sec = elf.get_section_by_name(".dynamic")
+        dynamic = sec["sh_addr"] if sec is not None else None
+    if not dynamic:
+        return []
+
+    def word(a: int) -> int:
+        return int.from_bytes(proc.read_memory(a, 8), "little")
+
+    try:
+        r_debug = 0
+        for i in range(512):
+            tag, val = word(dynamic + 16 * i), word(dynamic + 16 * i + 8)
+            if tag == 0:
+                break
+            if tag == _DT_DEBUG:
+                r_debug = val
+        if not r_debug:
+            return []
+        lm = word(r_debug + 8)
+        out: list[tuple[str, int]] = []
+        for _ in range(4096):
+            if not lm:
+                break
+            base, name_ptr, nxt = word(lm), word(lm + 8), word(lm + 24)
+            name = _cstring(proc.read_memory, name_ptr) if name_ptr else ""
+            if name and os.path.isabs(name):
+                out.append((name, base))
+            lm = nxt
+        return out
+    except OSError:
+        return []
+
+
+def _cstring(read, addr: int) -> str:  # noqa: ANN001 - TracedProcess.read_memory
+    data = b""
+    while len(data) < 4096:
+        chunk = read(addr + len(data), 64)
+        end = chunk.find(b"\0")
+        if end >= 0:
+            return (data + chunk[:end]).decode(errors="replace")
+        data += chunk
+    return data.decode(errors="replace")
+
+
+@dataclass
+class PackageInfo:
+    import_path: str
+    directory: str
+    files: list[str] | None = field(default=None)
+
+
+def packages_build_info(dbg: Debugger, include_files: bool, filter_text: str) -> list[PackageInfo]:
+    """Delve's BinaryInfo.ListPackagesBuildInfo: one entry per Go compile unit (its
+    import path), the directory of its first .go/.s file, and optionally all its files."""
+    try:
+        rx = re.compile(filter_text) if filter_text else None
+    except re.error as e:
+        raise _error(f"invalid filter argument: error parsing regexp: {e}") from None
+    units = dbg.binary._units
+    if units is None:
+        return []
+    pkgs: dict[str, PackageInfo] = {}
+    files: dict[str, set[str]] = {}
+    for u in units.units:
+        if not u.is_go:
+            continue
+        lp = units.lines(u)
+        if lp is None:
+            continue
+        ip = u.name.replace("\\", "/")
+        if ip not in pkgs:
+            first = next((f for f in lp.files if f and f != "?" and not f.startswith("<")), "")
+            if os.path.splitext(first)[1] not in (".go", ".s"):
+                continue
+            pkgs[ip] = PackageInfo(ip, os.path.dirname(first))
+            files[ip] = set()
+        if include_files:
+            files[ip].update(f for f in lp.files if f and f != "?")
+    out = []
+    for ip in sorted(pkgs):
+        if rx is not None and not rx.search(ip):
+            continue
+        p = pkgs[ip]
+        if include_files:
+            p.files = sorted(files[ip])
+        out.append(p)
+    return out

@@ -1,0 +1,111 @@
+"""Stack traces as Delve's Debugger.Stacktrace returns them.
+
+Frame records carry the raw unwound Frame (registers for the variables module:
+server/debugger/scope.py fills Locals/Arguments from it) and what Delve's
+ConvertStacktrace shows: the call location, FrameOffset/FramePointerOffset
+(relative to g.stack.hi on a goroutine stack, absolute on a system stack),
+the deferred calls of each frame and Bottom on the outermost one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..goruntime.model import Frame, Goroutine, Location
+from .goroutines import GoroutineReader
+
+
+class UnknownGoroutine(LookupError):
+    def __init__(self, gid: int) -> None:
+        super().__init__(f"unknown goroutine {gid}")
+
+
+@dataclass
+class DeferView:
+    deferred: Location
+    defer_loc: Location
+    sp: int
+    unreadable: str = ""
+
+
+@dataclass
+class FrameView:
+    frame: Frame
+    frame_offset: int
+    frame_pointer_offset: int
+    bottom: bool = False
+    defers: list[DeferView] = field(default_factory=list)
+    err: str = ""
+    # The goroutine the frame belongs to (None for a thread stack): scope needs it.
+    goroutine: Goroutine | None = None
+
+    @property
+    def location(self) -> Location:
+        return self.frame.location
+
+
+def resolve_goroutine(reader: GoroutineReader, selected: int, gid: int) -> Goroutine | None:
+    """Delve's FindGoroutine: -1 (or the selected id) is the selected goroutine, 0 with
+    none selected is "no goroutine" (the current thread); other ids must exist."""
+    if gid == -1 or gid == selected or (selected == 0 and gid == 0):
+        return reader.find(selected) if selected else None
+    g = reader.find(gid)
+    if g is None:
+        raise UnknownGoroutine(gid)
+    return g
+
+
+def goroutine_stack(reader: GoroutineReader, g: Goroutine, depth: int, with_defers: bool) -> list[FrameView]:
+    """At most depth+1 frames of g (Delve: depth counts the frames above the first)."""
+    frames = reader.runtime.goroutine_frames(g, depth + 2)
+    views = _views(frames, depth, g.stack_hi, g)
+    if with_defers:
+        _attach_defers(reader, g, views)
+    return views
+
+
+def thread_stack(reader: GoroutineReader, pc: int, sp: int, bp: int, depth: int) -> list[FrameView]:
+    return _views(reader.runtime.frames(pc, sp, bp, depth + 2), depth, 0, None)
+
+
+def _views(frames: list[Frame], depth: int, stack_hi: int, g: Goroutine | None) -> list[FrameView]:
+    complete = len(frames) <= depth + 1
+    frames = frames[:depth + 1]
+    out = []
+    for f in frames:
+        if f.system_stack or not stack_hi:
+            fo, fpo = f.cfa, f.bp
+        else:
+            fo, fpo = f.cfa - stack_hi, f.bp - stack_hi
+        out.append(FrameView(f, fo, _int64(fpo), goroutine=g))
+    if out and complete:
+        out[-1].bottom = True
+    return out
+
+
+def _attach_defers(reader: GoroutineReader, g: Goroutine, frames: list[FrameView]) -> None:
+    """Delve's G.readDefers: walk frames and the _defer chain together."""
+    rt = reader.runtime
+    records = rt.defers(g)
+    i = 0
+    for d in records:
+        while i < len(frames):
+            f = frames[i]
+            if d.unreadable:
+                f.defers.append(DeferView(Location(0), Location(0), 0, d.unreadable))
+                return
+            if f.err:
+                return
+            if f.frame.system_stack or d.sp >= f.frame.cfa:
+                i += 1
+                continue
+            deferred = rt.deferred_location(d.fn_pc) or Location(d.defer_pc, "", 0, None)
+            f.defers.append(DeferView(deferred, rt.location_of(d.defer_pc), d.sp))
+            break
+        else:
+            return
+
+
+def _int64(v: int) -> int:
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >= 1 << 63 else v
