@@ -20,6 +20,10 @@ class RPCBase:
         """Run fn on the tracer thread (every ptrace call and target read happens there)."""
         return await asyncio.wrap_future(self.tracer.submit(fn, *args))
 
+    def _frames_variables(self, gid: int, frames: range, cfg: Any) -> list[tuple[list[Any], list[Any]]]:
+        """(locals, args) of each frame as api.Variable lists (rpc_vars.VariableMethods)."""
+        raise NotImplementedError
+
     def _dbg(self) -> Debugger:
         if self.debugger is None:
             raise DebuggerError("the target is not loaded")

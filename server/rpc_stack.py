@@ -65,17 +65,15 @@ class StackMethods(RPCBase):
         out = [_stackframe(f) for f in frames]
         cfg = args.Cfg if args.Cfg is not None else (api.load_full_value() if args.Full else None)
         if cfg is not None:
-            await self._fill_frame_vars(frames, out, cfg)
+            await self._fill_frame_vars(args.Id, max(args.Skip, 0), out, cfg)
         return m.StacktraceOut(Locations=out)
 
-    async def _fill_frame_vars(self, frames: list[FrameView], out: list[api.Stackframe],
+    async def _fill_frame_vars(self, gid: int, first: int, out: list[api.Stackframe],
                                cfg: api.LoadConfig) -> None:
-        """Locals/Arguments of each frame, once the variables module (debugger/scope.py) exists."""
-        fill = getattr(self, "frame_variables", None)
-        if fill is None:
-            return
-        for view, frame in zip(frames, out, strict=True):
-            frame.Locals, frame.Arguments = await fill(view, cfg)
+        """Locals/Arguments of each frame (Full or Cfg), read in one tracer job."""
+        filled = await self._on_tracer(self._frames_variables, gid, range(first, first + len(out)), cfg)
+        for frame, (local_vars, arg_vars) in zip(out, filled, strict=True):
+            frame.Locals, frame.Arguments = local_vars, arg_vars
 
     async def rpc_Ancestors(self, args: m.AncestorsIn, _: Any) -> m.AncestorsOut:
         dbg = self._dbg()

@@ -38,6 +38,21 @@ class VariableMethods(RPCBase):
         vals = sc.args() if want_args else sc.locals()
         return [apiconv_vars.variable(sc.loader.load(v, lc)) for v in vals]
 
+    def _frames_variables(self, gid: int, frames: range,
+                          cfg: api.LoadConfig) -> list[tuple[list[api.Variable], list[api.Variable]]]:
+        dbg = self._dbg()
+        lc = apiconv_vars.load_cfg(cfg)
+        out: list[tuple[list[api.Variable], list[api.Variable]]] = []
+        for i in frames:
+            try:
+                sc = dbg.eval_scope(gid, i)
+                local_vars = [apiconv_vars.variable(sc.loader.load(v, lc)) for v in sc.locals()]
+                arg_vars = [apiconv_vars.variable(sc.loader.load(v, lc)) for v in sc.args()]
+            except DebuggerError:
+                local_vars, arg_vars = [], []  # no debug info (runtime assembly): Delve shows none
+            out.append((local_vars, arg_vars))
+        return out
+
     def _package_vars(self, filter_re: str, cfg: api.LoadConfig | None) -> list[api.Variable]:
         ctx = self._dbg().variables()
         try:
