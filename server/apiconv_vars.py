@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 
+from .binary.gotypes import K_CHAN as KIND_CHAN
 from .binary.gotypes import K_COMPLEX64 as KIND_COMPLEX64
 from .binary.gotypes import K_COMPLEX128 as KIND_COMPLEX128
 from .binary.gotypes import K_FLOAT32 as KIND_FLOAT32
@@ -59,6 +60,8 @@ def _value_string(v: Value) -> str:
     if isinstance(x, complex):
         # go/constant's String of a complex constant: each part as %.6g.
         return f"({_g6(x.real)} + {_g6(x.imag)}i)"
+    if v.const_descr:
+        return f"{v.const_descr} ({x})"
     return str(x)
 
 
@@ -67,6 +70,10 @@ def variable(v: Value) -> api.Variable:
         name=v.name, addr=v.addr, onlyAddr=v.only_addr, type=v.type_name, realType=v.real_type_name,
         flags=v.flags, kind=v.kind, value=_value_string(v), len=v.len, cap=v.cap, base=v.base,
         unreadable=v.unreadable, LocationExpr=v.location_expr, DeclLine=v.decl_line)
+    if v.kind == KIND_CHAN:
+        # Delve never sets a channel's Cap, and its Len is the hchan field count once loaded
+        # (the loader keeps qcount/dataqsiz in len/cap for the evaluator's len() and cap()).
+        r.len, r.cap = (v.len if v.loaded else 0), 0
     if v.kind in (KIND_COMPLEX64, KIND_COMPLEX128):
         bits, kind = (32, KIND_FLOAT32) if v.kind == KIND_COMPLEX64 else (64, KIND_FLOAT64)
         c = v.value if isinstance(v.value, complex) else None

@@ -71,6 +71,9 @@ class DwarfVars:
         self._cus: list[CompileUnit] | None = None
         self._unit_funcs: dict[int, tuple[list[int], list[FunctionDIE]]] = {}
         self._pkg_vars: list[tuple[str, DIE]] | None = None
+        # DW_TAG_constant values by the offset of their type DIE (Delve's bi.consts), filled by
+        # the same top-level walk as package variables.
+        self._consts: dict[int, list[tuple[str, int]]] = {}
         self._rl: Any = None
         self._ll: Any = None
 
@@ -203,6 +206,9 @@ class DwarfVars:
                 if lang is None or lang.value != 0x16:
                     continue
                 for die in top.iter_children():
+                    if die.tag == "DW_TAG_constant":
+                        self._add_constant(die)
+                        continue
                     if die.tag != "DW_TAG_variable":
                         continue
                     a = die.attributes
@@ -215,3 +221,20 @@ class DwarfVars:
                     out.append((_text(a["DW_AT_name"].value), die))
             self._pkg_vars = out
         return self._pkg_vars
+
+    def _add_constant(self, die: DIE) -> None:
+        a = die.attributes
+        name, typ, val = a.get("DW_AT_name"), a.get("DW_AT_type"), a.get("DW_AT_const_value")
+        # Delve keeps only integer constants (the const value decodes as int64).
+        if name is None or typ is None or val is None or not isinstance(val.value, int):
+            return
+        off = typ.value if typ.form == "DW_FORM_ref_addr" else typ.value + die.cu.cu_offset
+        value = val.value
+        if val.form in ("DW_FORM_data8", "DW_FORM_udata") and value >= 1 << 63:
+            value -= 1 << 64  # Delve reads it as int64
+        self._consts.setdefault(off, []).append((_text(name.value), value))
+
+    def constants(self, type_offset: int) -> list[tuple[str, int]] | None:
+        """(qualified name, value) of the Go constants whose type is the DIE at type_offset."""
+        self.package_vars()
+        return self._consts.get(type_offset)

@@ -175,6 +175,7 @@ class VariableContext:
             return fn.name if fn is not None else None
 
         self.loader = ValueLoader(proc.read_memory, self.types, func_name, proc.write_memory)
+        self.loader.constants = self.dwarf_vars.constants  # Delve's ConstDescr of named ints
         self._fake_next = FAKE_ADDRESS_BASE
 
     # -- scopes -------------------------------------------------------------

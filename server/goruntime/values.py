@@ -18,9 +18,11 @@ API for the evaluator (server/debugger/eval) and the RPC layer:
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..binary.gotypes import (
     GO_TYPEDEF,
@@ -151,6 +153,8 @@ class Value:
     elem: GoType | None = None
     stride: int = 0
     real_override: GoType | None = None  # chan with its buf retyped, fake arrays
+    # Delve's ConstDescr of a named integer value ("Green", "Read|Exec"), set by load
+    const_descr: str = ""
 
     @property
     def real_type(self) -> GoType | None:
@@ -174,6 +178,19 @@ def fake_array(elem: GoType, n: int) -> GoType:
     return GoType(-1, f"[{n}]{elem.name}", "DW_TAG_array_type", K_ARRAY, elem.resolved().size * n, elem=elem, count=n)
 
 
+# Delve's godwarf.VoidType: what an unsafe.Pointer or a nil interface points to.
+VOID = GoType(-1, "void", "DW_TAG_unspecified_type", K_INVALID, 0)
+# reflect.Kind.String() of the kinds Delve can fail to load (its "unsupported kind" error).
+_KIND_NAMES = {K_INVALID: "invalid"}
+
+
+def package_name(name: str) -> str:
+    """Delve's packageName: "main" for "main.Color", "a/b/c" for "a/b/c.T"."""
+    pathend = max(name.rfind("/"), 0)
+    i = name.find(".", pathend)
+    return name[:i] if i >= 0 else ""
+
+
 def pointer_to(t: GoType) -> GoType:
     return GoType(-1, "*" + t.name, "DW_TAG_pointer_type", K_PTR, 8, target=t)
 
@@ -193,6 +210,10 @@ class ValueLoader:
         self.mem = ProcessMemory(read, write)
         self.types = types
         self.func_name = func_name
+        # (type DIE offset) -> [(qualified name, value)] of the Go constants of that type
+        # (DwarfVars.constants); None: no constant descriptions.
+        self.constants: Callable[[int], list[tuple[str, int]] | None] | None = None
+        self._const_types: dict[int, list[tuple[str, int, bool]]] = {}
 
     # -- construction (Delve's newVariable) ---------------------------------
 
@@ -340,6 +361,8 @@ class ValueLoader:
                         c.name = f.name[1:]
                     v.children.append(c)
                     self.load(c, cfg, level + 1)
+            if rt.name == "time.Time":
+                self._format_time(v)
         elif k == K_INTERFACE:
             self._load_interface(v, rt, level, cfg)
         elif k in (K_COMPLEX64, K_COMPLEX128):
@@ -350,8 +373,10 @@ class ValueLoader:
             v.value = complex(re_, im)
         elif k == K_INT:
             v.value = _int(v.mem.read(v.addr, rt.size))
+            v.const_descr = self._const_descr(v)
         elif k == K_UINT:
             v.value = _uint(v.mem.read(v.addr, rt.size))
+            v.const_descr = self._const_descr(v)
         elif k == K_BOOL:
             v.value = v.mem.read(v.addr, 1)[0] != 0
         elif k in (K_FLOAT32, K_FLOAT64):
@@ -360,7 +385,7 @@ class ValueLoader:
         elif k == K_FUNC:
             self._load_func(v)
         else:
-            v.unreadable = f'unknown or unsupported kind: "{k}"'
+            v.unreadable = f'unknown or unsupported kind: "{_KIND_NAMES.get(k, k)}"'
 
     def _load_ptr(self, v: Value, rt: GoType) -> None:
         if v.children:
@@ -368,13 +393,12 @@ class ValueLoader:
         v.len = 1
         try:
             ptr = _uint(v.mem.read(v.addr, 8))
-            child = self.new("", ptr, rt.target, self.mem)
+            # unsafe.Pointer: Delve's pointee is a void value
+            child = self.new("", ptr, rt.target or VOID, self.mem)
         except OSError as e:
             v.unreadable = str(e)
-            child = self.new("", 0, rt.target, self.mem)
+            child = self.new("", 0, rt.target or VOID, self.mem)
             child.unreadable = f"parent pointer unreadable: {e}"
-        if rt.target is None:  # unsafe.Pointer: Delve's pointee is a void value
-            child.kind = K_INVALID
         v.children = [child]
         v.value = child.addr
 
@@ -454,7 +478,86 @@ class ValueLoader:
 
     def _void_at(self, data: Value) -> Value:
         ptr = _uint(data.mem.read(data.addr, 8))
-        return Value("", ptr, None, K_INVALID, self.mem)
+        return Value("", ptr, VOID, K_INVALID, self.mem)
+
+    # -- Delve's special renderings ------------------------------------------
+
+    def _const_descr(self, v: Value) -> str:
+        """Delve's ConstDescr: the value as the name of a constant of its type, or as an
+        `A|B` set of single-bit constants; only for named types of a Go package."""
+        if self.constants is None or v.type is None or v.flags & F_CONSTANT:
+            return ""
+        name = v.type.name
+        if "." not in name or name.startswith("C."):
+            return ""  # a plain int with value 1 must not read as some package's constant
+        vals = self._const_types.get(v.type.offset)
+        if vals is None:
+            pkg = package_name(name) + "."
+            raw = self.constants(v.type.offset) or []
+            vals = [(n.removeprefix(pkg), x, x.bit_count() == 1 if x >= 0 else x == -(1 << 63))
+                    for n, x in sorted(raw, key=lambda c: c[1])]
+            self._const_types[v.type.offset] = vals
+        if not vals:
+            return ""
+        n = v.value
+        n = ((n + (1 << 63)) % (1 << 64)) - (1 << 63)  # constant.Int64Val: the value as int64
+        for cname, x, _ in vals:
+            if x == n:
+                return cname
+        if n == 0:
+            return ""
+        parts = []
+        for cname, x, single in vals:
+            if single and n & x:
+                parts.append(cname)
+                n &= ~x
+        return "|".join(parts) if n == 0 else ""
+
+    def _format_time(self, v: Value) -> None:
+        """Delve's formatTime: a time.Time's value is its RFC 3339 text (with the monotonic
+        reading appended when the wall field has one)."""
+        fields = {c.name: c for c in v.children}
+        wall, ext = fields.get("wall"), fields.get("ext")
+        if wall is None or ext is None or wall.unreadable or ext.unreadable \
+                or wall.value is None or ext.value is None:
+            return
+        tz = self._time_location(fields.get("loc"))
+        w, e = wall.value, ext.value
+        try:
+            if w & (1 << 63):  # hasMonotonic: 33-bit seconds since 1885 in wall, monotonic ns in ext
+                sec = (w & ((1 << 63) - 1)) >> 30
+                t = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=sec - 2682288000)
+                suffix = f", {e:+d}"
+            else:  # seconds since Jan 1 year 1 in ext
+                t = datetime(1, 1, 1, tzinfo=UTC) + timedelta(seconds=e)
+                suffix = ""
+            t = t.astimezone(tz) if tz is not None else t
+        except (OverflowError, ValueError):
+            return
+        off = t.utcoffset() or timedelta(0)
+        mins = int(off.total_seconds()) // 60
+        zone = "Z" if mins == 0 else f"{'+' if mins > 0 else '-'}{abs(mins) // 60:02d}:{abs(mins) % 60:02d}"
+        v.value = t.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0") + zone + suffix
+
+    def _time_location(self, loc: Value | None) -> tzinfo | None:
+        """time.LoadLocation(loc.name) as Delve (the debugger's own zone database) does it;
+        None (UTC) when loc is nil or the zone is unknown."""
+        if loc is None or loc.unreadable or loc.kind != K_PTR:
+            return None
+        target = self.deref(loc)
+        f = target.type.field("name") if target.type is not None and target.addr else None
+        if f is None:
+            return None
+        nv = self.load(self.field(target, f), LOAD_FULL)
+        name = nv.value if isinstance(nv.value, str) else ""
+        if name in ("", "UTC"):
+            return UTC
+        if name == "Local":
+            return datetime.now().astimezone().tzinfo
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
 
     # -- maps ---------------------------------------------------------------
 
@@ -493,6 +596,21 @@ class ValueLoader:
             if errs > _MAX_ERR or count >= cfg.max_array_values or count >= v.len:
                 break
 
+    def map_entries(self, v: Value) -> Iterator[tuple[Value, Value]]:
+        """The (key, value) pairs of map `v`, unloaded: what the evaluator's `m[k]` scans."""
+        rt = v.real_type
+        if rt is None:
+            return
+        haddr, hs = self._map_header(v, rt)
+        if not haddr or hs is None:
+            return
+        entries = self._swiss_entries(haddr, hs) if hs.field("dirPtr") else self._classic_entries(haddr, hs)
+        key_ptr = rt.key is not None and rt.key.resolved().kind == K_PTR
+        elem_ptr = rt.elem is not None and rt.elem.resolved().kind == K_PTR
+        for key, val in entries:
+            yield (self.deref(key) if key.kind == K_PTR and not key_ptr else key,
+                   self.deref(val) if val.kind == K_PTR and not elem_ptr else val)
+
     def _classic_entries(self, haddr: int, hs: GoType):  # noqa: ANN202 - generator of (key, value)
         fb, fbuckets = hs.field("B"), hs.field("buckets")
         if fb is None or fbuckets is None or fbuckets.type.target is None:
@@ -505,8 +623,19 @@ class ValueLoader:
         kt, vt = fk.type.resolved(), fv.type.resolved()
         kstride, vstride = kt.size // max(kt.count, 1), vt.size // max(vt.count, 1)
         buckets = _uint(self.mem.read(haddr + fbuckets.offset, 8))
+        fold = hs.field("oldbuckets")
+        old = _uint(self.mem.read(haddr + fold.offset, 8)) if fold is not None else 0
+        oldmask = (nb >> 1) - 1  # Delve's (1 << (B-1)) - 1, also for same-size grows
         for bi in range(nb):
             b = buckets + bi * bucket_t.size
+            if old:
+                # Mid-grow (Delve's nextBucket): an old bucket not yet evacuated holds the
+                # entries of both new buckets it splits into; read it once, for the first.
+                ob = old + (bi & oldmask) * bucket_t.size
+                if not 1 < self.mem.read(ob + ft.offset, 1)[0] < 5:  # not evacuatedX/Y/Empty
+                    if bi & oldmask != bi:
+                        continue
+                    b = ob
             while b:
                 tophash = self.mem.read(b + ft.offset, 8)
                 for i in range(8):
