@@ -28,6 +28,7 @@ from .protocol import methods as m
 from .protocol.rpcerror import ErrorKind, RpcError
 from .protocol.stream import Request
 from .protocol.wire import DecodeError
+from .rpc_eval import EvalMethods
 from .rpc_stack import StackMethods
 from .rpc_vars import VariableMethods
 from .version import BUILD, MAX_SUPPORTED_GO, MIN_SUPPORTED_GO, VERSION
@@ -48,7 +49,7 @@ class SessionConfig:
     accept_multiclient: bool = False
 
 
-class RPCServer(StackMethods, VariableMethods):
+class RPCServer(StackMethods, VariableMethods, EvalMethods):
     def __init__(self, config: SessionConfig) -> None:
         self.config = config
         self.tracer = TracerThread()

@@ -17,6 +17,8 @@ from ..goruntime.unwind import location_at
 from ..native.launch import launch_traced
 from ..native.process import StopKind, TargetExited, TracedProcess
 from .breakpoints import BreakpointError, BreakpointSet, check_name
+from .eval import ParseError
+from .expressions import check_condition, condition_holds
 from .fncall.controller import CallController, CallError
 from .fncall.injection import Injection
 from .goroutines import GoroutineReader
@@ -237,6 +239,7 @@ class Debugger:
         self._live()
         assert self.breakpoints is not None
         check_name(req.bp.name)
+        self._check_cond(req.bp.cond)
         addrs = self._resolve_request(req)
         bp = req.bp
         bp.id = self.breakpoints.allocate_id(bp.id)
@@ -282,6 +285,7 @@ class Debugger:
         if bp is None:
             raise DebuggerError(f"no breakpoint with ID {new.id}")
         check_name(new.name)
+        self._check_cond(new.cond)
         for attr in ("name", "cond", "hit_cond", "hit_cond_per_g", "tracepoint", "trace_return", "goroutine",
                      "stacktrace", "variables", "load_args", "load_locals", "custom_commands",
                      "root_func_name", "trace_follow_calls"):
@@ -410,12 +414,18 @@ class Debugger:
         return self.state()
 
     def _condition_holds(self, bp: Breakpoint, tid: int) -> bool:
-        if not bp.cond:
-            return True
-        # Conditions need the expression evaluator (not built yet): like Delve
-        # when a condition can't be evaluated, stop and let the user look.
-        log.info("breakpoint %d: condition %r not evaluated; stopping", bp.id, bp.cond)
-        return True
+        holds, err = condition_holds(self, bp.cond, tid)
+        if err:
+            # Like Delve: a condition that can't be evaluated stops, so the user can look.
+            log.info("breakpoint %d: condition %r: %s; stopping", bp.id, bp.cond, err)
+        return holds
+
+    @staticmethod
+    def _check_cond(cond: str) -> None:
+        try:
+            check_condition(cond)
+        except ParseError as e:
+            raise DebuggerError(str(e)) from None
 
     def exists(self) -> bool:
         return self.proc is not None and os.path.exists(f"/proc/{self.proc.pid}")

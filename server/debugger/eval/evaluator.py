@@ -1,0 +1,1020 @@
+"""Evaluating a parsed Go expression in a stopped frame, the way Delve's proc/eval.go does.
+
+- `Evaluator(scope, call_hook=None, g_addr=0).eval(expr) -> Operand`: a `Value` (typed: a
+  variable in memory, or a computed value with addr 0 and `loaded` set), an untyped
+  `Constant`, or `NIL`. Errors are `EvalError`s worded as Delve words them.
+- `set_variable(symbol, value)`: Delve's SetVariable (scalars, bools, pointers, nil,
+  strings/slices from other variables; string literals need `call`).
+- Calls: a `CallExpr` that is not a builtin (len, cap, real, imag, complex) or a type
+  conversion goes to `call_hook(node, evaluator)` when one is given (function-call
+  injection), else fails with Delve's `function calls not allowed without using 'call'`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from collections.abc import Callable
+from fractions import Fraction
+
+from ...binary.gotypes import (
+    K_ARRAY,
+    K_BOOL,
+    K_CHAN,
+    K_COMPLEX64,
+    K_COMPLEX128,
+    K_FLOAT32,
+    K_FLOAT64,
+    K_FUNC,
+    K_INT,
+    K_INTERFACE,
+    K_INVALID,
+    K_MAP,
+    K_PTR,
+    K_SLICE,
+    K_STRING,
+    K_STRUCT,
+    K_UINT,
+    K_UNSAFE_POINTER,
+    GoType,
+)
+from ...goruntime.values import F_FAKE_ADDRESS, LOAD_FULL, LOAD_SINGLE, LoadCfg, Value, pointer_to
+from ..scope import EvalScope
+from . import nodes as n
+from .constants import Constant, ConstantError, ConstKind, binary_op, fold, literal_value, unary_op
+from .parser import parse_expr
+from .printer import expr_string
+from .tokens import TOKEN_STRING, Tok
+
+
+class EvalError(Exception):
+    """An evaluation error; str() is Delve's message."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NilValue:
+    """Delve's nilVariable: the `nil` identifier."""
+
+
+NIL = NilValue()
+Operand = Value | Constant | NilValue
+CallHook = Callable[[n.CallExpr, "Evaluator"], Operand]
+
+F_TRUST_LEN = 256  # proc.variableTrustLen: a user-written reslice shows its real len/cap
+ERR_CALLS = "function calls not allowed without using 'call'"
+ERR_STR_ALLOC = ("literal string can not be allocated because function calls are not allowed without "
+                 "using 'call'")
+_LONG_STRINGS = LoadCfg(True, 1, 1 << 20, 64, -1)  # loadFullValueLongerStrings
+_ADDR_ONLY = LoadCfg(False, -1, 64, 0, 0)  # loads an interface header, not its data
+_BUILTINS = frozenset({"cap", "len", "complex", "imag", "real"})
+_INTS = (K_INT, K_UINT)
+_FLOATS = (K_FLOAT32, K_FLOAT64)
+_COMPLEXES = (K_COMPLEX64, K_COMPLEX128)
+_SCALARS = (K_BOOL, *_INTS, *_FLOATS, *_COMPLEXES)
+_COMPARISONS = (Tok.EQL, Tok.NEQ, Tok.LSS, Tok.LEQ, Tok.GTR, Tok.GEQ)
+_NILLABLE = (K_PTR, K_UNSAFE_POINTER, K_CHAN, K_MAP, K_INTERFACE, K_SLICE, K_FUNC)
+KIND_NAMES = {
+    0: "invalid", 1: "bool", 2: "int", 3: "int8", 4: "int16", 5: "int32", 6: "int64", 7: "uint", 8: "uint8",
+    9: "uint16", 10: "uint32", 11: "uint64", 12: "uintptr", 13: "float32", 14: "float64", 15: "complex64",
+    16: "complex128", 17: "array", 18: "chan", 19: "func", 20: "interface", 21: "map", 22: "ptr", 23: "slice",
+    24: "string", 25: "struct", 26: "unsafe.Pointer",
+}  # fmt: skip
+_CONST_KIND = {ConstKind.BOOL: K_BOOL, ConstKind.INT: K_INT, ConstKind.FLOAT: K_FLOAT64,
+               ConstKind.STRING: K_STRING, ConstKind.COMPLEX: K_COMPLEX128}
+_BYTE = GoType(-1, "byte", "DW_TAG_base_type", K_UINT, 1)  # Delve's element type of strings
+
+
+def kind_of(x: Operand) -> int:
+    if isinstance(x, Constant):
+        return _CONST_KIND[x.kind]
+    if isinstance(x, NilValue):
+        return K_PTR
+    return x.kind
+
+
+def type_string(x: Operand) -> str:
+    return x.type_name if isinstance(x, Value) else ""
+
+
+def _wrap(v: int, size: int, signed: bool) -> int:
+    """Delve's convertInt: truncate to `size` bytes, sign-extending signed types."""
+    bits = size * 8
+    r = v & ((1 << bits) - 1)
+    if signed and r >> (bits - 1):
+        r -= 1 << bits
+    return r
+
+
+def _f32(f: float) -> float:
+    return struct.unpack("<f", struct.pack("<f", f))[0]
+
+
+def _const_str(c: Constant) -> str:
+    """%v of a go/constant value in Delve's messages."""
+    return c.go_string()
+
+
+def _str_bytes(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
+
+
+class Evaluator:
+    def __init__(self, scope: EvalScope, call_hook: CallHook | None = None, g_addr: int = 0,
+                 load_cfg: LoadCfg = LOAD_FULL) -> None:
+        self.scope = scope
+        self.loader = scope.loader
+        self.types = scope.ctx.types
+        self.call_hook = call_hook
+        self.g_addr = g_addr
+        self.load_cfg = load_cfg  # the request's LoadConfig (Delve's scope.loadCfg)
+
+    # -- entry points ---------------------------------------------------------
+
+    def eval_text(self, text: str) -> Operand:
+        return self.eval(parse_expr(text))
+
+    def eval(self, node: n.Expr) -> Operand:  # noqa: C901 - one case per node type, as evalAST
+        try:
+            c = fold(node)
+        except ConstantError as e:
+            raise EvalError(str(e)) from None
+        if c is not None:
+            return c
+        if isinstance(node, n.CallExpr):
+            return self._call_or_cast(node)
+        if isinstance(node, n.Ident):
+            return self._ident(node)
+        if isinstance(node, n.ParenExpr):
+            return self.eval(node.x)
+        if isinstance(node, n.SelectorExpr):
+            return self._selector(node)
+        if isinstance(node, n.TypeAssertExpr):
+            return self._type_assert(node)
+        if isinstance(node, n.IndexExpr):
+            return self._index(node)
+        if isinstance(node, n.SliceExpr):
+            if node.slice3:
+                raise EvalError("3-index slice expressions not supported")
+            return self._reslice(node)
+        if isinstance(node, n.StarExpr):
+            return self._deref(node)
+        if isinstance(node, n.UnaryExpr):
+            return self._addr_of(node) if node.op is Tok.AND else self._unary(node)
+        if isinstance(node, n.BinaryExpr):
+            return self._binary(node)
+        if isinstance(node, n.BasicLit):
+            return literal_value(node)
+        raise EvalError(f"expression {_go_node_type(node)} not implemented")
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _load(self, v: Value, cfg: LoadCfg) -> Value:
+        self.loader.load(v, cfg)
+        if v.unreadable:
+            raise EvalError(v.unreadable)
+        return v
+
+    def _prep(self, x: Operand) -> Operand:
+        """evalBinary's operand loading: everything but strings at once (strings on use)."""
+        if isinstance(x, Value) and x.kind != K_STRING:
+            self._load(x, LOAD_FULL)
+        if isinstance(x, Value) and x.unreadable:
+            raise EvalError(x.unreadable)
+        return x
+
+    def _string(self, x: Operand) -> str:
+        if isinstance(x, Constant):
+            return str(x.value)
+        assert isinstance(x, Value)
+        if not x.loaded:
+            self._load(x, _LONG_STRINGS)
+        return "" if x.value is None else str(x.value)
+
+    def _typed(self, typ: GoType, value: object, length: int = 0) -> Value:
+        rt = typ.resolved()
+        return Value("", 0, typ, rt.kind, self.loader.mem, value=value, len=length, loaded=True)
+
+    def _maybe_deref(self, v: Value) -> Value:
+        if v.kind == K_PTR and not v.unreadable:
+            if (v.addr == 0 or v.flags & F_FAKE_ADDRESS) and v.loaded and len(v.children) == 1:
+                return v.children[0]
+            return self.loader.deref(v)
+        return v
+
+    def _type_expr(self, node: n.Expr) -> GoType:
+        t = self.types.by_name(expr_string(n.unparen(node)))
+        if t is None:
+            raise EvalError("type not found")
+        return t
+
+    # -- identifiers and selectors ---------------------------------------------
+
+    def _ident(self, node: n.Ident) -> Operand:
+        if node.name == "nil":
+            return NIL
+        for v in reversed(self.scope.variables()):
+            if v.name == node.name:
+                return v
+        if self.scope.package:
+            g = self.scope.ctx.package_var(f"{self.scope.package}.{node.name}")
+            if g is not None:
+                g.name = node.name
+                return g
+        raise EvalError(f"could not find symbol value for {node.name}")
+
+    def _global(self, pkg: str, name: str) -> Value | None:
+        return self.scope.ctx.package_var(f"{pkg}.{name}")
+
+    def _selector(self, node: n.SelectorExpr) -> Operand:
+        x = node.x
+        if isinstance(x, n.Ident):
+            if x.name == "runtime" and node.sel.name == "curg" and self.g_addr:
+                gt = self.types.by_name("runtime.g")
+                if gt is not None:
+                    return self.loader.new("", self.g_addr, gt)
+            g = self._global(x.name, node.sel.name)
+            if g is not None:
+                return g
+        if isinstance(x, n.BasicLit) and x.kind is Tok.STRING:
+            g = self._global(str(literal_value(x).value), node.sel.name)
+            if g is not None:
+                return g
+        xv = self.eval(x)
+        if isinstance(xv, NilValue):
+            raise EvalError("nil (type ) is not a struct")
+        if isinstance(xv, Constant):
+            raise EvalError(f"{_const_value_text(xv)} (type ) is not a struct")
+        return self.struct_member(xv, node.sel.name)
+
+    def struct_member(self, v: Value, member: str) -> Value:
+        """Delve's structMember: fields, auto-dereferencing pointers, promoted embedded fields."""
+        if v.unreadable:
+            return v
+        vname = v.name
+        if v.loaded and v.flags & F_FAKE_ADDRESS and v.kind == K_STRUCT and v.children:
+            for c in v.children:
+                if c.name == member:
+                    return c
+            raise EvalError(f"{vname} has no member {member}")
+        if v.kind == K_CHAN:
+            rt = v.real_type
+            if rt is not None and rt.target is not None:
+                v = self.loader.new(v.name, v.addr, rt.target, v.mem)
+        elif v.kind == K_INTERFACE:
+            self.loader.load(v, _ADDR_ONLY)
+            if v.children:
+                v = v.children[0]
+        queue = [v]
+        seen: set[str] = set()
+        first = True
+        while queue:
+            cur = queue.pop(0)
+            if cur.real_type_name in seen:
+                continue
+            seen.add(cur.real_type_name)
+            sv = self._maybe_deref(cur)
+            sv.name = cur.name
+            if sv.unreadable:
+                return sv
+            rt = sv.real_type
+            if rt is not None and rt.kind == K_STRUCT:
+                for f in rt.fields:
+                    if f.name == member:
+                        return self._to_field(sv, f)
+                for f in rt.fields:
+                    if not f.embedded:
+                        continue
+                    parts = f.name.split(".")
+                    if len(parts) > 1 and parts[1] == member:
+                        return self._to_field(sv, f)
+                    queue.append(self._to_field(sv, f))
+            elif first:
+                raise EvalError(f"{vname} (type {sv.type_name}) is not a struct")
+            first = False
+        raise EvalError(f"{vname} has no member {member}")
+
+    def _to_field(self, v: Value, f) -> Value:  # noqa: ANN001 - gotypes.Field
+        if v.unreadable:
+            return v
+        if v.addr == 0:
+            raise EvalError(f"{v.name} is nil")
+        name = ""
+        if v.name:
+            parts = f.name.split(".")
+            name = f"{v.name}.{parts[1] if len(parts) > 1 else f.name}"
+        return self.loader.new(name, v.addr + f.offset, f.type, v.mem)
+
+    # -- type assertions, index, slices -----------------------------------------
+
+    def _type_assert(self, node: n.TypeAssertExpr) -> Value:
+        xv = self.eval(node.x)
+        if kind_of(xv) != K_INTERFACE:
+            raise EvalError(f'expression "{expr_string(node.x)}" not an interface')
+        assert isinstance(xv, Value)
+        self.loader.load(xv, _ADDR_ONLY)
+        if xv.unreadable:
+            raise EvalError(xv.unreadable)
+        data = xv.children[0] if xv.children else None
+        if data is None or data.unreadable:
+            raise EvalError(data.unreadable if data is not None else "invalid interface type")
+        type_text = "type" if node.type is None else expr_string(node.type)
+        if data.addr == 0:
+            raise EvalError(f"interface conversion: {xv.type_name} is nil, not {type_text}")
+        if not (isinstance(node.type, n.Ident) and node.type.name == "data"):
+            assert node.type is not None
+            typ = self._type_expr(node.type)
+            if data.type_name != typ.name:
+                raise EvalError(f"interface conversion: {xv.type_name} is {data.type_name}, not {typ.name}")
+        data.only_addr = False
+        return data
+
+    def _as_int(self, x: Operand) -> int:
+        if isinstance(x, Constant):
+            if x.kind is not ConstKind.INT:
+                raise EvalError(f"can not convert constant {_const_str(x)} to int")
+            return int(x.value)  # type: ignore[arg-type]
+        if isinstance(x, NilValue):
+            raise EvalError("can not convert value of type  to int")
+        self._load(x, LOAD_SINGLE)
+        rt = x.real_type
+        if rt is None or rt.kind != K_INT:
+            raise EvalError(f"can not convert value of type {x.type_name} to int")
+        return int(x.value)
+
+    def _index(self, node: n.IndexExpr) -> Value:
+        xv = self.eval(node.x)
+        if isinstance(xv, Value) and xv.unreadable:
+            raise EvalError(xv.unreadable)
+        if isinstance(xv, Value):
+            xv = self._maybe_deref(xv)
+        idx = self.eval(node.index)
+        cantindex = EvalError(f'expression "{expr_string(node.x)}" ({type_string(xv)}) does not support indexing')
+        if not isinstance(xv, Value):
+            raise cantindex
+        k = xv.kind
+        if k == K_PTR:  # a pointer to an array (the first dereference gave a pointer)
+            rt = xv.real_type
+            if rt is None or rt.target is None or rt.target.resolved().kind != K_ARRAY:
+                raise cantindex
+            xv = self._maybe_deref(xv)
+            k = xv.kind
+        if k in (K_SLICE, K_ARRAY, K_STRING):
+            if xv.base == 0:
+                raise EvalError(f'can not index "{expr_string(node.x)}"')
+            return self._slice_access(xv, self._as_int(idx))
+        if k == K_MAP:
+            if isinstance(idx, Value):
+                self._load(idx, LOAD_FULL)
+            return self._map_access(xv, idx)
+        raise cantindex
+
+    def _slice_access(self, v: Value, i: int) -> Value:
+        if i < 0 or i >= v.len:
+            raise EvalError("index out of bounds")
+        if v.loaded:
+            if v.kind == K_STRING:
+                raw = _str_bytes(v.value or "")
+                if i >= len(raw):
+                    raise EvalError("index out of bounds")
+                r = self._typed(_BYTE, raw[i])
+                r.addr = v.base + i
+                return r
+            if i < len(v.children):
+                return v.children[i]
+            raise EvalError("index out of bounds")
+        if v.kind == K_STRING:
+            return self.loader.new("", v.base + i, _BYTE)
+        return self.loader.index(v, i)
+
+    def _map_access(self, m: Value, idx: Operand) -> Value:
+        cfg = LOAD_FULL
+        if isinstance(idx, Value) and idx.kind == K_STRING and idx.len > cfg.max_string_len:
+            cfg = dataclasses.replace(cfg, max_string_len=idx.len)
+        elif isinstance(idx, Constant) and idx.kind is ConstKind.STRING:
+            cfg = dataclasses.replace(cfg, max_string_len=max(64, len(_str_bytes(str(idx.value)))))
+        first = True
+        try:
+            for key, val in self.loader.map_entries(m):
+                self.loader.load(key, cfg)
+                if key.unreadable:
+                    raise EvalError(f"can not access unreadable map: {key.unreadable}")
+                if first:
+                    first = False
+                    self._check_type(idx, key)
+                if self._compare(Tok.EQL, key, idx):
+                    return val
+        except OSError as e:
+            raise EvalError(f"can not access unreadable map: {e}") from None
+        if m.unreadable:
+            raise EvalError(m.unreadable)
+        raise EvalError("key not found")
+
+    def _reslice(self, node: n.SliceExpr) -> Value:
+        xv = self.eval(node.x)
+        if isinstance(xv, Value) and xv.unreadable:
+            raise EvalError(xv.unreadable)
+        low = high = 0
+        if node.low is not None:
+            try:
+                low = self._as_int(self.eval(node.low))
+            except EvalError as e:
+                raise EvalError(f'can not convert "{expr_string(node.low)}" to int: {e}') from None
+        if node.high is None:
+            high = xv.len if isinstance(xv, Value) else 0
+        else:
+            try:
+                high = self._as_int(self.eval(node.high))
+            except EvalError as e:
+                raise EvalError(f'can not convert "{expr_string(node.high)}" to int: {e}') from None
+        if not isinstance(xv, Value) or xv.kind not in (K_SLICE, K_ARRAY, K_STRING):
+            raise EvalError(f'can not slice "{expr_string(node.x)}" (type {type_string(xv)})')
+        if xv.base == 0:
+            raise EvalError(f'can not slice "{expr_string(node.x)}"')
+        limit = xv.cap if xv.kind == K_SLICE else xv.len
+        if low < 0 or low > limit or high < 0 or high > limit or high < low:
+            raise EvalError("index out of bounds")
+        typ = xv.type
+        if xv.kind == K_ARRAY and xv.elem is not None:
+            typ = _fake_slice(xv.elem)
+        r = self.loader.new("", 0, typ)
+        r.base, r.len, r.cap = xv.base + low * xv.stride, high - low, xv.cap - low
+        r.stride, r.elem = xv.stride, xv.elem if xv.kind != K_STRING else None
+        r.flags = xv.flags | F_TRUST_LEN
+        return r
+
+    # -- pointers ------------------------------------------------------------------
+
+    def _deref(self, node: n.StarExpr) -> Value:
+        xv = self.eval(node.x)
+        if isinstance(xv, NilValue):
+            raise EvalError("nil can not be dereferenced")
+        if kind_of(xv) != K_PTR or not isinstance(xv, Value):
+            raise EvalError(f'expression "{expr_string(node.x)}" ({type_string(xv)}) can not be dereferenced')
+        if len(xv.children) == 1:  # pointers made by &x or by a cast from an integer
+            xv.children[0].only_addr = False
+            return xv.children[0]
+        r = self.loader.deref(xv)
+        if r.unreadable and r.addr == 0:
+            raise EvalError(f"couldn't read pointer: {r.unreadable}")
+        if r.addr == 0:
+            raise EvalError("nil pointer dereference")
+        return r
+
+    def _addr_of(self, node: n.UnaryExpr) -> Value:
+        xv = self.eval(node.x)
+        if not isinstance(xv, Value) or xv.addr == 0 or xv.type is None:
+            raise EvalError(f'can not take address of "{expr_string(node.x)}"')
+        xv.only_addr = True
+        return Value("", 0, pointer_to(xv.type), K_PTR, xv.mem, children=[xv], loaded=True)
+
+    # -- operators -------------------------------------------------------------------
+
+    def _unary(self, node: n.UnaryExpr) -> Operand:
+        xv = self.eval(node.x)
+        if isinstance(xv, Constant):
+            return self._const_unary(node.op, xv)
+        if isinstance(xv, NilValue):
+            raise EvalError(f'operator {TOKEN_STRING[node.op]} can not be applied to "{expr_string(node.x)}"')
+        self._load(xv, LOAD_SINGLE)
+        if xv.value is None or xv.kind not in _SCALARS:
+            raise EvalError(f'operator {TOKEN_STRING[node.op]} can not be applied to "{expr_string(node.x)}"')
+        assert xv.type is not None
+        c = self._const_unary(node.op, self._to_const(xv))
+        return self._typed(xv.type, self._fit(xv.type, c))
+
+    @staticmethod
+    def _const_unary(op: Tok, c: Constant) -> Constant:
+        try:
+            return unary_op(op, c)
+        except ConstantError as e:
+            raise EvalError(str(e)) from None
+
+    def _to_const(self, v: Value) -> Constant:
+        """The loaded scalar of `v` as an untyped constant (Delve keeps Values as constants)."""
+        x = v.value
+        if v.kind == K_BOOL:
+            return Constant(ConstKind.BOOL, bool(x))
+        if v.kind in _INTS:
+            return Constant(ConstKind.INT, int(x))
+        if v.kind in _FLOATS:
+            return Constant(ConstKind.FLOAT, Fraction(x))
+        if v.kind in _COMPLEXES:
+            return Constant(ConstKind.COMPLEX, (Constant(ConstKind.FLOAT, Fraction(x.real)),
+                                                Constant(ConstKind.FLOAT, Fraction(x.imag))))
+        if v.kind == K_STRING:
+            return Constant(ConstKind.STRING, self._string(v))
+        raise EvalError(f"unsupported operand of kind {KIND_NAMES.get(v.kind, v.kind)}")
+
+    def _fit(self, typ: GoType, c: Constant) -> object:
+        """A constant result stored in a value of type `typ` (Python scalar for Value.value)."""
+        rt = typ.resolved()
+        if rt.kind == K_BOOL:
+            return bool(c.value)
+        if rt.kind in _INTS:
+            return _wrap(int(Fraction(c.value)), rt.size, rt.kind == K_INT)  # type: ignore[arg-type]
+        if rt.kind in _FLOATS:
+            f = float(Fraction(c.value))  # type: ignore[arg-type]
+            return _f32(f) if rt.kind == K_FLOAT32 else f
+        if rt.kind in _COMPLEXES:
+            if c.kind is ConstKind.COMPLEX:
+                re, im = c.value  # type: ignore[misc]
+                return complex(float(Fraction(re.value)), float(Fraction(im.value)))
+            return complex(float(Fraction(c.value)), 0)  # type: ignore[arg-type]
+        if rt.kind == K_STRING:
+            return str(c.value)
+        return c.value
+
+    def _binary(self, node: n.BinaryExpr) -> Operand:
+        op = node.op
+        if op in (Tok.INC, Tok.DEC, Tok.ARROW):
+            raise EvalError(f"operator {TOKEN_STRING[op]} not supported")
+        xv = self._prep(self.eval(node.x))
+        if op in (Tok.LAND, Tok.LOR) and kind_of(xv) == K_BOOL:
+            xb = bool(xv.value)  # type: ignore[union-attr]
+            if xb == (op is Tok.LOR):
+                return Constant(ConstKind.BOOL, xb)
+        yv = self._prep(self.eval(node.y))
+        typ = self._negotiate(op, xv, yv)
+        if op in _COMPARISONS:
+            return Constant(ConstKind.BOOL, self._compare(op, xv, yv))
+        if isinstance(xv, NilValue) or (isinstance(xv, Value) and (xv.kind not in (*_SCALARS, K_STRING))):
+            raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to "{expr_string(node.x)}"')
+        if isinstance(yv, NilValue) or (isinstance(yv, Value) and (yv.kind not in (*_SCALARS, K_STRING))):
+            raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to "{expr_string(node.y)}"')
+        xc = xv if isinstance(xv, Constant) else self._to_const(xv)
+        yc = yv if isinstance(yv, Constant) else self._to_const(yv)
+        if typ is None:
+            return self._const_binary(op, xc, yc)
+        rt = typ.resolved()
+        if rt.kind in _INTS and op in (Tok.QUO, Tok.REM):
+            # integer division on typed operands truncates (Delve's QUO_ASSIGN)
+            a, b = int(xc.value), int(yc.value)  # type: ignore[arg-type]
+            if b == 0:
+                raise EvalError("runtime error: integer divide by zero")
+            q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+            rc = Constant(ConstKind.INT, q if op is Tok.QUO else a - b * q)
+        elif rt.kind in _INTS and op in (Tok.SHL, Tok.SHR):
+            rc = self._const_binary(op, xc, yc)
+        else:
+            rc = self._const_binary(op, xc, yc)
+        length = len(_str_bytes(str(rc.value))) if rt.kind == K_STRING else 0
+        return self._typed(typ, self._fit(typ, rc), length)
+
+    @staticmethod
+    def _const_binary(op: Tok, x: Constant, y: Constant) -> Constant:
+        try:
+            return binary_op(op, x, y)
+        except ConstantError as e:
+            raise EvalError(str(e)) from None
+
+    def _negotiate(self, op: Tok, xv: Operand, yv: Operand) -> GoType | None:
+        if isinstance(xv, NilValue) or isinstance(yv, NilValue):
+            other = yv if isinstance(xv, NilValue) else xv
+            if op not in (Tok.EQL, Tok.NEQ):
+                raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to "nil"')
+            if not isinstance(other, NilValue) and kind_of(other) not in _NILLABLE:
+                raise EvalError(f"can not compare {KIND_NAMES.get(kind_of(other), '')} to nil")
+            return None
+        if op in (Tok.SHL, Tok.SHR):
+            if kind_of(xv) not in _INTS:
+                raise EvalError(f"shift of type {KIND_NAMES.get(kind_of(xv), '')}")
+            yk = kind_of(yv)
+            if yk == K_INT:
+                if (int(yv.value) if yv.value is not None else 0) < 0:  # type: ignore[union-attr,arg-type]
+                    raise EvalError("shift count must not be negative")
+            elif yk != K_UINT:
+                raise EvalError(f"shift count type {KIND_NAMES.get(yk, '')}, must be unsigned integer")
+            return xv.type if isinstance(xv, Value) else None
+        if isinstance(xv, Constant) and isinstance(yv, Constant):
+            return None
+        if isinstance(xv, Value) and isinstance(yv, Value):
+            if xv.type_name != yv.type_name:
+                raise EvalError(f'mismatched types "{xv.type_name}" and "{yv.type_name}"')
+            return xv.type
+        typed = xv if isinstance(xv, Value) else yv
+        const = yv if isinstance(xv, Value) else xv
+        assert isinstance(typed, Value)
+        self._check_type(const, typed)
+        return typed.type
+
+    def _check_type(self, x: Operand, target: Value) -> None:
+        """Delve's isType: can `x` be used where a value of target's type is expected."""
+        rt = target.real_type
+        tname = target.real_type_name
+        if isinstance(x, Value):
+            if rt is None or not _same_type(rt, x.real_type):
+                raise EvalError(f"can not convert value of type {x.type_name} to {tname}")
+            return
+        if isinstance(x, NilValue):
+            if target.kind in (K_SLICE, K_MAP, K_FUNC, K_PTR, K_CHAN, K_INTERFACE):
+                return
+            raise EvalError(f"mismatched types nil and {tname}")
+        ok = {
+            K_INT: (ConstKind.INT,), K_UINT: (ConstKind.INT,),
+            K_FLOAT32: (ConstKind.INT, ConstKind.FLOAT), K_FLOAT64: (ConstKind.INT, ConstKind.FLOAT),
+            K_BOOL: (ConstKind.BOOL,), K_STRING: (ConstKind.STRING,),
+            K_COMPLEX64: (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX),
+            K_COMPLEX128: (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX),
+        }.get(target.kind, ())
+        if x.kind not in ok:
+            raise EvalError(f"can not convert {_const_str(x)} constant to {tname}")
+
+    def _compare(self, op: Tok, xv: Operand, yv: Operand) -> bool:  # noqa: C901 - Delve's compareOp
+        k = kind_of(xv) if not isinstance(xv, NilValue) else kind_of(yv)
+        if k in _SCALARS:
+            xc = xv if isinstance(xv, Constant) else self._to_const(xv)  # type: ignore[arg-type]
+            yc = yv if isinstance(yv, Constant) else self._to_const(yv)  # type: ignore[arg-type]
+            return self._const_compare(op, xc, yc)
+        if k == K_STRING and not isinstance(xv, NilValue) and not isinstance(yv, NilValue):
+            xl = xv.len if isinstance(xv, Value) else len(_str_bytes(str(xv.value)))
+            yl = yv.len if isinstance(yv, Value) else len(_str_bytes(str(yv.value)))
+            if xl != yl and op in (Tok.EQL, Tok.NEQ):
+                return op is Tok.NEQ
+            xs, ys = self._string(xv), self._string(yv)
+            if len(_str_bytes(xs)) != xl or len(_str_bytes(ys)) != yl:
+                raise EvalError("string too long for comparison")
+            return self._const_compare(op, Constant(ConstKind.STRING, xs), Constant(ConstKind.STRING, ys))
+        if op not in (Tok.EQL, Tok.NEQ):
+            raise EvalError(f"operator {TOKEN_STRING[op]} not defined on {KIND_NAMES.get(k, '')}")
+        if isinstance(xv, NilValue) or isinstance(yv, NilValue):
+            other = yv if isinstance(xv, NilValue) else xv
+            eq = isinstance(other, NilValue) or self._is_nil(other)  # type: ignore[arg-type]
+            return eq if op is Tok.EQL else not eq
+        assert isinstance(xv, Value) and isinstance(yv, Value)
+        if k == K_PTR:
+            eq = self._pointee(xv) == self._pointee(yv)
+        elif k in (K_ARRAY, K_STRUCT):
+            if len(xv.children) != len(yv.children):
+                return op is Tok.NEQ
+            eq = all(self._compare(Tok.EQL, a, b) for a, b in zip(xv.children, yv.children, strict=True))
+        elif k in (K_SLICE, K_MAP, K_FUNC, K_CHAN):
+            raise EvalError(f"can not compare {KIND_NAMES[k]} variables")
+        elif k == K_INTERFACE:
+            a, b = xv.children[0], yv.children[0]
+            eq = a.real_type_name == b.real_type_name and self._compare(Tok.EQL, a, b)
+        else:
+            raise EvalError(f"unimplemented comparison of {KIND_NAMES.get(k, '')} variables")
+        return eq if op is Tok.EQL else not eq
+
+    @staticmethod
+    def _const_compare(op: Tok, x: Constant, y: Constant) -> bool:
+        try:
+            return bool(binary_op(op, x, y).value)
+        except ConstantError as e:
+            raise EvalError(str(e)) from None
+
+    def _pointee(self, v: Value) -> int:
+        if v.children:
+            return v.children[0].addr
+        return int(v.value or 0)
+
+    def _is_nil(self, v: Value) -> bool:
+        if v.kind == K_PTR:
+            return self._pointee(v) == 0
+        if v.kind == K_INTERFACE:
+            return bool(v.children) and v.children[0].addr == 0 and v.children[0].kind == K_INVALID
+        if v.kind in (K_SLICE, K_MAP, K_FUNC, K_CHAN):
+            return v.base == 0
+        return False
+
+    # -- calls, builtins and conversions -------------------------------------------
+
+    def _call_or_cast(self, node: n.CallExpr) -> Operand:
+        if len(node.args) != 1:
+            return self._function_call(node)
+        fn = n.unparen(node.fun)
+        while isinstance(fn, n.StarExpr):
+            fn = n.unparen(fn.x)
+        if isinstance(fn, n.BasicLit | n.ArrayType | n.StructType | n.FuncType | n.InterfaceType | n.MapType
+                      | n.ChanType | n.IndexListExpr):
+            return self._type_cast(node)
+        if isinstance(fn, n.Ident) and fn.name in _BUILTINS:
+            return self._function_call(node)
+        if isinstance(fn, n.Ident | n.SelectorExpr | n.IndexExpr) and (
+            not isinstance(fn, n.SelectorExpr) or isinstance(fn.x, n.Ident)
+        ):
+            # ambiguous: a function call if node.fun names something, else a conversion
+            err0 = self._callable(node.fun)
+            if err0 is None:
+                return self._function_call(node)
+            try:
+                return self._type_cast(node)
+            except _TypeNotFound:
+                raise EvalError(f"could not evaluate function or type {expr_string(node.fun)}: {err0}") from None
+        return self._function_call(node)
+
+    def _callable(self, fun: n.Expr) -> str | None:
+        """None when `fun` evaluates (a variable or a function), else the error text."""
+        name = expr_string(n.unparen(fun))
+        binary = self.scope.ctx.binary
+        candidates = [name]
+        if self.scope.package:
+            candidates.append(f"{self.scope.package}.{name}")
+        if any(binary.function_named(c) is not None for c in candidates):
+            return None
+        if isinstance(fun, n.SelectorExpr):  # a method value: X.M with X a variable
+            try:
+                xv = self.eval(fun.x)
+            except EvalError:
+                xv = None
+            if isinstance(xv, Value) and xv.type is not None:
+                pkg, _, tname = xv.type_name.lstrip("*").rpartition(".")
+                prefix = f"{pkg}." if pkg else ""
+                for cand in (f"{prefix}{tname}.{fun.sel.name}", f"{prefix}(*{tname}).{fun.sel.name}"):
+                    if binary.function_named(cand) is not None:
+                        return None
+        try:
+            self.eval(fun)
+        except EvalError as e:
+            return str(e)
+        return None
+
+    def _function_call(self, node: n.CallExpr) -> Operand:
+        r = self._builtin(node)
+        if r is not None:
+            return r
+        if self.call_hook is None:
+            raise EvalError(ERR_CALLS)
+        return self.call_hook(node, self)
+
+    def _builtin(self, node: n.CallExpr) -> Operand | None:
+        fn = node.fun
+        if not isinstance(fn, n.Ident) or fn.name not in _BUILTINS:
+            return None
+        args = [self.eval(a) for a in node.args]
+        texts = [expr_string(a) for a in node.args]
+        name = fn.name
+        if name in ("len", "cap"):
+            if len(args) != 1:
+                raise EvalError(f"wrong number of arguments to {name}: {len(args)}")
+            return self._len_cap(name, args[0], texts[0])
+        if name == "complex":
+            if len(args) != 2:
+                raise EvalError(f"wrong number of arguments to complex: {len(args)}")
+            parts = []
+            for i, a in enumerate(args):
+                c = a if isinstance(a, Constant) else None
+                if isinstance(a, Value):
+                    self._load(a, LOAD_SINGLE)
+                    c = self._to_const(a) if a.kind in (*_INTS, *_FLOATS) else None
+                if c is None or c.kind not in (ConstKind.INT, ConstKind.FLOAT):
+                    raise EvalError(f"invalid argument {i + 1} {texts[i]} (type {type_string(a)}) to complex")
+                parts.append(c)
+            sizes = [a.real_type.size for a in args if isinstance(a, Value) and a.real_type is not None]
+            bits = max(sizes) * 16 if sizes else 128
+            typ = GoType(-1, f"complex{bits}", "DW_TAG_base_type", K_COMPLEX64 if bits == 64 else K_COMPLEX128,
+                         bits // 8)
+            re_, im = parts
+            return self._typed(typ, complex(float(Fraction(re_.value)), float(Fraction(im.value))))  # type: ignore[arg-type]
+        if len(args) != 1:
+            raise EvalError(f"wrong number of arguments to {name}: {len(args)}")
+        a = args[0]
+        if isinstance(a, Value):
+            self._load(a, LOAD_SINGLE)
+            if a.kind in _SCALARS and a.value is not None:
+                a = self._to_const(a)
+        if name == "imag":
+            if not isinstance(a, Constant) or a.kind is not ConstKind.COMPLEX:
+                raise EvalError(f"invalid argument {texts[0]} (type {type_string(args[0])}) to imag")
+            return a.value[1]  # type: ignore[index]
+        if not isinstance(a, Constant) or a.kind not in (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX):
+            raise EvalError(f"invalid argument {texts[0]} (type {type_string(args[0])}) to real")
+        return a.value[0] if a.kind is ConstKind.COMPLEX else a  # type: ignore[index]
+
+    def _len_cap(self, name: str, arg: Operand, text: str) -> Constant:
+        err = EvalError(f"invalid argument {text} (type {type_string(arg)}) for {name}")
+        if not isinstance(arg, Value):
+            raise err
+        k = arg.kind
+        if k == K_PTR:
+            arg = self._maybe_deref(arg)
+            if arg.kind != K_ARRAY:
+                raise err
+            k = K_ARRAY
+        if k == K_ARRAY or (name == "len" and k in (K_SLICE, K_STRING)):
+            if arg.unreadable:
+                raise EvalError(arg.unreadable)
+            return Constant(ConstKind.INT, arg.len)
+        if name == "cap" and k == K_SLICE:
+            return Constant(ConstKind.INT, arg.cap)
+        if k == K_CHAN:
+            # newVariable already read the channel's qcount/dataqsiz
+            if arg.unreadable:
+                raise EvalError(arg.unreadable)
+            return Constant(ConstKind.INT, arg.len if name == "len" else arg.cap)
+        if name == "len" and k == K_MAP:
+            rt = arg.real_type
+            if rt is not None and not arg.loaded:
+                try:
+                    self.loader.load(arg, LoadCfg(False, -1, 0, 0, 0))  # the header only
+                except OSError as e:
+                    raise EvalError(str(e)) from None
+            if arg.unreadable:
+                raise EvalError(arg.unreadable)
+            return Constant(ConstKind.INT, arg.len)
+        raise err
+
+    def _type_cast(self, node: n.CallExpr) -> Operand:  # noqa: C901 - Delve's evalTypeCast
+        argv = self.eval(node.args[0])
+        fn = n.unparen(node.fun)
+        target = expr_string(fn)
+        styp = self.types.by_name(target)
+        if styp is None:
+            if target in ("[]byte", "[]uint8"):
+                styp = _fake_slice(GoType(-1, "uint8", "DW_TAG_base_type", K_UINT, 1))
+            elif target in ("[]int32", "[]rune"):
+                styp = _fake_slice(GoType(-1, "int32", "DW_TAG_base_type", K_INT, 4))
+            else:
+                raise _TypeNotFound("type not found")
+        typ = styp.resolved()
+        converr = EvalError(f'can not convert "{expr_string(node.args[0])}" to {typ.name}')
+        if isinstance(argv, NilValue):
+            raise converr
+        if isinstance(argv, Value) and _cast_compatible(argv.real_type, typ):
+            r = dataclasses.replace(argv, type=styp, kind=typ.kind, children=list(argv.children))
+            if typ.kind == K_PTR and argv.kind == K_PTR and argv.loaded and r.children:
+                c = r.children[0]
+                r.children[0] = self.loader.new(c.name, c.addr, typ.target, c.mem)
+                r.children[0].only_addr = True
+            return r
+        ak = kind_of(argv)
+        if isinstance(argv, Value) and typ.kind in (K_PTR, K_UINT, K_INT, K_FLOAT32, K_FLOAT64, *_COMPLEXES):
+            self._load(argv, LOAD_SINGLE)
+        if typ.kind == K_PTR:
+            if ak not in _INTS:
+                raise converr
+            addr = int(argv.value if isinstance(argv, Value) else argv.value)  # type: ignore[arg-type]
+            child = self.loader.new("", addr, typ.target)
+            child.only_addr = True
+            return Value("", 0, styp, K_PTR, self.loader.mem, children=[child], loaded=True)
+        if typ.kind in _INTS:
+            if ak in _INTS or ak in _FLOATS:
+                x = argv.value if isinstance(argv, Value) else Fraction(argv.value)  # type: ignore[arg-type]
+                return self._typed(styp, _wrap(int(x), typ.size, typ.kind == K_INT))
+            if ak == K_PTR and typ.kind == K_UINT and isinstance(argv, Value):
+                return self._typed(styp, self._pointee(argv))
+        if typ.kind in _FLOATS and (ak in _INTS or ak in _FLOATS):
+            x = float(argv.value if isinstance(argv, Value) else Fraction(argv.value))  # type: ignore[arg-type]
+            return self._typed(styp, _f32(x) if typ.kind == K_FLOAT32 else x)
+        if typ.kind in _COMPLEXES and (ak in _INTS or ak in _FLOATS):
+            x = float(argv.value if isinstance(argv, Value) else Fraction(argv.value))  # type: ignore[arg-type]
+            return self._typed(styp, complex(x, 0))
+        if isinstance(argv, Value):
+            self._load(argv, self.load_cfg)
+        if typ.kind == K_SLICE and typ.elem is not None and ak == K_STRING:
+            s = self._string(argv)
+            ek = typ.elem.resolved()
+            if ek.kind == K_UINT and ek.size == 1:
+                items = list(_str_bytes(s))
+            elif ek.kind == K_INT and ek.size == 4:
+                items = [ord(ch) for ch in s]
+            else:
+                raise converr
+            base = argv.addr if isinstance(argv, Value) else 0
+            r = self._typed(styp, None, len(items))
+            r.cap = len(items)
+            r.children = [self._typed(typ.elem, x) for x in items]
+            for i, c in enumerate(r.children):
+                c.addr = base + i
+            return r
+        if typ.kind == K_STRING:
+            if ak == K_STRING:
+                s = self._string(argv)
+                return self._typed(styp, s, len(_str_bytes(s)))
+            if ak in _INTS:
+                s = chr(int(argv.value))  # type: ignore[arg-type,union-attr]
+                return self._typed(styp, s, len(_str_bytes(s)))
+            if ak in (K_SLICE, K_ARRAY) and isinstance(argv, Value) and argv.elem is not None:
+                ek = argv.elem.resolved()
+                vals = [int(c.value) for c in argv.children]
+                if ek.kind == K_UINT and argv.elem.name in ("uint8", "byte"):
+                    s = bytes(v & 0xFF for v in vals).decode("utf-8", "surrogateescape")
+                elif ek.kind == K_INT and argv.elem.name in ("int32", "rune"):
+                    s = "".join(chr(v) for v in vals)
+                else:
+                    raise converr
+                return self._typed(styp, s, len(_str_bytes(s)))
+        raise converr
+
+    # -- Set --------------------------------------------------------------------------
+
+    def set_variable(self, symbol: str, value: str) -> None:
+        """Delve's SetVariable: `symbol = value`."""
+        dst = self.eval_text(symbol)
+        if not isinstance(dst, Value) or dst.addr == 0:
+            raise EvalError(f'Can not assign to "{symbol}"')
+        if dst.unreadable:
+            raise EvalError(f'Expression "{symbol}" is unreadable: {dst.unreadable}')
+        src = self.eval_text(value)
+        self._set_value(dst, src, value)
+
+    def _set_value(self, dst: Value, src: Operand, src_text: str) -> None:  # noqa: C901 - Delve's setValue
+        if isinstance(src, Value):
+            self.loader.load(src, LOAD_SINGLE)
+        self._check_type(src, dst)
+        if isinstance(src, Value) and src.unreadable:
+            raise EvalError(f'Expression "{src_text}" is unreadable: {src.unreadable}')
+        rt = dst.real_type
+        assert rt is not None
+        size = rt.size
+        c = src if isinstance(src, Constant) else None
+        if isinstance(src, Value) and src.kind in _SCALARS:
+            c = self._to_const(src)
+        k = dst.kind
+        if k in _FLOATS and c is not None:
+            f = float(Fraction(c.value))  # type: ignore[arg-type]
+            self._write(dst, struct.pack("<f" if size == 4 else "<d", f))
+            return
+        if k in _INTS and c is not None:
+            v = int(Fraction(c.value))  # type: ignore[arg-type]
+            self._write(dst, (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+            return
+        if k == K_BOOL and c is not None:
+            self._write(dst, b"\x01" if c.value else b"\x00")
+            return
+        if k in _COMPLEXES and c is not None:
+            z = complex(self._fit(dst.type, c)) if dst.type is not None else 0j  # type: ignore[arg-type]
+            self._write(dst, struct.pack("<ff" if size == 8 else "<dd", z.real, z.imag))
+            return
+        if k == K_FUNC and size == 0:
+            raise EvalError(f"can not assign to {dst.name}" if dst.name else "can not assign to function expression")
+        if isinstance(src, NilValue):
+            self._write(dst, bytes(size))
+            return
+        if kind_of(src) == K_STRING:
+            if isinstance(src, Constant):
+                if src.value:
+                    raise EvalError(ERR_STR_ALLOC)
+                self._write(dst, bytes(16))
+                return
+            if src.base == 0 and src.len != 0:
+                raise EvalError(ERR_STR_ALLOC)
+            self._write(dst, src.base.to_bytes(8, "little") + src.len.to_bytes(8, "little", signed=True))
+            return
+        assert isinstance(src, Value)
+        if src.kind == K_SLICE:
+            self._write(dst, src.base.to_bytes(8, "little") + src.len.to_bytes(8, "little", signed=True)
+                        + src.cap.to_bytes(8, "little", signed=True))
+            return
+        if rt.kind == K_PTR:
+            self._write(dst, self._pointee(src).to_bytes(8, "little"))
+            return
+        if src.addr != 0:
+            try:
+                data = src.mem.read(src.addr, size)
+            except OSError as e:
+                raise EvalError(str(e)) from None
+            self._write(dst, data)
+            return
+        raise EvalError(f"can not set variables of type {KIND_NAMES.get(k, '')} (not implemented)")
+
+    def _write(self, dst: Value, data: bytes) -> None:
+        try:
+            self.loader.write(dst, data)
+        except OSError as e:
+            raise EvalError(str(e)) from None
+
+
+class _TypeNotFound(EvalError):
+    """reader.ErrTypeNotFound: tells a failed conversion from a failed function lookup."""
+
+
+def _fake_slice(elem: GoType) -> GoType:
+    return GoType(-1, "[]" + elem.name, "DW_TAG_structure_type", K_SLICE, 24, elem=elem)
+
+
+def _same_type(t1: GoType, t2: GoType | None) -> bool:
+    if t2 is None:
+        return False
+    t1, t2 = t1.resolved(), t2.resolved()
+    if t1.kind == K_PTR and t1.tag == "DW_TAG_pointer_type":
+        return t2.kind == K_PTR and t1.target is not None and t2.target is not None \
+            and _same_type(t1.target, t2.target)
+    if t1.kind == K_SLICE:
+        return t2.kind == K_SLICE and t1.elem is not None and _same_type(t1.elem, t2.elem)
+    return t1.name == t2.name
+
+
+def _cast_compatible(t1: GoType | None, t2: GoType) -> bool:
+    """typeCastCompatibleTypes: a conversion that only changes the type."""
+    if t1 is None or t1.size != t2.size:
+        return False
+    if t1.name == t2.name:
+        return True
+    if t1.kind == K_PTR and t2.kind == K_PTR:
+        if t1.target is None or t2.target is None:
+            return True
+        return _cast_compatible(t1.target.resolved(), t2.target.resolved())
+    if t1.kind == K_STRUCT and t2.kind == K_STRUCT:
+        return [(f.name, f.offset, f.type.name) for f in t1.fields] == \
+            [(f.name, f.offset, f.type.name) for f in t2.fields]
+    return t1.kind == t2.kind and t1.kind in (K_STRING, *_COMPLEXES, *_FLOATS, *_INTS, K_BOOL)
+
+
+def _const_value_text(c: Constant) -> str:
+    # %v of a constant.Value in "\"fake\".member" errors: strings print quoted
+    return c.go_string()
+
+
+def _go_node_type(node: n.Expr) -> str:
+    return f"*ast.{type(node).__name__}"
