@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .leb128 import sleb as _sleb
+from .leb128 import uleb as _uleb
+
 # Delve's amd64 DWARF register names (pkg/proc/amd64util / arch regnum table).
 _REG_NAMES = ["Rax", "Rdx", "Rcx", "Rbx", "Rsi", "Rdi", "Rbp", "Rsp", "R8", "R9", "R10", "R11", "R12",
               "R13", "R14", "R15", "Rip"] + [f"X{i}" for i in range(16)]
@@ -62,30 +65,6 @@ class ExprContext:
     cfa: int
     reg: Callable[[int], int]  # DWARF register number -> value
     read_word: Callable[[int], int] | None = None
-
-
-def _uleb(b: bytes, i: int) -> tuple[int, int]:
-    r = shift = 0
-    while True:
-        x = b[i]
-        i += 1
-        r |= (x & 0x7F) << shift
-        shift += 7
-        if x < 0x80:
-            return r, i
-
-
-def _sleb(b: bytes, i: int) -> tuple[int, int]:
-    r = shift = 0
-    while True:
-        x = b[i]
-        i += 1
-        r |= (x & 0x7F) << shift
-        shift += 7
-        if x < 0x80:
-            if x & 0x40:
-                r -= 1 << shift
-            return r, i
 
 
 def _operand(b: bytes, i: int, kind: str) -> tuple[int, int]:

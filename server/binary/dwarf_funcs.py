@@ -57,6 +57,7 @@ class Param:
     is_result: bool
     decl_line: int = 0
     frame_offset: int | None = None  # DW_OP_fbreg offset when the location is that simple
+    type_offset: int = 0  # DIE offset of the type (GoTypes.by_offset): the value layer's view of it
 
 
 @dataclass
@@ -108,12 +109,14 @@ class SignatureReader:
             name_attr = child.attributes.get("DW_AT_name")
             var = child.attributes.get("DW_AT_variable_parameter")
             line = child.attributes.get("DW_AT_decl_line")
+            type_die = child.get_DIE_from_attribute("DW_AT_type")
             sig.params.append(Param(
                 name=_text(name_attr.value) if name_attr is not None else "",
-                shape=self.shape_of(child.get_DIE_from_attribute("DW_AT_type")),
+                shape=self.shape_of(type_die),
                 is_result=bool(var is not None and var.value),
                 decl_line=line.value if line is not None else 0,
                 frame_offset=_fbreg(child),
+                type_offset=type_die.offset,
             ))
         return sig
 

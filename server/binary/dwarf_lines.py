@@ -20,6 +20,9 @@ import struct
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from .leb128 import sleb as _sleb
+from .leb128 import uleb as _uleb
+
 # Standard opcodes
 _DW_LNS_copy = 1
 _DW_LNS_advance_pc = 2
@@ -390,25 +393,3 @@ class LineSection:
         return lp
 
 
-def _uleb(mv: memoryview, p: int) -> tuple[int, int]:
-    result, shift = 0, 0
-    while True:
-        b = mv[p]
-        p += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, p
-        shift += 7
-
-
-def _sleb(mv: memoryview, p: int) -> tuple[int, int]:
-    result, shift = 0, 0
-    while True:
-        b = mv[p]
-        p += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            if b & 0x40:
-                result -= 1 << shift
-            return result, p

@@ -148,6 +148,10 @@ class DwarfVars:
                 node.blocks.append(self._node(child, self._ranges(child)))
         return node
 
+    def top_var(self, fn: FunctionDIE, name: str) -> DIE | None:
+        """A variable directly under the function (Delve's readLocalPtrVar looks only there)."""
+        return next((v.die for v in self._tree(fn).vars if v.name == name), None)
+
     def function_vars(self, fn: FunctionDIE, pc: int, line: int) -> list[VarEntry]:
         out: list[tuple[int, int, int, VarEntry]] = []
 

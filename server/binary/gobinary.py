@@ -169,7 +169,8 @@ class GoBinary:
     @cached_property
     def _generic_names(self) -> dict[str, list[int]]:
         idx: dict[str, list[int]] = {}
-        for name, i in self._name_index().items():
+        # every function, not the name index: Go 1.19 names all instantiations "F[...]"
+        for i, name in self._pcln.names():
             if "[" in name:
                 idx.setdefault(name_without_type_params(name), []).append(i)
         return idx

@@ -29,6 +29,7 @@ K_UNSAFE_POINTER = 26
 
 # Go's vendor attributes (cmd/internal/dwarf); pyelftools keys them by number.
 AT_GO_KIND, AT_GO_KEY, AT_GO_ELEM, AT_GO_EMBEDDED, AT_GO_RUNTIME_TYPE = 0x2900, 0x2901, 0x2902, 0x2903, 0x2904
+AT_GO_DICT_INDEX = 0x2906
 
 _TYPE_TAGS = frozenset({"DW_TAG_base_type", "DW_TAG_pointer_type", "DW_TAG_structure_type", "DW_TAG_typedef",
                         "DW_TAG_array_type", "DW_TAG_subroutine_type", "DW_TAG_unspecified_type"})
@@ -60,6 +61,9 @@ class GoType:
     count: int = 0
     fields: list[Field] = field(default_factory=list)
     runtime_addr: int = 0
+    # Delve's ParametricType: a shape typedef of a generic function (`.param0`), whose real
+    # type is the runtime type in slot `dict_index` of the frame's dictionary (-1: none).
+    dict_index: int = -1
 
     def resolved(self) -> GoType:
         """Delve's ResolveTypedef: the type a chain of typedefs names."""
@@ -169,6 +173,8 @@ class GoTypes:
                 t.kind = K_INTERFACE
             else:
                 t.kind = t.target.resolved().kind if t.target is not None else K_INVALID
+                if AT_GO_DICT_INDEX in a:
+                    t.dict_index = a[AT_GO_DICT_INDEX].value
             if not t.size and t.target is not None:
                 t.size = t.target.resolved().size
             if gokind in (_GO_KIND_MAP, _GO_KIND_CHAN, _GO_KIND_IFACE):

@@ -21,6 +21,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .leb128 import uleb as _uvarint
+
 MAGIC_GO116 = 0xFFFFFFFA
 MAGIC_GO118 = 0xFFFFFFF0
 MAGIC_GO120 = 0xFFFFFFF1
@@ -244,15 +246,3 @@ class Pclntab:
         return bytes(mv[off:end]).decode("utf-8", "replace")
 
 
-def _uvarint(mv: memoryview, p: int) -> tuple[int, int]:
-    b = mv[p]
-    if b < 0x80:
-        return b, p + 1
-    result, shift = 0, 0
-    while True:
-        b = mv[p]
-        p += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, p
-        shift += 7
