@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .apiconv_vars import variable
 from .debugger.debugger import BreakpointRequest
-from .debugger.fncall.values import CallValue
 from .debugger.locspec import ResolvedLocation
 from .debugger.model import Breakpoint, GoroutineView, StateView, ThreadView
 from .goruntime.model import FunctionRef, Location
@@ -23,9 +23,9 @@ def location(loc: Location) -> api.Location:
 def found_location(loc: ResolvedLocation, pid: int) -> api.Location:
     fn = loc.function
     ref = FunctionRef(fn.name, fn.entry, fn.optimized) if fn is not None else None
-    pcs = loc.pcs or [loc.pc]
+    pcs = loc.pcs or ([loc.pc] if loc.pc else None)  # pc 0: a line without code (no pcs)
     return api.Location(pc=loc.pc, file=loc.file, line=loc.line, function=function(ref),
-                        pcs=pcs, pcpids=[pid] * len(pcs))
+                        pcs=pcs, pcpids=[pid] * len(pcs) if pcs else None)
 
 
 def breakpoint(bp: Breakpoint, pid: int) -> api.Breakpoint:
@@ -113,7 +113,7 @@ def thread(t: ThreadView, with_bp_info: bool, pid: int = 0, with_return_values: 
         goroutineID=t.goroutine_id,
         breakPoint=bp,
         breakPointInfo=api.BreakpointInfo() if bp is not None and with_bp_info else None,
-        ReturnValues=[call_value(v) for v in t.return_values or []] if with_return_values and t.call_return else None,
+        ReturnValues=[variable(v) for v in t.return_values or []] if with_return_values and t.call_return else None,
         CallReturn=t.call_return,
     )
 
@@ -141,10 +141,3 @@ def exited_state(view: StateView) -> api.DebuggerState:
     return api.exited_state(view.pid, view.exit_status)
 
 
-def call_value(v: CallValue) -> api.Variable:
-    """A result of an injected call (ReturnValues entry)."""
-    return api.Variable(
-        name=v.name, addr=v.addr, type=v.type, realType=v.type, flags=v.flags, kind=v.kind, value=v.value,
-        len=v.len, cap=v.cap, children=[call_value(c) for c in v.children], base=v.base,
-        unreadable=v.unreadable, LocationExpr=v.location_expr, DeclLine=v.decl_line,
-    )

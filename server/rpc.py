@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from . import apiconv
+from . import apiconv, apiconv_vars
 from .binary.gobinary import GoBinary
 from .debugger.debugger import Debugger, DebuggerError, ProcessExitedError
 from .native.launch import check_executable
@@ -247,7 +247,8 @@ class RPCServer(StackMethods, VariableMethods, EvalMethods):
         self._running_command = True
         try:
             if cmd.name == "call":
-                view = await self._on_tracer(dbg.call, cmd.expr, cmd.goroutineID, resumed)
+                view = await self._on_tracer(dbg.call, cmd.expr, cmd.goroutineID, resumed,
+                                             apiconv_vars.load_cfg(cmd.ReturnInfoLoadConfig), cmd.unsafeCall)
             else:
                 view = await self._on_tracer(dbg.continue_, resumed)
         finally:
@@ -299,7 +300,7 @@ class RPCServer(StackMethods, VariableMethods, EvalMethods):
 
     async def rpc_FindLocation(self, args: m.FindLocationIn, _: Any) -> m.FindLocationOut:
         dbg = self._dbg()
-        locs = await self._on_tracer(dbg.find_location, args.Loc)
+        locs = await self._on_tracer(dbg.find_location, args.Loc, args.IncludeNonExecutableLines)
         out = [apiconv.found_location(loc, dbg.pid) for loc in locs]
         subst = ""
         if args.Loc[:1] in "+-" or args.Loc.isdigit():

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from . import apiconv
+from .debugger import ancestors as anc
 from .debugger import goroutine_list as gl
 from .debugger import inspect as insp
+from .debugger.chanwaiters import chan_goroutine_ids
 from .debugger.debugger import DebuggerError
 from .debugger.disasm import disassemble
+from .debugger.eval import ParseError
+from .debugger.eval.evaluator import EvalError
 from .debugger.registers import frame_registers, registers_text, thread_registers
 from .debugger.stacks import (
     FrameView,
@@ -17,6 +21,7 @@ from .debugger.stacks import (
     resolve_goroutine,
     thread_stack,
 )
+from .goruntime.model import Goroutine
 from .protocol import api
 from .protocol import methods as m
 from .rpc_common import RPCBase
@@ -75,10 +80,30 @@ class StackMethods(RPCBase):
         for frame, (local_vars, arg_vars) in zip(out, filled, strict=True):
             frame.Locals, frame.Arguments = local_vars, arg_vars
 
-    async def rpc_Ancestors(self, args: m.AncestorsIn, _: Any) -> m.AncestorsOut:
+    def _ancestors(self, args: m.AncestorsIn) -> list[api.Ancestor]:
+        """Tracer thread: Delve's Debugger.Ancestors."""
         dbg = self._dbg()
-        await self._on_tracer(insp.ancestors_enabled, dbg)
-        raise DebuggerError("ancestors are not supported by pydlv yet")
+        dbg._live()
+        reader = dbg.goroutines
+        assert reader is not None
+        try:
+            g = resolve_goroutine(reader, dbg.selected_goroutine, args.GoroutineID)
+        except UnknownGoroutine as e:
+            raise DebuggerError(str(e)) from None
+        if g is None:
+            raise DebuggerError("no selected goroutine")
+        try:
+            found = anc.ancestors(dbg, g, args.NumAncestors, args.Depth)
+        except anc.AncestorsError as e:
+            raise DebuggerError(str(e)) from None
+        return [api.Ancestor(ID=a.id, Unreadable=a.unreadable,
+                             Stack=None if a.unreadable else [
+                                 api.Stackframe(Location=apiconv.location(f.location), Bottom=f.bottom, Err=f.err)
+                                 for f in a.stack])
+                for a in found]
+
+    async def rpc_Ancestors(self, args: m.AncestorsIn, _: Any) -> m.AncestorsOut:
+        return m.AncestorsOut(Ancestors=await self._on_tracer(self._ancestors, args))
 
     # ---- goroutines -----------------------------------------------------------
 
@@ -87,16 +112,17 @@ class StackMethods(RPCBase):
         dbg._live()
         reader = dbg.goroutines
         assert reader is not None
-        for f in args.Filters or []:
-            if f.Kind == gl.WAITING_ON_CHANNEL:
-                if f.Negated:
-                    raise DebuggerError("channel filter can not be negated")
-                if args.Count == 0:
-                    raise DebuggerError("count == 0 not allowed with a channel filter")
-                if args.EvalScope is None:
-                    raise DebuggerError("channel filter without eval scope")
-                raise DebuggerError("channel filters are not supported by pydlv yet")
-        gs, nextg = reader.page(args.Start, args.Count)
+        chan = next((f for f in args.Filters or [] if f.Kind == gl.WAITING_ON_CHANNEL), None)
+        if chan is not None:
+            if chan.Negated:
+                raise DebuggerError("channel filter can not be negated")
+            if args.Count == 0:
+                raise DebuggerError("count == 0 not allowed with a channel filter")
+            if args.EvalScope is None:
+                raise DebuggerError("channel filter without eval scope")
+            gs, nextg = self._chan_goroutines(args.EvalScope, chan.Arg, args.Start, args.Count)
+        else:
+            gs, nextg = reader.page(args.Start, args.Count)
         views = [reader.view_of(g) for g in gs]
         filters = [gl.GoroutineFilter(f.Kind, f.Negated, f.Arg) for f in args.Filters or []]
         views = gl.filter_goroutines(views, filters)
@@ -109,6 +135,18 @@ class StackMethods(RPCBase):
             Groups=None if groups is None else [api.GoroutineGroup(g.name, g.offset, g.count, g.total) for g in groups],
             TooManyGroups=too_many,
         )
+
+    def _chan_goroutines(self, scope: api.EvalScope, expr: str, start: int, count: int) -> tuple[list[Goroutine], int]:
+        """Delve's Debugger.ChanGoroutines: waiters of the channel, in the scope's frame."""
+        dbg = self._dbg()
+        reader = dbg.goroutines
+        assert reader is not None
+        try:
+            ids = chan_goroutine_ids(dbg, scope.GoroutineID, scope.Frame, scope.DeferredCall, expr, start, count)
+        except (EvalError, ParseError, OSError) as e:
+            raise DebuggerError(str(e)) from None
+        gs = [reader.find(i) or Goroutine.unreadable_at(0, f"unknown goroutine {i}") for i in ids]
+        return gs, start + len(gs) if len(gs) == count else -1
 
     async def rpc_ListGoroutines(self, args: m.ListGoroutinesIn, _: Any) -> m.ListGoroutinesOut:
         return await self._on_tracer(self._goroutines, args)

@@ -133,8 +133,10 @@ def start_server(
     extra: tuple[str, ...] = (),
     tmp: Path,
     cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> ServerProcess:
-    """Run `pydlv exec BINARY --headless --listen=127.0.0.1:0 ...` and wait for its listening line."""
+    """Run `pydlv exec BINARY --headless --listen=127.0.0.1:0 ...` and wait for its listening line.
+    `env` is added to the server's environment, which the target inherits."""
     cmd = [sys.executable, "-m", "pydlv", "exec", str(binary), "--headless", "--listen=127.0.0.1:0", "--api-version=2"]
     if multiclient:
         cmd.append("--accept-multiclient")
@@ -143,7 +145,7 @@ def start_server(
         cmd += ["--", *args]
     stderr_path = tmp / f"pydlv-stderr-{time.monotonic_ns()}.txt"
     with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=cwd, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=cwd, env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"})
     assert proc.stdout is not None
     ready, _, _ = select.select([proc.stdout], [], [], 30)
     line = proc.stdout.readline().decode() if ready else ""

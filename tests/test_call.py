@@ -104,11 +104,8 @@ def test_call_errors_in_delves_words(basic: tuple[RawClient, dict[str, Any]]) ->
         [("~r0", "int", "42")]
 
 
-def test_call_on_parked_goroutine_refused(basic: tuple[RawClient, dict[str, Any]]) -> None:
-    c, _ = basic
-    gs = c.call("ListGoroutines", {"Start": 0, "Count": 0})["Goroutines"]
-    parked = next(g for g in gs if g["threadID"] == 0 and g["status"] == 4)
-    assert call_fails(c, "add(1,1)", goroutineID=parked["id"]) == "selected goroutine not running"
+# `call` on a parked goroutine: queued until it returns into user code (Delve refuses it with
+# `selected goroutine not running`): tests/test_call_goroutines.py.
 
 
 # --- testdata/calls: the runtime's debug_test.go, through pydlv ----------------------------------
@@ -194,3 +191,62 @@ def test_registers_identical_after_calls(calls_srv: ServerProcess) -> None:
     call(c, "mixed(-3, 500, 1.25, true, 1099511627776, 7)")
     after = regs()
     assert after == before
+
+
+# --- arguments through the evaluator, methods, strings, nested calls (transcript seq 98-114) ------
+
+
+def rv(state: dict[str, Any]) -> list[tuple[str, str, int, int, str]]:
+    return [(v["name"], v["type"], v["kind"], v["flags"], v["value"]) for v in state["currentThread"]["ReturnValues"]]
+
+
+@pytest.mark.smoke
+def test_call_string_literal_and_variables(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, _ = basic
+    assert rv(call(c, 'greet("x")')) == [("~r0", "string", 24, 48, "hello, x")]
+    assert rv(call(c, "greet(name)")) == [("~r0", "string", 24, 48, "hello, gopher")]
+    assert rv(call(c, "add(s[0], GlobalCounter)")) == [("~r0", "int", 2, 48, "52")]
+
+
+@pytest.mark.smoke
+def test_call_methods(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, _ = basic
+    assert rv(call(c, "p.Scale(2)")) == [("~r0", "int", 2, 48, "6")]
+    star_p = c.call("Eval", {"Scope": {"GoroutineID": -1, "Frame": 0}, "Expr": "*p", "Cfg": LOAD})["Variable"]
+    assert [ch["value"] for ch in star_p["children"][:2]] == ["2", "4"]
+    assert rv(call(c, "sh.Area()")) == [("~r0", "float64", 14, 48, "12")]
+    assert call_fails(c, "pt.String()") == "pt has no member String"
+    assert call_fails(c, "GlobalCounter(1)") == 'expression "GlobalCounter" is not a function'
+
+
+def test_call_panic_value(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, _ = basic
+    (pv,) = call(c, 'boom("x")')["currentThread"]["ReturnValues"]
+    assert (pv["name"], pv["type"], pv["kind"], pv["flags"]) == ("~panic", "interface {}", 20, 32)
+    assert [(ch["name"], ch["type"], ch["value"]) for ch in pv["children"]] == [("data", "string", "boom: x")]
+
+
+@pytest.mark.smoke
+def test_call_nested_and_embedded(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, _ = basic
+    assert rv(call(c, "1 + add(2,3)")) == [("", "int", 2, 0, "6")]
+    assert rv(call(c, "add(add(1,2),3)")) == [("~r0", "int", 2, 48, "6")]
+    assert values(call(c, 'len(greet("ab"))'))[0][2] == "9"
+
+
+def test_call_escape_check_and_no_call(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    c, before = basic
+    assert call_fails(c, "p.Scale(&total)") == ("cannot use &total as argument k in function main.(*Point).Scale: "
+                                                "stack object passed to escaping pointer: k")
+    st = call(c, "total")
+    assert st["stopReason"] == before["stopReason"]
+    assert rv(st) == [("total", "int", 2, 0, "45")]
+    assert call_error(c, "Eval", {"Scope": {"GoroutineID": -1, "Frame": 0}, "Expr": "add(10, 20)", "Cfg": LOAD}) == \
+        "function calls not allowed without using 'call'"
+
+
+def test_debug_call_large_argument(calls_srv: ServerProcess) -> None:
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+    (out,) = call(c, "large(fill(1))")["currentThread"]["ReturnValues"]
+    assert out["type"] == "[128]int" and out["len"] == 128
+    assert [ch["value"] for ch in out["children"][:3]] == ["2", "3", "4"]  # fill(1)[i] = 1+i, large adds 1

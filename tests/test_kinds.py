@@ -203,13 +203,19 @@ def test_load_config_limits(k: Stopped) -> None:
     assert nofollow["nilPtr"]["children"][0]["onlyAddr"] is True
 
 
-@pytest.mark.xfail(reason="generic frames: shape types are not resolved through the dictionary yet",
-                   strict=True)
 def test_generic_function_frame(go: GoToolchain, build_go, tmp_path: Any) -> None:  # noqa: ANN001
     srv, c = stop_at(build_go("kinds", go), "BP-GENERIC", tmp_path)
     try:
         args = {v["name"]: v for v in c.call("ListFunctionArgs", {"Scope": SCOPE, "Cfg": FULL})["Args"]}
         assert (args["x"]["type"], args["x"]["value"]) == ("int", "11")
         assert (args["p"]["type"], kids(args["p"])) == ("main.Pair[int,string]", ["12", "twelve"])
+        assert [c["type"] for c in args["p"]["children"]] == ["int", "string"]
+        assert (args["~r0"]["type"], args["~r0"]["kind"]) == ("int", INT)
+        # the same breakpoint in the other instantiation: the dictionary gives string there
+        c.call("Command", {"name": "continue"})
+        args = {v["name"]: v for v in c.call("ListFunctionArgs", {"Scope": SCOPE, "Cfg": FULL})["Args"]}
+        assert (args["x"]["type"], args["x"]["value"]) == ("string", "gs")
+        assert (args["p"]["type"], kids(args["p"])) == ("main.Pair[string,string]", ["a", "b"])
+        assert c.call("Eval", {"Scope": SCOPE, "Expr": "p.First + x", "Cfg": FULL})["Variable"]["value"] == "ags"
     finally:
         srv.stop()

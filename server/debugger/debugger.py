@@ -12,17 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..binary.gobinary import BinaryError, GoBinary
-from ..goruntime.model import Location
+from ..goruntime.model import Goroutine, Location
 from ..goruntime.unwind import location_at
+from ..goruntime.values import LOAD_FULL, LoadCfg
 from ..native.launch import launch_traced
 from ..native.process import StopKind, TargetExited, TracedProcess
 from .breakpoints import BreakpointError, BreakpointSet, check_name
 from .eval import ParseError
-from .expressions import check_condition, condition_holds
-from .fncall.controller import CallController, CallError
+from .expressions import check_condition, condition_holds, evaluator
+from .fncall.calls import CallPlanner
+from .fncall.controller import G_RUNNING, CallController, CallError
+from .fncall.deferred import CallQueue, DeferError, PendingCall
 from .fncall.injection import Injection
+from .fncall.session import CallSession
 from .goroutines import GoroutineReader
-from .locspec import LocationError, LocationResolver, ResolvedLocation, parse_locspec
+from .locspec import LocationError, LocationResolver, LocSpec, ResolvedLocation, parse_locspec
 from .model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, StateView, ThreadView
 from .scope import EvalScope, ScopeError, VariableContext
 
@@ -64,6 +68,13 @@ class Debugger:
         self.launched = True
         self.calls: CallController | None = None
         self._call_return_tid = 0  # thread whose injected call just returned (CallReturn)
+        self._call_opts: tuple[LoadCfg, bool] = (LOAD_FULL, False)  # the `call`'s ReturnInfoLoadConfig, unsafe
+        self.queued_call: CallQueue | None = None  # `call` on a goroutine not running (fncall/deferred.py)
+        self._cancelled_call: PendingCall | None = None  # the queued call a halt just dropped
+        # Delve clears the threads' breakpoint state when a `call` resumes the target: the stop
+        # shown after it (returned or refused by the runtime) has no breakpoint, until the next
+        # user stop. Errors found before resuming keep it.
+        self._breakpoint_cleared = False
 
     # ---- lifecycle ----------------------------------------------------------
 
@@ -73,6 +84,7 @@ class Debugger:
         self.breakpoints = BreakpointSet(self.proc)
         self.goroutines = GoroutineReader(self.binary, self.proc)
         self.calls = CallController(self.binary, self.proc, self.goroutines.runtime.types)
+        self.queued_call = CallQueue(self.proc, self.goroutines, self.calls, self.breakpoints)
         self.current_tid = pid
         self.selected_goroutine = 0
         self.stop_reason = "launched"
@@ -159,11 +171,11 @@ class Debugger:
         gid = self.goroutines.goroutine_id_of_thread(tid) if self.goroutines else 0
         th = ThreadView(tid, self.location(pc), gid)
         bp = self.breakpoints.at(pc) if self.breakpoints else None
-        if bp is not None and proc.threads[tid].consumed_breakpoint == pc:
+        if bp is not None and proc.threads[tid].consumed_breakpoint == pc and not self._breakpoint_cleared:
             th.breakpoint = bp
         if tid == self._call_return_tid and self.calls is not None:
             th.call_return = True
-            th.return_values = self.calls.return_values()
+            th.return_values = self.calls.result_values
         return th
 
     def state(self) -> StateView:
@@ -209,13 +221,15 @@ class Debugger:
         try:
             if bp.file and bp.line:
                 full = self.binary.resolve_file(bp.file)
-                return self.binary.line_pcs(full, bp.line)[:1]
+                # every function holding the line (generic instantiations, inlined copies), as Delve
+                return self.binary.line_pcs(full, bp.line)
             if bp.function_name:
-                fn = self.binary.resolve_function(bp.function_name)
-                if bp.line:
-                    return self.binary.line_pcs(self.binary.pc_to_line(fn.entry)[0], bp.line)[:1]
-                return [self.binary.function_breakpoint_pc(fn)]
-        except BinaryError as e:
+                self.binary.resolve_function(bp.function_name)  # Delve's "could not find function X"
+                # As FindLocation: every generic instantiation; a line counts from the func line.
+                spec = LocSpec("func", bp.function_name, func=bp.function_name, line=bp.line)
+                locs = self.resolver.resolve(spec, self._current_file_line())
+                return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
+        except (BinaryError, LocationError) as e:
             raise DebuggerError(str(e)) from None
         if req.addrs:
             return list(req.addrs)
@@ -298,9 +312,9 @@ class Debugger:
     def list_breakpoints(self) -> list[Breakpoint]:
         return self.breakpoints.ordered() if self.breakpoints else []
 
-    def find_location(self, text: str) -> list[ResolvedLocation]:
+    def find_location(self, text: str, include_non_executable: bool = False) -> list[ResolvedLocation]:
         try:
-            return self.resolver.resolve(parse_locspec(text), self._current_file_line())
+            return self.resolver.resolve(parse_locspec(text), self._current_file_line(), include_non_executable)
         except LocationError as e:
             raise DebuggerError(str(e)) from None
 
@@ -354,6 +368,8 @@ class Debugger:
                     self.goroutines.invalidate()
             if ev.kind is StopKind.EXITED:
                 self.stop_reason = ""
+                if self.queued_call is not None:
+                    self.queued_call.pending = None
                 return self.exited_state()
             self.current_tid = ev.tid
             if ev.kind is StopKind.TRAP and self.calls is not None and self.calls.is_protocol_trap(ev.tid):
@@ -363,6 +379,10 @@ class Debugger:
                     continue
                 return self._call_finished(finished)
             gid = self.goroutines.goroutine_id_of_thread(ev.tid) if self.goroutines else 0
+            queued = self.queued_call.take(ev.addr, gid) if ev.kind is StopKind.BREAKPOINT and self.queued_call else None
+            if queued is not None:
+                self._start_queued(queued, ev.tid)
+                continue
             if ev.kind is StopKind.BREAKPOINT:
                 bp = self.breakpoints.at(ev.addr)
                 proc.consume_breakpoint(ev.tid, ev.addr)
@@ -371,16 +391,22 @@ class Debugger:
                 self.stop_reason = "breakpoint"
             elif ev.kind is StopKind.MANUAL:
                 self.stop_reason = "manual"
+                # A halt drops a queued call: nothing has been injected yet (fncall/deferred.py).
+                if self.queued_call is not None:
+                    self._cancelled_call = self.queued_call.cancel()
             else:
                 self.stop_reason = "hardcoded breakpoint"
+            self._breakpoint_cleared = False
             self.selected_goroutine = gid
             return self.state()
 
     # ---- injected calls (fncall/) ---------------------------------------------
 
-    def call(self, expr: str, goroutine_id: int, on_resumed: Callable[[], None] = lambda: None) -> StateView:
+    def call(self, expr: str, goroutine_id: int, on_resumed: Callable[[], None] = lambda: None,
+             cfg: LoadCfg = LOAD_FULL, unsafe: bool = False) -> StateView:
         """`call EXPR`: checks in Delve's order, inject, then the continue loop runs the call."""
         self._live()
+        self._call_opts = (cfg, unsafe)
         assert self.goroutines is not None and self.calls is not None and self.proc is not None
         if goroutine_id > 0:
             g = self.goroutines.find(goroutine_id)
@@ -390,26 +416,75 @@ class Debugger:
             raise DebuggerError("no goroutine selected")
         else:
             g = self.goroutines.find(self.selected_goroutine)
+        if self.queued_call is not None and self.queued_call.pending is not None:
+            raise DebuggerError("cannot call function while another function call is already in progress")
+        if g is not None and (not g.thread_id or g.status != G_RUNNING) and self.calls.active is None:
+            return self._call_queued(expr, g, on_resumed)
         try:
             self.calls.check_goroutine(g)
             assert g is not None
-            loc = self.location(self.proc.regs(g.thread_id).rip)
-            inj = self.calls.prepare(expr, g, loc.function.name if loc.function else "")
-            self.calls.begin(inj)
+            started = self._start_call(expr, g)
         except CallError as e:
             raise DebuggerError(str(e)) from None
-        return self.continue_(on_resumed)
+        if started:
+            self._breakpoint_cleared = True
+            return self.continue_(on_resumed)
+        # Nothing to inject (`call total`) or refused before any injection: the target never ran.
+        if self.calls.error():
+            raise DebuggerError(self.calls.error())
+        self._call_return_tid = g.thread_id
+        return self.state()
+
+    def _start_call(self, expr: str, g: Goroutine) -> bool:
+        """Start evaluating `expr` with calls on `g` (fncall/calls.py on a fncall/session.py
+        worker); True once its first injection has begun."""
+        assert self.calls is not None
+        cfg, unsafe = self._call_opts
+        proto, _ = self.calls.protocol()
+        planner = CallPlanner(self.calls, proto, (g.stack_lo, g.stack_hi), not unsafe, cfg)
+        ev = evaluator(self, g.id, 0, 0, cfg, planner.hook)
+        return self.calls.start(CallSession(lambda inject: planner.evaluate(ev, expr, inject)), g)
+
+    def _call_queued(self, expr: str, g: Goroutine, on_resumed: Callable[[], None]) -> StateView:
+        """`call` on a goroutine not running on a thread: queue it, run until it has run."""
+        assert self.queued_call is not None
+        try:
+            pending = self.queued_call.arm(expr, g)
+        except DeferError as e:
+            raise DebuggerError(str(e)) from None
+        self._cancelled_call = None
+        view = self.continue_(on_resumed)
+        if self._cancelled_call is pending:
+            self._cancelled_call = None
+            raise DebuggerError(f"call cancelled by halt: goroutine {g.id} had not returned to {pending.function}")
+        return view
+
+    def _start_queued(self, pending: PendingCall, tid: int) -> None:
+        """The queued call's goroutine is back in user code on thread `tid`: inject now."""
+        assert self.goroutines is not None and self.calls is not None
+        g = self.goroutines.of_thread(tid)
+        try:
+            if g is None:
+                raise CallError("selected goroutine not running")
+            if not self._start_call(pending.expr, g):
+                raise CallError(self.calls.error() or "nothing to call")
+        except CallError as e:
+            self.selected_goroutine = pending.goroutine_id
+            self.stop_reason = ""
+            raise DebuggerError(str(e)) from None
 
     def _call_finished(self, inj: Injection) -> StateView:
         self.current_tid = inj.final_tid
         self.selected_goroutine = inj.goroutine_id
-        if inj.outcome.refusal:
+        assert self.calls is not None
+        err = self.calls.error()
+        if err:
             # Delve leaves the stop reason unknown after a refused injection.
             self.stop_reason = ""
-            assert self.calls is not None
             self.calls.forget_result()
-            raise DebuggerError(inj.outcome.refusal)
+            raise DebuggerError(err)
         self.stop_reason = "call returned"
+        self._breakpoint_cleared = True
         self._call_return_tid = inj.final_tid
         return self.state()
 

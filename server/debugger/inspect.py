@@ -1,5 +1,5 @@
-"""Small read-only views of the target: memory, code bytes, shared objects, packages,
-and whether goroutine ancestors are recorded. All run on the tracer thread."""
+"""Small read-only views of the target: memory, code bytes, shared objects, packages.
+All run on the tracer thread."""
 
 from __future__ import annotations
 
@@ -36,23 +36,6 @@ def read_code(dbg: Debugger, addr: int, length: int) -> bytes:
         return dbg._live().read_memory(addr, length)
     except OSError:
         raise _error("input/output error") from None
-
-
-def ancestors_enabled(dbg: Debugger) -> None:
-    """Delve answers Ancestors only when GODEBUG=tracebackancestors=N is in effect."""
-    env = ""
-    try:
-        with open(f"/proc/{dbg.pid}/environ", "rb") as f:
-            for item in f.read().split(b"\0"):
-                if item.startswith(b"GODEBUG="):
-                    env = item[8:].decode(errors="replace")
-    except OSError:
-        pass
-    for part in env.split(","):
-        name, _, value = part.partition("=")
-        if name == "tracebackancestors" and value.isdigit() and int(value) > 0:
-            return
-    raise _error("tracebackancestors is disabled")
 
 
 def dynamic_libraries(dbg: Debugger) -> list[tuple[str, int]]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..binary.gobinary import BinaryError, Function, GoBinary
+from ..binary.funcnames import name_without_type_params
+from ..binary.gobinary import BinaryError, Function, GoBinary, ambiguous_message
 
 
 class LocationError(Exception):
@@ -77,8 +78,11 @@ class LocationResolver:
         loc.file, loc.line, loc.pcs = full, line, pcs
         return loc
 
-    def resolve(self, spec: LocSpec, current: tuple[str, int] | None = None) -> list[ResolvedLocation]:
-        """All locations a spec names; raises LocationError with Delve's FindLocation texts."""
+    def resolve(self, spec: LocSpec, current: tuple[str, int] | None = None,
+                include_non_executable: bool = False) -> list[ResolvedLocation]:
+        """All locations a spec names; raises LocationError with Delve's FindLocation texts.
+        With include_non_executable a file line without code is answered as Delve does: one
+        location with pc 0 and no function."""
         not_found = LocationError(f'location "{spec.text}" not found')
         try:
             if spec.kind == "addr":
@@ -90,25 +94,33 @@ class LocationResolver:
                     raise LocationError(f"invalid regular expression: {e}") from None
                 fns = [f for f in self.binary.functions() if rx.search(f.name)]
                 return [self.for_function(f) for f in fns]
-            if spec.kind in ("offset", "line"):
-                if current is None:
+            if spec.kind in ("offset", "line", "fileline"):
+                if spec.kind == "fileline":
+                    file, line = self.binary.resolve_file(spec.file), spec.line
+                elif current is None:
                     raise LocationError("no current file/line to resolve a relative location")
-                line = current[1] + spec.offset if spec.kind == "offset" else spec.line
-                loc = self.for_file_line(current[0], line)
-                return [loc]
-            if spec.kind == "fileline":
-                return [self.for_file_line(spec.file, spec.line)]
+                else:
+                    file, line = current[0], current[1] + spec.offset if spec.kind == "offset" else spec.line
+                try:
+                    return [self.for_file_line(file, line)]
+                except BinaryError as e:
+                    if include_non_executable and "could not find statement" in str(e):
+                        return [ResolvedLocation(0, file, line, None)]
+                    raise
             fns = self.binary.find_functions(spec.func)
             if not fns:
                 raise not_found
-            if len(fns) > 1:
-                names = ", ".join(f.name for f in fns[:5])
-                more = "…" if len(fns) > 5 else ""
-                raise LocationError(f'Location "{spec.text}" ambiguous: {names}{more}')
-            if spec.line:
-                return [self.for_file_line(self.binary.pc_to_line(fns[0].entry)[0], spec.line)]
-            return [self.for_function(fns[0])]
+            # Instantiations of one generic function are one candidate (Delve's findFuncCandidates).
+            names = list(dict.fromkeys(name_without_type_params(f.name) for f in fns))
+            if len(names) > 1:
+                raise LocationError(ambiguous_message(spec.text, names))
+            if spec.line:  # Delve: a line offset from the function's first line
+                file, line = self.binary.pc_to_line(fns[0].entry)
+                return [self.for_file_line(file, line + spec.line)]
+            locs = sorted((self.for_function(f) for f in fns), key=lambda loc: loc.pc)
+            locs[0].pcs = [loc.pc for loc in locs]
+            return locs[:1]
         except BinaryError as e:
-            if spec.kind in ("fileline", "offset", "line") and "could not find statement" in str(e):
+            if spec.kind in ("fileline", "offset", "line", "func") and "could not find statement" in str(e):
                 raise LocationError(str(e)) from None
             raise not_found from None

@@ -70,7 +70,7 @@ class ThreadView:
     goroutine_id: int
     breakpoint: Breakpoint | None = None
     call_return: bool = False
-    # Results of the injected call that just finished on this thread (fncall.values.CallValue).
+    # Results of the injected call that just finished on this thread (goruntime.values.Value, loaded).
     return_values: list[Any] | None = None
 
 

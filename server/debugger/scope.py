@@ -20,13 +20,15 @@ API for the RPC layer and the expression evaluator (server/debugger/eval):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
 from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import GoBinary
-from ..binary.gotypes import GoTypes
+from ..binary.gotypes import GoType, GoTypes
 from ..goruntime.model import Frame
 from ..goruntime.values import (
     F_ARGUMENT,
@@ -98,6 +100,7 @@ class EvalScope:
     regs: _Regs
     fn_die: FunctionDIE | None
     _vars: list[Value] | None = field(default=None, repr=False)
+    _dict: int | None = field(default=None, repr=False)
 
     @property
     def loader(self) -> ValueLoader:
@@ -127,13 +130,24 @@ class EvalScope:
             return found
         return self.ctx.package_var(name, self.package)
 
+    def dict_addr(self) -> int:
+        """Address of the generic function's dictionary (its hidden `.dict` argument), 0 if none."""
+        if self._dict is None:
+            self._dict = 0
+            die = self.ctx.dwarf_vars.top_var(self.fn_die, ".dict") if self.fn_die is not None else None
+            v = self.ctx.value_of_die(die, ".dict", self.pc, self.frame.cfa, self.regs) if die is not None else None
+            if v is not None and not v.unreadable:
+                with suppress(OSError):  # Delve logs it and goes on with the shape types
+                    self._dict = int.from_bytes(v.mem.read(v.addr, 8), "little")
+        return self._dict
+
     def _read_vars(self) -> list[Value]:
         if self.fn_die is None:
             return []
         dv = self.ctx.dwarf_vars
         out: list[Value] = []
         for e in dv.function_vars(self.fn_die, self.pc, self.line):
-            v = self.ctx.value_of_die(e.die, e.name, self.pc, self.frame.cfa, self.regs)
+            v = self.ctx.value_of_die(e.die, e.name, self.pc, self.frame.cfa, self.regs, self.dict_addr)
             if v is None:
                 continue
             v.decl_line = e.decl_line
@@ -212,11 +226,14 @@ class VariableContext:
 
     # -- values of DIEs -------------------------------------------------------
 
-    def value_of_die(self, die, name: str, pc: int, cfa: int, regs: _Regs | None) -> Value | None:  # noqa: ANN001
+    def value_of_die(self, die, name: str, pc: int, cfa: int, regs: _Regs | None,  # noqa: ANN001
+                     dict_addr: Callable[[], int] | None = None) -> Value | None:
         typ = self.types.type_of(die)
         expr, prefix = self.dwarf_vars.location_of(die, pc)
         if typ is None:
             return None
+        if typ.dict_index >= 0 and dict_addr is not None:
+            typ = self._parametric(typ, dict_addr())
         if expr is None:
             v = self.loader.new(name, 0, typ)
             at = die.attributes.get("DW_AT_location")
@@ -262,6 +279,17 @@ class VariableContext:
             v.flags |= F_FAKE_ADDRESS
         v.location_expr = text
         return v
+
+    def _parametric(self, typ: GoType, dict_addr: int) -> GoType:
+        """Delve's resolveParametricType: the runtime type in the dictionary's slot, as a DWARF
+        type; the shape type (what the typedef names) when that cannot be read."""
+        if not dict_addr:
+            return typ.target or typ
+        try:
+            rtype = int.from_bytes(self.proc.read_memory(dict_addr + 8 * typ.dict_index, 8), "little")
+        except OSError:
+            return typ.target or typ
+        return self.types.by_runtime_addr(rtype) or typ.target or typ
 
     # -- package variables ----------------------------------------------------
 

@@ -700,6 +700,8 @@ class Evaluator:
             try:
                 return self._type_cast(node)
             except _TypeNotFound:
+                if self.call_hook is not None:  # `call` reports the function lookup's own error
+                    raise EvalError(err0) from None
                 raise EvalError(f"could not evaluate function or type {expr_string(node.fun)}: {err0}") from None
         return self._function_call(node)
 
@@ -907,6 +909,10 @@ class Evaluator:
             raise EvalError(f'Expression "{symbol}" is unreadable: {dst.unreadable}')
         src = self.eval_text(value)
         self._set_value(dst, src, value)
+
+    def assign(self, dst: Value, src: Operand, src_text: str) -> None:
+        """Delve's setValue: also how an injected call's arguments are copied (funcCallCopyOneArg)."""
+        self._set_value(dst, src, src_text)
 
     def _set_value(self, dst: Value, src: Operand, src_text: str) -> None:  # noqa: C901 - Delve's setValue
         if isinstance(src, Value):

@@ -5,17 +5,15 @@ continue loop asks when a thread traps.
 
 from __future__ import annotations
 
-from ...binary.dwarf_funcs import SignatureError, SignatureReader
+from ...binary.dwarf_funcs import SignatureReader
 from ...binary.dwarf_types import DwarfTypes
-from ...binary.gobinary import Function, GoBinary
+from ...binary.gobinary import GoBinary
 from ...goruntime.model import Goroutine
 from ...goruntime.rtype import RuntimeTypes
+from ...goruntime.values import Value
 from ...native.process import TracedProcess
-from . import abi
-from .arguments import ArgumentError, constant_image
-from .injection import CallPlan, Injection, Protocol, is_protocol_frame
-from .literal_args import CallExpr, LiteralParseError, parse_call
-from .values import CallValue, panic_value, result_value
+from .injection import CallOutcome, CallPlan, Injection, Protocol, is_protocol_frame
+from .session import CallSession, Done, Inject, Request
 
 MIN_STACK_FREE = 256  # asm_amd64.s: "at least 256 bytes free on the stack"
 G_RUNNING = 2
@@ -32,7 +30,14 @@ class CallController:
         self.signatures = SignatureReader(types)
         self.rtypes = RuntimeTypes(types, proc.read_memory, binary.symbol_address("runtime.firstmoduledata"))
         self.active: Injection | None = None
-        self.finished: Injection | None = None  # the last completed call, for ReturnValues
+        self.finished: Injection | None = None  # the last completed injection
+        # The `call` being evaluated (fncall/session.py), the thread it injects on, its end.
+        self.session: CallSession | None = None
+        self._tid = 0
+        self._gid = 0
+        self._stack_lo = 0
+        self.done: Done | None = None
+        self.result_values: list[Value] = []  # ReturnValues of the last `call`
 
     # ---- checks and planning ------------------------------------------------
 
@@ -49,57 +54,47 @@ class CallController:
         if self.active is not None:
             raise CallError("cannot call function while another function call is already in progress")
 
-    def prepare(self, expr: str, g: Goroutine, current_function: str) -> Injection:
-        """Everything up to (not including) touching the target: parse, resolve, lay out."""
-        proto, entry_pc = self.protocol()
-        try:
-            call = parse_call(expr)
-        except LiteralParseError as e:
-            raise CallError(str(e)) from None
-        fn = self._resolve(call, current_function)
-        if fn.optimized and proto is Protocol.V2:
-            raise CallError(f"can not call optimized function {fn.name} when regabi is in use")
-        try:
-            sig = self.signatures.signature(fn.name)
-        except SignatureError as e:
-            raise CallError(str(e)) from None
-        params = sig.args
-        if len(call.args) < len(params):
-            raise CallError("not enough arguments")
-        if len(call.args) > len(params):
-            raise CallError("too many arguments")
-        try:
-            images = [constant_image(lit, p.shape) for lit, p in zip(call.args, params, strict=True)]
-        except ArgumentError as e:
-            raise CallError(str(e)) from None
-        shapes = [p.shape for p in params]
-        results = [p.shape for p in sig.results]
-        layout = abi.layout_regabi(shapes, results) if proto is Protocol.V2 else abi.layout_abi0(shapes, results)
-        regs = self.proc.regs(g.thread_id)
-        if g.stack_lo and regs.rsp - g.stack_lo < MIN_STACK_FREE:
-            raise CallError("not enough stack space")
-        plan = CallPlan(fn.name, fn.entry, sig, layout, images)
-        return Injection(self.proc, g.thread_id, g.id, plan, proto, entry_pc)
+    def start(self, session: CallSession, g: Goroutine) -> bool:
+        """Run `session` (an evaluation on its worker thread) until its first injection has
+        begun (True: the caller continues the target) or it ended without one (False)."""
+        self.protocol()
+        self.finished, self.done, self.result_values = None, None, []
+        self.session = session
+        self._tid, self._gid, self._stack_lo = g.thread_id, g.id, g.stack_lo
+        return self._advance(session.start())
 
-    def _resolve(self, call: CallExpr, current_function: str) -> Function:
-        name = call.function
-        candidates = [name]
-        if "." not in name:
-            pkg = _package_of(current_function)
-            candidates += [f"{pkg}.{name}"] if pkg else []
-            candidates.append(f"main.{name}")
-        for cand in candidates:
-            fn = self.binary.function_named(cand)
-            if fn is not None:
-                return fn
-        raise CallError(f"could not find symbol value for {name}")
+    def _advance(self, req: Request) -> bool:
+        """Begin the injection the evaluation asks for, or record its end."""
+        assert self.session is not None
+        while isinstance(req, Inject):
+            try:
+                inj = self._injection(req.plan)
+            except CallError as e:
+                req = self.session.resume(CallOutcome(refusal=str(e)))
+                continue
+            inj.start()
+            self.active = inj
+            return True
+        self.session = None
+        self.done = req
+        if req.error is None and isinstance(req.result, list):
+            self.result_values = req.result
+        return False
+
+    def _injection(self, plan: CallPlan) -> Injection:
+        proto, entry_pc = self.protocol()
+        regs = self.proc.regs(self._tid)
+        if self._stack_lo and regs.rsp - self._stack_lo < MIN_STACK_FREE:
+            raise CallError("not enough stack space")
+        return Injection(self.proc, self._tid, self._gid, plan, proto, entry_pc)
+
+    def abandon(self) -> None:
+        """The target is gone: let the evaluation's worker thread end."""
+        if self.session is not None:
+            self.session.cancel()
+        self.session, self.active = None, None
 
     # ---- running ------------------------------------------------------------
-
-    def begin(self, inj: Injection) -> None:
-        self.finished = None
-        inj.start()
-        self.active = inj
 
     def is_protocol_trap(self, tid: int) -> bool:
         if self.active is None:
@@ -116,28 +111,17 @@ class CallController:
             return None
         self.active = None
         self.finished = inj
+        self._tid = inj.final_tid  # the goroutine may have moved to another thread
+        assert self.session is not None
+        if self._advance(self.session.resume(inj.outcome)):
+            return None
         return inj
 
     def forget_result(self) -> None:
-        self.finished = None
+        self.finished, self.done, self.result_values = None, None, []
 
-    def return_values(self, max_string_len: int = 64) -> list[CallValue]:
-        inj = self.finished
-        if inj is None:
-            return []
-        read = self.proc.read_memory
-        out = inj.outcome
-        if out.panic is not None:
-            type_word, data_word = out.panic
-            try:
-                rt = self.rtypes.describe(type_word) if type_word else None
-            except (OSError, LookupError):
-                rt = None
-            return [panic_value(type_word, data_word, rt, read, max_string_len)]
-        return [result_value(r, read, max_string_len) for r in out.results]
-
-
-def _package_of(function: str) -> str:
-    slash = function.rfind("/")
-    dot = function.find(".", slash + 1)
-    return function[:dot] if dot > 0 else ""
+    def error(self) -> str:
+        """Why the last `call` failed ("" if it did not)."""
+        if self.done is None or self.done.error is None:
+            return ""
+        return str(self.done.error)

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Injected-call latency of pydlv against Delve (issue 5).
+
+For each server: start it on testdata/basic built with Go 1.19 (`-gcflags=all=-N -l`, the build
+bench/startup.py makes, so Debian's Delve 1.20.2 can debug it), stop at BP-MAIN, then time N
+round trips of `RPCServer.Command{name: call, expr: "add(2,3)"}` (request sent to "call returned"
+answered) and print the median of each and the pydlv/dlv ratio. One warm-up call is not counted:
+both servers load DWARF for the first one.
+
+Usage: python3 bench/calls.py [--runs N] [--go /usr/lib/go-1.19/bin/go] [--no-dlv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import DEFAULT_GO, REPO, TIMEOUT, Client, build_basic, go_version, read_listen_line, stop  # noqa: E402
+
+EXPR = "add(2,3)"
+LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
+        "MaxStructFields": -1}
+
+
+def bp_main_line() -> int:
+    src = (REPO / "testdata" / "basic" / "main.go").read_text().splitlines()
+    return next(i for i, line in enumerate(src, 1) if "// BP-MAIN" in line)
+
+
+def call_once(client: Client) -> float:
+    t0 = time.perf_counter()
+    out = client.call("Command", {"name": "call", "expr": EXPR, "ReturnInfoLoadConfig": LOAD})
+    dt = time.perf_counter() - t0
+    state = out["State"]
+    values = [v["value"] for v in state["currentThread"].get("ReturnValues") or []]
+    # Delve 1.20 has no stopReason yet: CallReturn says the call ran.
+    if not state["currentThread"].get("CallReturn") or values != ["5"]:
+        raise RuntimeError(f"unexpected reply to call {EXPR}: {state.get('stopReason')} {values}")
+    return dt
+
+
+def measure(server_cmd: list[str], binary: Path, runs: int) -> list[float]:
+    cmd = [*server_cmd, "exec", str(binary), "--headless", "--listen=127.0.0.1:0", "--api-version=2",
+           "--accept-multiclient"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True, cwd=binary.parent)
+    client: Client | None = None
+    try:
+        client = Client(read_listen_line(proc, time.monotonic() + TIMEOUT))
+        client.call("CreateBreakpoint", {"Breakpoint": {"file": str(REPO / "testdata" / "basic" / "main.go"),
+                                                        "line": bp_main_line()}})
+        client.call("Command", {"name": "continue"})
+        call_once(client)  # warm-up
+        return [call_once(client) for _ in range(runs)]
+    finally:
+        stop(proc, client)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=20, help="calls per server (median is reported)")
+    ap.add_argument("--go", default=DEFAULT_GO, help="Go toolchain to build the target with (Go 1.19 for dlv 1.20)")
+    ap.add_argument("--cache-dir", type=Path,
+                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pydlv-bench")
+    ap.add_argument("--no-dlv", action="store_true", help="measure pydlv only")
+    args = ap.parse_args()
+    if not Path(args.go).exists() and shutil.which(args.go) is None:
+        print(f"Go toolchain {args.go} not found (Debian: apt-get install golang-1.19-go)", file=sys.stderr)
+        return 2
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    binary = build_basic(args.go, args.cache_dir)
+    servers = [("pydlv", [sys.executable, "-m", "pydlv"])]
+    dlv_path = None if args.no_dlv else shutil.which("dlv")
+    if dlv_path:
+        servers.append(("dlv", [dlv_path]))
+    print(f"Go {go_version(args.go)}; `call {EXPR}` round trips, median of {args.runs}", flush=True)
+    medians: dict[str, float] = {}
+    for name, cmd in servers:
+        try:
+            times = measure(cmd, binary, args.runs)
+        except (OSError, RuntimeError, ValueError, TimeoutError, KeyError) as e:
+            print(f"  {name:<6} failed: {e}", flush=True)
+            continue
+        medians[name] = statistics.median(times)
+        print(f"  {name:<6} median {medians[name] * 1000:7.2f} ms  (min {min(times) * 1000:.2f}, "
+              f"max {max(times) * 1000:.2f})", flush=True)
+    if "pydlv" in medians and "dlv" in medians:
+        print(f"  pydlv/dlv ratio: {medians['pydlv'] / medians['dlv']:.2f}x")
+    return 0 if len(medians) == len(servers) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

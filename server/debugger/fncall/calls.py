@@ -1,0 +1,361 @@
+"""The evaluator's call hook: turns each function call the evaluator meets into injections.
+
+For one CallExpr, in Delve's order when the target has a debug pinner
+(evalop compileFunctionCallWithPinning): evaluate the function expression, then every
+argument left to right (nested calls run to completion here, each its own injection;
+a non-empty string literal is materialised in the target by an injected
+`runtime.mallocgc(len, nil, false)`, as Delve's compileAllocLiteralString), check the
+argument count, copy each argument into the formal parameter with the evaluator's own
+assignment (Delve's funcCallCopyOneArg -> setValue: same conversions, same errors) after
+the escape check, then inject the call itself. Results come back as values of the one
+value model (goroutine/values.py), loaded at once with ReturnInfoLoadConfig because the
+frame they were read from is gone after the call.
+
+Not done: pinning inner results with runtime.debugPinnerV1 (Delve's pinning loop); an
+inner result only referenced from the debugger could be collected by a GC that runs
+inside a later injection of the same expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ...binary.dwarf_funcs import FuncSignature, Param, ShapeKind, SignatureError, scalar
+from ...binary.gobinary import Function
+from ...binary.gotypes import (
+    K_ARRAY,
+    K_CHAN,
+    K_FUNC,
+    K_INTERFACE,
+    K_INVALID,
+    K_MAP,
+    K_PTR,
+    K_SLICE,
+    K_STRING,
+    K_STRUCT,
+    K_UNSAFE_POINTER,
+)
+from ...goruntime.values import (
+    F_CONSTANT,
+    F_FAKE_ADDRESS,
+    F_RETURN,
+    FAKE_ADDRESS_BASE,
+    LoadCfg,
+    Value,
+    pointer_to,
+)
+from ..eval import nodes as n
+from ..eval import parse_expr
+from ..eval.constants import Constant, ConstKind
+from ..eval.evaluator import EvalError, Evaluator, Operand
+from ..eval.printer import expr_string
+from ..eval.tokens import Tok
+from . import abi
+from .injection import CallOutcome, CallPlan, Protocol, RawResult
+
+Inject = Callable[[CallPlan], CallOutcome]
+_ADDR_ONLY = LoadCfg(False, -1, 64, 0, 0)
+_CONST_TYPES: dict[ConstKind, tuple[str, Callable[[object], object]]] = {
+    ConstKind.INT: ("int", lambda x: int(x)),  # type: ignore[call-overload]
+    ConstKind.FLOAT: ("float64", lambda x: float(x)),  # type: ignore[arg-type]
+    ConstKind.BOOL: ("bool", bool),
+    ConstKind.STRING: ("string", str),
+}
+MALLOCGC = "runtime.mallocgc"
+# runtime.mallocgc(size uintptr, typ *_type, needzero bool) unsafe.Pointer. Optimized, so its
+# DWARF is not trusted under regabi (Delve patches its DIE for the same reason).
+_MALLOCGC_SIG = FuncSignature(MALLOCGC, [
+    Param("size", scalar("uintptr", ShapeKind.INT, 8, 12), False),
+    Param("typ", scalar("*runtime._type", ShapeKind.INT, 8, 22), False),
+    Param("needzero", scalar("bool", ShapeKind.INT, 1, 1), False),
+    Param("~r0", scalar("unsafe.Pointer", ShapeKind.INT, 8, 26), True),
+])
+
+
+class CallFailed(Exception):
+    """A refusal or a Delve check failing inside the evaluation; str() is the message."""
+
+
+class CallPanicked(Exception):  # noqa: N818 - not an error: the panic value is the call's result
+    """The called function panicked: the whole expression's result is `~panic`."""
+
+    def __init__(self, value: Value) -> None:
+        super().__init__("panic calling a function")
+        self.value = value
+
+
+class BufferMemory:
+    """Bytes held by the debugger served at an address (arguments being built, results read
+    from a frame that no longer exists); other addresses go to the target."""
+
+    def __init__(self, inner, base: int, data: bytes) -> None:  # noqa: ANN001 - values.Memory
+        self.inner = inner
+        self.base = base
+        self.data = bytearray(data)
+
+    def _inside(self, addr: int, size: int) -> bool:
+        return self.base <= addr and addr + size <= self.base + len(self.data)
+
+    def read(self, addr: int, size: int) -> bytes:
+        if self._inside(addr, size):
+            return bytes(self.data[addr - self.base:addr - self.base + size])
+        return self.inner.read(addr, size)
+
+    def write(self, addr: int, data: bytes) -> None:
+        if self._inside(addr, len(data)):
+            self.data[addr - self.base:addr - self.base + len(data)] = data
+        else:
+            self.inner.write(addr, data)
+
+
+@dataclass
+class _Target:
+    fn: Function
+    receiver: Value | None = None
+    closure: int = 0
+
+
+def fbreg_text(off: int | None) -> str:
+    """Delve's LocationExpr text of a `DW_OP_fbreg N` location."""
+    if off is None:
+        return ""
+    return f"[block] DW_OP_fbreg {f'-{-off:#x}' if off < 0 else f'{off:#x}'} "
+
+
+class CallPlanner:
+    """Worker-thread side of one `call`: the hook the Evaluator calls for each CallExpr."""
+
+    def __init__(self, controller, protocol: Protocol, stack: tuple[int, int], check_escape: bool,  # noqa: ANN001
+                 ret_cfg: LoadCfg) -> None:
+        self.controller = controller  # CallController: binary, signatures
+        self.protocol = protocol
+        self.stack = stack
+        self.check_escape = check_escape
+        self.ret_cfg = ret_cfg
+        self.inject: Inject | None = None
+
+    def evaluate(self, ev: Evaluator, expr: str, inject: Inject) -> list[Value]:
+        """The whole `call` expression -> ReturnValues (Delve's finishEvalExpressionWithCalls)."""
+        self.inject = inject
+        try:
+            r = ev.eval(parse_expr(expr))
+        except CallPanicked as p:
+            return [p.value]
+        if isinstance(r, Constant) and r.kind in _CONST_TYPES:
+            # Delve's newConstant (`call len(greet("ab"))`): a typed value flagged constant.
+            tname, conv = _CONST_TYPES[r.kind]
+            t = ev.types.by_name(tname)
+            kind = t.resolved().kind if t is not None else K_INVALID
+            return [Value("", 0, t, kind, ev.loader.mem, flags=F_CONSTANT, value=conv(r.value), loaded=True)]
+        if not isinstance(r, Value):
+            raise CallFailed(f"{expr} is not a value in the target")
+        if r.addr == 0 and r.type is None and r.kind == K_INVALID:
+            return r.children  # several results (or none)
+        return [ev.loader.load(r, self.ret_cfg)]
+
+    # ---- the hook ---------------------------------------------------------------
+
+    def hook(self, node: n.CallExpr, ev: Evaluator) -> Operand:
+        target = self._target(node.fun, ev)
+        try:
+            sig = self.controller.signatures.signature(target.fn.name)
+        except SignatureError as e:
+            raise CallFailed(str(e)) from None
+        if target.fn.optimized and self.protocol is Protocol.V2:
+            raise CallFailed(f"can not call optimized function {target.fn.name} when regabi is in use")
+        actual: list[tuple[Operand, n.Expr | None]] = []
+        if target.receiver is not None:
+            actual.append((target.receiver, None))
+        for arg in node.args:
+            actual.append((ev.eval(arg), arg))
+        formal = sig.args
+        if len(actual) > len(formal):
+            raise CallFailed("too many arguments")
+        if len(actual) < len(formal):
+            raise CallFailed("not enough arguments")
+        images = []
+        for (v, arg), p in zip(actual, formal, strict=True):
+            text = expr_string(arg) if arg is not None else getattr(v, "name", "")
+            if arg is not None:
+                v = self._materialize(arg, v, p, ev)
+            images.append(self._copy_arg(v, text, p, target.fn, ev))
+        outcome = self._run(target.fn, sig, images, target.closure)
+        return self._results(outcome, sig, ev)
+
+    # ---- the function ------------------------------------------------------------
+
+    def _target(self, fun: n.Expr, ev: Evaluator) -> _Target:
+        name = expr_string(n.unparen(fun))
+        fn = self._function_named(name, ev.scope.package)
+        if fn is not None:
+            return _Target(fn)
+        if isinstance(fun, n.SelectorExpr):
+            try:
+                x = ev.eval(fun.x)
+            except EvalError:
+                x = None
+            if isinstance(x, Value):
+                t = self._method(x, fun.sel.name, name, ev)
+                if t is not None:
+                    return t
+        fv = ev.eval(fun)  # a func-typed variable (closure), or Delve's lookup error
+        if not isinstance(fv, Value) or fv.kind != K_FUNC:
+            raise CallFailed(f'expression "{name}" is not a function')
+        mem = fv.mem
+        funcval = int.from_bytes(mem.read(fv.addr, 8), "little") if fv.addr else 0
+        if funcval == 0:
+            raise CallFailed("nil pointer dereference")
+        entry = int.from_bytes(ev.loader.mem.read(funcval, 8), "little")
+        fn = self.controller.binary.function_at(entry)
+        if fn is None:
+            raise CallFailed(f'could not find DIE for function "{name}"')
+        # RDX holds the closure context (the funcval) whatever the function is.
+        return _Target(fn, None, funcval)
+
+    def _function_named(self, name: str, package: str) -> Function | None:
+        binary = self.controller.binary
+        for cand in (name, f"{package}.{name}" if package else "", f"main.{name}"):
+            if cand and "." in cand:
+                fn = binary.function_named(cand)
+                if fn is not None:
+                    return fn
+        return None
+
+    def _method(self, x: Value, method: str, text: str, ev: Evaluator) -> _Target | None:
+        v = x
+        if v.kind == K_INTERFACE:
+            ev.loader.load(v, _ADDR_ONLY)
+            if not v.children or v.children[0].addr == 0:
+                return None
+            v = v.children[0]  # the dynamic value: the method set is its type's
+        binary = self.controller.binary
+        is_ptr = v.kind == K_PTR
+        rt = v.real_type
+        tname = (rt.target.name if is_ptr and rt is not None and rt.target is not None else v.type_name)
+        pkg, _, base = tname.rpartition(".")
+        prefix = f"{pkg}." if pkg else ""
+        value_m = binary.function_named(f"{prefix}{base}.{method}")
+        ptr_m = binary.function_named(f"{prefix}(*{base}).{method}")
+        if value_m is not None:
+            recv = ev.loader.deref(v) if is_ptr else v
+        elif ptr_m is not None:
+            if is_ptr:
+                recv = v
+            elif v.addr and v.type is not None:
+                v.only_addr = True
+                recv = Value("", 0, pointer_to(v.type), K_PTR, v.mem, children=[v], loaded=True)
+            else:
+                return None
+            value_m = ptr_m
+        else:
+            return None
+        recv.name = text  # Delve names the receiver after the function expression
+        return _Target(value_m, recv)
+
+    # ---- arguments ------------------------------------------------------------------
+
+    def _materialize(self, arg: n.Expr, v: Operand, p: Param, ev: Evaluator) -> Operand:
+        """A string literal argument for a string parameter gets its bytes into the target
+        (Delve's maybeMaterialize; its alloc is skipped when the conversion would fail)."""
+        lit = n.unparen(arg)
+        if not (isinstance(lit, n.BasicLit) and lit.kind is Tok.STRING and isinstance(v, Constant)
+                and v.kind is ConstKind.STRING and v.value and p.shape.go_kind == K_STRING):
+            return v
+        data = str(v.value).encode("utf-8", "surrogateescape")
+        ptr = self.alloc(len(data))
+        ev.loader.mem.write(ptr, data)
+        st = ev.types.by_name("string")
+        return Value("", 0, st, K_STRING, ev.loader.mem, value=str(v.value), len=len(data), base=ptr, loaded=True)
+
+    def alloc(self, size: int) -> int:
+        fn = self.controller.binary.function_named(MALLOCGC)
+        if fn is None:
+            raise CallFailed(f"function {MALLOCGC} not found")
+        images = [size.to_bytes(8, "little"), bytes(8), b"\x00"]
+        out = self._run(fn, _MALLOCGC_SIG, images, 0)
+        if out.panic is not None or not out.results:
+            raise CallFailed("internal error, could not interpret return value of mallocgc call")
+        return int.from_bytes(out.results[0].image[:8], "little")
+
+    def _copy_arg(self, v: Operand, text: str, p: Param, fn: Function, ev: Evaluator) -> bytes:
+        t = ev.types.by_offset(p.type_offset)
+        mem = BufferMemory(ev.loader.mem, FAKE_ADDRESS_BASE, bytes(p.shape.size))
+        dst = ev.loader.new(p.name, FAKE_ADDRESS_BASE, t, mem)
+        if self.check_escape and isinstance(v, Value):
+            ev.loader.load(v, _ADDR_ONLY)
+            for addr, where in self._pointers(v, p.name, ev):
+                if self.stack[0] <= addr < self.stack[1]:
+                    raise CallFailed(f"cannot use {v.name or text} as argument {p.name} in function {fn.name}: "
+                                     f"stack object passed to escaping pointer: {where}")
+        ev.assign(dst, v, text)
+        return bytes(mem.data)
+
+    def _pointers(self, v: Value, name: str, ev: Evaluator) -> Iterator[tuple[int, str]]:
+        """Delve's allPointers: every pointer `v` holds, with the path that names it."""
+        if v.unreadable:
+            raise CallFailed(f"escape check for {name} failed, variable unreadable: {v.unreadable}")
+        k, rt = v.kind, v.real_type
+
+        def word(addr: int) -> int:
+            return int.from_bytes(v.mem.read(addr, 8), "little")
+
+        if k in (K_PTR, K_UNSAFE_POINTER):
+            yield (v.children[0].addr if len(v.children) == 1 else (word(v.addr) if v.addr else 0)), name
+        elif k in (K_CHAN, K_STRING, K_SLICE):
+            yield v.base, name
+        elif k in (K_MAP, K_FUNC):
+            yield (word(v.addr) if v.addr else 0), name
+        elif k == K_INTERFACE and v.addr:
+            yield word(v.addr), f"{name}.tab"
+            yield word(v.addr + 8), f"{name}.data"
+        elif k == K_STRUCT and rt is not None and v.addr:
+            for f in rt.fields:
+                yield from self._pointers(ev.loader.field(v, f), f"{name}.{f.name}", ev)
+        elif k == K_ARRAY and v.addr:
+            for i in range(v.len):
+                yield from self._pointers(ev.loader.index(v, i), f"{name}[{i}]", ev)
+
+    # ---- running and results ----------------------------------------------------------
+
+    def _run(self, fn: Function, sig: FuncSignature, images: list[bytes], closure: int) -> CallOutcome:
+        shapes = [p.shape for p in sig.args]
+        results = [p.shape for p in sig.results]
+        if self.protocol is Protocol.V1 and closure:
+            raise CallFailed("closure calls are not supported with debugCallV1")
+        layout = abi.layout_regabi(shapes, results) if self.protocol is Protocol.V2 \
+            else abi.layout_abi0(shapes, results)
+        assert self.inject is not None
+        out = self.inject(CallPlan(fn.name, fn.entry, sig, layout, images, closure))
+        if out.refusal:
+            raise CallFailed(out.refusal)
+        return out
+
+    def _results(self, out: CallOutcome, sig: FuncSignature, ev: Evaluator) -> Operand:
+        if out.panic is not None:
+            raise CallPanicked(self.panic_value(out.panic, ev))
+        values = [self._result(i, r, ev) for i, r in enumerate(out.results)]
+        if len(values) == 1:
+            return values[0]
+        # Delve's funcCallFinish: no results -> an unreadable value; several -> a typeless
+        # value whose children are the results (ReturnValues lists them).
+        r = Value("", 0, None, K_INVALID, ev.loader.mem, children=values, loaded=True)
+        if not values:
+            r.unreadable = "no return values"
+        return r
+
+    def _result(self, i: int, r: RawResult, ev: Evaluator) -> Value:
+        p = r.param
+        addr = r.addr or FAKE_ADDRESS_BASE + 0x100 * i  # register results have no address
+        mem = BufferMemory(ev.loader.mem, addr, r.image)
+        v = ev.loader.new(p.name, addr, ev.types.by_offset(p.type_offset), mem)
+        v.flags |= F_RETURN | F_FAKE_ADDRESS
+        v.location_expr, v.decl_line = fbreg_text(p.frame_offset), p.decl_line
+        return ev.loader.load(v, self.ret_cfg)
+
+    def panic_value(self, words: tuple[int, int], ev: Evaluator) -> Value:
+        addr = FAKE_ADDRESS_BASE + 0x1000
+        image = words[0].to_bytes(8, "little") + words[1].to_bytes(8, "little")
+        v = ev.loader.new("~panic", addr, ev.types.by_name("interface {}"), BufferMemory(ev.loader.mem, addr, image))
+        v.flags |= F_FAKE_ADDRESS
+        return ev.loader.load(v, self.ret_cfg)

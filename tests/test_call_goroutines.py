@@ -1,0 +1,222 @@
+"""`call` on a goroutine that is not running on a thread (queued until it returns into user code,
+fncall/deferred.py), and the runtime's debug_test.go cases as a smoke set on every installed Go.
+
+Delve refuses these calls with `selected goroutine not running`; pydlv follows the runtime's
+recipe for _Grunnable goroutines (temporary breakpoint at the return into user code) for parked
+ones too. The `call` command blocks like a continue until the call has run; a halt cancels it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gotoolchains import TESTDATA, GoToolchain, marker_line
+from rpcclient import RawClient, ServerProcess
+from serverhelpers import call_error, cont, create_bp, wait_output
+
+Build = Callable[[str, GoToolchain], Path]
+Launch = Callable[..., ServerProcess]
+
+LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
+        "MaxStructFields": -1}
+
+
+def stop_at(srv: ServerProcess, program: str, marker: str = "", function: str = "") -> RawClient:
+    c = srv.client()
+    if function:
+        create_bp(c, functionName=function)
+    else:
+        create_bp(c, file=str(TESTDATA / program / "main.go"), line=marker_line(program, marker))
+    state = cont(c)
+    assert state["stopReason"] == "breakpoint", state
+    return c
+
+
+def call(c: RawClient, expr: str, **extra: Any) -> dict[str, Any]:
+    state: dict[str, Any] = c.call("Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra},
+                                   timeout=30)["State"]
+    return state
+
+
+def call_fails(c: RawClient, expr: str, **extra: Any) -> str:
+    return call_error(c, "Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra})
+
+
+def values(state: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(v["name"], v["type"], v["value"]) for v in state["currentThread"]["ReturnValues"]]
+
+
+def goroutines(c: RawClient) -> list[dict[str, Any]]:
+    gs: list[dict[str, Any]] = c.call("ListGoroutines", {"Start": 0, "Count": 0})["Goroutines"]
+    return gs
+
+
+def parked_in(c: RawClient, function: str) -> dict[str, Any]:
+    """A goroutine not on a thread whose user frame is in `function`."""
+    return next(g for g in goroutines(c)
+                if g["threadID"] == 0 and g["userCurrentLoc"]["function"]["name"] == function)
+
+
+def user_breakpoints(c: RawClient) -> list[tuple[int, int]]:
+    bps = c.call("ListBreakpoints", {"All": True})["Breakpoints"]
+    return [(bp["id"], bp["line"]) for bp in bps]
+
+
+# --- queued calls -------------------------------------------------------------------------------
+
+
+def test_call_on_worker_blocked_on_channel_runs_when_it_resumes(go: GoToolchain, build_go: Build,
+                                                                launch_server: Launch) -> None:
+    srv = launch_server(build_go("basic", go))
+    c = stop_at(srv, "basic", "BP-MAIN")
+    worker = parked_in(c, "main.worker")
+    assert worker["status"] == 4  # waiting: chan receive
+    bps_before = user_breakpoints(c)
+    # Blocks like a continue: main goes on, prints, sends on ch; the worker wakes, returns from
+    # chanrecv1 into main.worker and the call runs there.
+    state = call(c, "add(2,3)", goroutineID=worker["id"])
+    assert state["stopReason"] == "call returned"
+    th = state["currentThread"]
+    assert th["CallReturn"] is True and values(state) == [("~r0", "int", "5")]
+    assert state["currentGoroutine"]["id"] == worker["id"]
+    assert th["function"]["name"] == "main.worker"
+    assert th["line"] == marker_line("basic", "BP-WORKER")  # the return from <-ch
+    assert user_breakpoints(c) == bps_before  # the temporary breakpoint never showed
+    # The program goes on as if nothing happened.
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    out = wait_output(srv, "done")
+    assert sum(line.startswith("worker ") for line in out.splitlines()) == 4
+
+
+def test_other_goroutines_at_the_return_address_go_on(go: GoToolchain, build_go: Build,
+                                                      launch_server: Launch) -> None:
+    """Four workers return from <-ch at the same pc: only the chosen one runs the call, whichever
+    order they wake in."""
+    srv = launch_server(build_go("basic", go))
+    c = stop_at(srv, "basic", "BP-MAIN")
+    workers = [g for g in goroutines(c) if g["userCurrentLoc"]["function"]["name"] == "main.worker"]
+    last = max(workers, key=lambda g: g["id"])
+    state = call(c, "add(40,2)", goroutineID=last["id"])
+    assert state["currentGoroutine"]["id"] == last["id"] and values(state) == [("~r0", "int", "42")]
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+
+
+def test_user_breakpoint_first_keeps_the_call_queued(go: GoToolchain, build_go: Build,
+                                                     launch_server: Launch) -> None:
+    srv = launch_server(build_go("basic", go))
+    c = stop_at(srv, "basic", "BP-MAIN")
+    worker = parked_in(c, "main.worker")
+    create_bp(c, file=str(TESTDATA / "basic" / "main.go"), line=marker_line("basic", "BP-GREET"))
+    state = call(c, "add(2,3)", goroutineID=worker["id"])
+    # main reaches greet before it sends on ch: an ordinary breakpoint stop, the call still queued.
+    assert state["stopReason"] == "breakpoint" and state["currentThread"]["CallReturn"] is False
+    assert state["currentThread"]["function"]["name"] == "main.greet"
+    assert call_fails(c, "add(1,1)") == "cannot call function while another function call is already in progress"
+    done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
+    assert done["stopReason"] == "call returned" and values(done) == [("~r0", "int", "5")]
+    assert done["currentGoroutine"]["id"] == worker["id"]
+    for bp_id in (1, 2):
+        c.call("ClearBreakpoint", {"Id": bp_id})
+    assert cont(c)["exited"] is True
+
+
+def test_halt_cancels_a_queued_call(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    srv = launch_server(build_go("blocked", go))
+    c = stop_at(srv, "blocked", "BP-READY")
+    waiter = parked_in(c, "main.waiter")
+    bps_before = user_breakpoints(c)
+    result: dict[str, str] = {}
+
+    def run_call() -> None:
+        result["error"] = call_fails(c, "add(1,2)", goroutineID=waiter["id"])
+
+    caller = threading.Thread(target=run_call)
+    caller.start()
+    time.sleep(0.5)  # the waiter stays parked for ~3 s: the call is still queued
+    other = srv.client()
+    other.call("Command", {"name": "halt"}, timeout=10)
+    caller.join(10)
+    assert not caller.is_alive()
+    assert result["error"] == f"call cancelled by halt: goroutine {waiter['id']} had not returned to main.waiter"
+    st = c.call("State", {})["State"]
+    assert st["stopReason"] == "manual" and st["currentThread"]["CallReturn"] is False
+    assert user_breakpoints(c) == bps_before
+    # Still running correctly: main ticks, then releases the waiter, which runs no injected call
+    # (the continue ends at exit, not with "call returned").
+    create_bp(c, functionName="main.tick")
+    assert cont(c)["currentThread"]["function"]["name"] == "main.tick"
+    c.call("ClearBreakpoint", {"Id": 2})
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    assert "waiter got 41 42" in wait_output(srv, "released true")
+
+
+def test_queued_call_refusals(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    srv = launch_server(build_go("basic", go))
+    c = stop_at(srv, "basic", "BP-MAIN")
+    gs = goroutines(c)
+    system = next(g for g in gs if g["threadID"] == 0 and g["startLoc"]["function"]["name"].startswith("runtime.")
+                  and g["startLoc"]["function"]["name"] != "runtime.main")
+    assert call_fails(c, "add(1,1)", goroutineID=system["id"]) == \
+        f"cannot call function on goroutine {system['id']}: it is a Go runtime system goroutine"
+    assert call_fails(c, "add(1,1)", goroutineID=99999) == "unknown goroutine 99999"
+    # Nothing was queued: a call on the running goroutine still works.
+    main_g = c.call("State", {})["State"]["currentGoroutine"]["id"]
+    assert values(call(c, "add(1,1)", goroutineID=main_g)) == [("~r0", "int", "2")]
+
+
+# --- the runtime's debug_test.go on every installed Go (testdata/calls) -------------------------
+
+
+@pytest.mark.smoke
+def test_smoke_debug_call_gc_growstack(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    srv = launch_server(build_go("calls", go))
+    c = stop_at(srv, "calls", "BP-MAIN")
+    assert values(call(c, "callGC()")) == [("~r0", "int", "1")]
+    assert values(call(c, "growStack(300)")) == [("~r0", "int", "301")]
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    # The program checks its own stack pointers (p := &x) survived the calls.
+    assert "total 8 counter 2 sink 0 ok" in wait_output(srv, "ok")
+
+
+@pytest.mark.smoke
+def test_smoke_debug_call_panic(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    srv = launch_server(build_go("calls", go))
+    c = stop_at(srv, "calls", "BP-MAIN")
+    (pv,) = call(c, "boomInt(1)")["currentThread"]["ReturnValues"]
+    assert pv["name"] == "~panic" and pv["children"][0]["value"] == "test"
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    assert "ok" in wait_output(srv, "ok")
+
+
+@pytest.mark.smoke
+def test_smoke_debug_call_unsafe_point(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    srv = launch_server(build_go("calls", go))
+    c = stop_at(srv, "calls", "BP-UNSAFE")
+    assert call_fails(c, "add(1,2)") == "call not at safe point"
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert cont(c)["exited"] is True
+    assert "total 8 counter 2 sink 0 ok" in wait_output(srv, "ok")
+
+
+def test_parked_caller_of_an_unfinished_call_refused(go: GoToolchain, build_go: Build,
+                                                     launch_server: Launch) -> None:
+    """Delve's answer is kept where queueing makes no sense: the goroutine parked by its own
+    unfinished call (stopped at a breakpoint inside the callee)."""
+    srv = launch_server(build_go("calls", go))
+    c = stop_at(srv, "calls", "BP-MAIN")
+    main_g = c.call("State", {})["State"]["currentGoroutine"]["id"]
+    create_bp(c, file=str(TESTDATA / "calls" / "main.go"), line=marker_line("calls", "BP-CALLEE"))
+    assert call(c, "double(21)")["stopReason"] == "breakpoint"
+    assert call_fails(c, "add(1,1)", goroutineID=main_g) == "selected goroutine not running"
+    done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
+    assert values(done) == [("~r0", "int", "42")]
