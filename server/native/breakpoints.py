@@ -18,6 +18,9 @@ class BreakpointTable:
         self._read = read
         self._write = write
         self._original: dict[int, bytes] = {}
+        # Addresses whose INT3 was removed: a thread that executed it just before (its SIGTRAP
+        # still pending while the world was stopped) reports the trap after the removal.
+        self.removed: set[int] = set()
 
     def __contains__(self, addr: int) -> bool:
         return addr in self._original
@@ -34,11 +37,14 @@ class BreakpointTable:
         orig = self._read(addr, 1)  # raises OSError (input/output error) on a bad address
         self._write(addr, INT3)
         self._original[addr] = orig
+        self.removed.discard(addr)
 
     def remove(self, addr: int) -> None:
         orig = self._original.pop(addr, None)
         if orig is not None:
             self._write(addr, orig)
+            if orig != INT3:
+                self.removed.add(addr)
 
     def remove_all(self) -> None:
         for addr in list(self._original):

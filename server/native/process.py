@@ -279,6 +279,11 @@ class TracedProcess:
             if pc - 1 in self.breakpoints:
                 self.set_pc(tid, pc - 1)
                 return StopEvent(StopKind.BREAKPOINT, tid, addr=pc - 1)
+            if pc - 1 in self.breakpoints.removed:
+                # A stale hit of a breakpoint removed since: run the original instruction.
+                self.set_pc(tid, pc - 1)
+                self._resume(th)
+                return None
             return StopEvent(StopKind.TRAP, tid)
         if sig == signal.SIGSTOP and self._is_our_sigstop():
             with self._lock:
@@ -323,8 +328,9 @@ class TracedProcess:
             return
         if sig == signal.SIGTRAP:
             pc = self.regs(tid).rip
-            if pc - 1 in self.breakpoints:
-                # Hit while we stopped the world: undo it, it hits again on resume.
+            if pc - 1 in self.breakpoints or pc - 1 in self.breakpoints.removed:
+                # Hit while we stopped the world: undo it, it hits again on resume (or, removed
+                # since, runs the original instruction).
                 self.set_pc(tid, pc - 1)
             else:
                 th.pending_trap = True
