@@ -135,7 +135,9 @@ def program_dir(program: str) -> Path:
 
 
 def _source_hash(src: Path, tc: GoToolchain) -> str:
-    h = hashlib.sha256(f"{tc.full}\0{GCFLAGS}\0".encode())
+    # The source directory is part of the key: the binary's DWARF names its files by absolute
+    # path, and tests of another checkout (a CI clone) look them up under their own path.
+    h = hashlib.sha256(f"{tc.full}\0{GCFLAGS}\0{src.resolve()}\0".encode())
     for f in sorted(p for p in src.rglob("*") if p.is_file()):
         h.update(str(f.relative_to(src)).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gotoolchains
 import pytest
 from ptrace.binding.linux_struct import user_regs_struct
 from pydlv.binary.dwarf_types import DwarfTypes
@@ -78,7 +79,10 @@ def basic_binary(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     label, go = request.param
     if not Path(go).exists() and shutil.which(go) is None:
         pytest.skip(f"{label} not installed")
-    return go_build(go, TESTDATA / "basic", tmp_path_factory.mktemp(label) / "basic")
+    tc = gotoolchains.find(label.removeprefix("go"))
+    if tc is None:
+        pytest.skip(f"{label} not installed")
+    return gotoolchains.build("basic", tc)
 
 
 @dataclass
