@@ -219,3 +219,14 @@ def test_generic_function_frame(go: GoToolchain, build_go, tmp_path: Any) -> Non
         assert c.call("Eval", {"Scope": SCOPE, "Expr": "p.First + x", "Cfg": FULL})["Variable"]["value"] == "ags"
     finally:
         srv.stop()
+
+
+@pytest.mark.smoke
+def test_eval_gives_every_kind_as_listed(k: Stopped) -> None:
+    """Eval of each local's name returns the variable ListLocalVars shows, for every kind held."""
+    assert len(k.full) > 40
+    for name, listed in k.full.items():
+        if name.startswith("."):
+            continue  # compiler temporaries (.autotmp_N): listed, but no Go expression names them
+        got = k.c.call("Eval", {"Scope": SCOPE, "Expr": name, "Cfg": FULL})["Variable"]
+        assert got == listed, name
