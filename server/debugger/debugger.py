@@ -443,7 +443,8 @@ class Debugger:
         proto, _ = self.calls.protocol()
         planner = CallPlanner(self.calls, proto, (g.stack_lo, g.stack_hi), not unsafe, cfg)
         ev = evaluator(self, g.id, 0, 0, cfg, planner.hook)
-        return self.calls.start(CallSession(lambda inject: planner.evaluate(ev, expr, inject)), g)
+        session = CallSession(lambda inject: planner.evaluate(ev, expr, inject), self._live().cache_registers)
+        return self.calls.start(session, g)
 
     def _call_queued(self, expr: str, g: Goroutine, on_resumed: Callable[[], None]) -> StateView:
         """`call` on a goroutine not running on a thread: queue it, run until it has run."""

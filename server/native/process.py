@@ -60,6 +60,12 @@ class ThreadState:
     # world was being stopped: reported by the next resume instead of being lost.
     pending_trap: bool = False
     regs: user_regs_struct | None = field(default=None, repr=False)
+    fpregs: user_fpregs_struct | None = field(default=None, repr=False)
+
+    def forget_registers(self) -> None:
+        """The thread ran (or its registers were written): read them again when asked."""
+        self.regs = None
+        self.fpregs = None
 
 
 class TargetExited(Exception):
@@ -120,7 +126,27 @@ class TracedProcess:
         self.threads[tid].regs = regs
 
     def fpregs(self, tid: int) -> user_fpregs_struct:
-        return ptrace_getfpregs(tid)
+        th = self.threads[tid]
+        if th.fpregs is None:
+            th.fpregs = ptrace_getfpregs(tid)
+        return th.fpregs
+
+    def xstate(self, tid: int) -> bytes:
+        """The whole XSAVE area (x87, SSE, AVX) of a stopped thread."""
+        return sysext.get_xstate(tid)
+
+    def set_xstate(self, tid: int, data: bytes) -> None:
+        sysext.set_xstate(tid, data)
+        self.threads[tid].fpregs = None  # the cached FXSAVE view is stale now
+
+    def cache_registers(self) -> None:
+        """Read every stopped thread's registers now, on the tracer thread, so that code
+        running elsewhere while the tracer waits for it (the `call` evaluation worker) reads
+        them from the cache and never issues a ptrace request itself."""
+        for tid, th in self.threads.items():
+            if th.stopped:
+                self.regs(tid)
+                self.fpregs(tid)
 
     def set_pc(self, tid: int, pc: int) -> None:
         regs = self.regs(tid)
@@ -196,7 +222,7 @@ class TracedProcess:
 
     def _resume(self, th: ThreadState) -> None:
         sig, th.pending_signal = th.pending_signal, 0
-        th.regs = None
+        th.forget_registers()
         th.stopped = False
         th.consumed_breakpoint = None
         try:
@@ -262,7 +288,7 @@ class TracedProcess:
             return None
         th = self._thread_for(tid)
         th.stopped = True
-        th.regs = None
+        th.forget_registers()
         sig = os.WSTOPSIG(status)
         event = status >> 16
         if event == sysext.PTRACE_EVENT_CLONE:
@@ -317,7 +343,7 @@ class TracedProcess:
             return
         th = self._thread_for(tid)
         th.stopped = True
-        th.regs = None
+        th.forget_registers()
         sig = os.WSTOPSIG(status)
         event = status >> 16
         if event == sysext.PTRACE_EVENT_CLONE:
@@ -348,7 +374,7 @@ class TracedProcess:
         try:
             sig_to_send = 0
             while True:
-                th.regs = None
+                th.forget_registers()
                 sysext.ptrace_singlestep(th.tid, sig_to_send)
                 _, status = os.waitpid(th.tid, sysext.WALL)
                 if os.WIFEXITED(status) or os.WIFSIGNALED(status):
@@ -377,7 +403,7 @@ class TracedProcess:
         """
         th = self.threads[tid]
         while True:
-            th.regs = None
+            th.forget_registers()
             sysext.ptrace_singlestep(tid, 0)
             _, status = os.waitpid(tid, sysext.WALL)
             if os.WIFEXITED(status) or os.WIFSIGNALED(status):

@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass, field
 
 from ...binary.dwarf_funcs import FuncSignature, Param, TypeShape
-from ...native import sysext
 from ...native.process import TracedProcess
 from . import abi
 from .regfile import RegisterSnapshot, copy_regs, read_xmm_low, write_xmm_low
@@ -170,7 +169,7 @@ class Injection:
             regs.rdx = plan.closure
         proc.set_regs(tid, regs)
         if reg_args.floats:
-            sysext.set_xstate(tid, write_xmm_low(sysext.get_xstate(tid), reg_args.floats))
+            proc.set_xstate(tid, write_xmm_low(proc.xstate(tid), reg_args.floats))
         self.started_function = True
 
     def _read_results(self, tid: int) -> None:
@@ -178,7 +177,7 @@ class Injection:
         sp = regs.rsp
         reg_vals = abi.RegisterArgs(
             ints={name: getattr(regs, name) for name in abi.INT_REGS},
-            floats=read_xmm_low(sysext.get_xstate(tid), abi.NUM_FLOAT_REGS),
+            floats=read_xmm_low(self.proc.xstate(tid), abi.NUM_FLOAT_REGS),
         )
         out = []
         for param, slot in zip(self.plan.signature.results, self.plan.layout.results, strict=True):
@@ -201,7 +200,7 @@ class Injection:
             # Never move one thread's TLS base onto another thread.
             regs.fs_base, regs.gs_base = cur.fs_base, cur.gs_base
         proc.set_regs(tid, regs)
-        sysext.set_xstate(tid, self.saved.xstate)
+        proc.set_xstate(tid, self.saved.xstate)
         target_pc, target_sp = self.saved.gp.rip, self.saved.gp.rsp
         for _ in range(_MAX_STEPS_OUT):
             r = proc.regs(tid)

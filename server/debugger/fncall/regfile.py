@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from ptrace.binding.linux_struct import user_regs_struct
 
-from ...native import sysext
 from ...native.process import TracedProcess
 
 _XMM_BASE = 160
@@ -33,7 +32,7 @@ class RegisterSnapshot:
 
     @classmethod
     def take(cls, proc: TracedProcess, tid: int) -> RegisterSnapshot:
-        return cls(copy_regs(proc.regs(tid)), sysext.get_xstate(tid))
+        return cls(copy_regs(proc.regs(tid)), proc.xstate(tid))
 
     def xmm(self, i: int) -> bytes:
         return self.xstate[_XMM_BASE + 16 * i:_XMM_BASE + 16 * (i + 1)]

@@ -44,8 +44,12 @@ Request = Inject | Done
 
 
 class CallSession:
-    def __init__(self, work: Callable[[Callable[[CallPlan], CallOutcome]], object]) -> None:
+    def __init__(self, work: Callable[[Callable[[CallPlan], CallOutcome]], object],
+                 before_handoff: Callable[[], None] = lambda: None) -> None:
         self._work = work
+        # Runs on the tracer thread before the worker gets control (e.g. cache registers:
+        # the worker must never make a ptrace request).
+        self._before_handoff = before_handoff
         self._to_tracer: queue.Queue[Request] = queue.Queue()
         self._to_worker: queue.Queue[CallOutcome | None] = queue.Queue()
         self.injections = 0  # how many injections ran (0: a `call` without any call in it)
@@ -54,10 +58,12 @@ class CallSession:
     # ---- tracer side -------------------------------------------------------
 
     def start(self) -> Request:
+        self._before_handoff()
         self._thread.start()
         return self._to_tracer.get()
 
     def resume(self, outcome: CallOutcome) -> Request:
+        self._before_handoff()
         self._to_worker.put(outcome)
         return self._to_tracer.get()
 
