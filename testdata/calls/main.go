@@ -13,7 +13,8 @@ import (
 var sink int
 
 // Referenced so the linker keeps every function a test calls.
-var keep = []any{add, fn, mixed, ten, fill, large, callGC, growStack, boomInt, voidFn, double}
+var keep = []any{add, fn, mixed, ten, fill, large, callGC, growStack, boomInt, voidFn, double, sum, greet,
+	concatGC, churn, describe, errText, fmt.Sprintf, fmt.Sprint}
 
 //go:noinline
 func add(a, b int) int {
@@ -111,6 +112,64 @@ func double(n int) int {
 	return r
 }
 
+// A user variadic function: the []int backing array is allocated in the target.
+//
+//go:noinline
+func sum(xs ...int) int {
+	t := 0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+//go:noinline
+func greet(name string) string {
+	return "hello, " + name
+}
+
+// Runs a GC before reading its arguments: a heap string only the debugger references
+// (an inner call's result) must have been kept alive.
+//
+//go:noinline
+func concatGC(a, b string) string {
+	runtime.GC()
+	return a + b
+}
+
+// Frees, then reuses, every unreferenced small object: an inner call's result the
+// debugger holds unpinned would be overwritten by the time the outer call reads it.
+//
+//go:noinline
+func churn(s string) string {
+	runtime.GC()
+	runtime.GC()
+	for i := 0; i < 20000; i++ {
+		junk = append(junk[:0], fmt.Sprintf("XXXXXXXX%d", i))
+	}
+	return s
+}
+
+var junk []string
+
+type celsius struct{ deg int }
+
+func (c celsius) String() string { return fmt.Sprintf("%dC", c.deg) }
+
+type tempErr struct{ msg string }
+
+func (e *tempErr) Error() string { return "temp: " + e.msg }
+
+//go:noinline
+func describe(s fmt.Stringer) string {
+	return "<" + s.String() + ">"
+}
+
+//go:noinline
+func errText(err error) string {
+	return err.Error()
+}
+
 // TestDebugCallUnsafePoint: nosplit leaves no safe points but calls.
 //
 //go:nosplit
@@ -124,7 +183,16 @@ func main() {
 	x := 7
 	p := &x
 	f := 2.5
+	xs := []int{4, 5, 6}
+	name, base := "gopher", 40
+	offset := func(x int) int { return x + base }
+	temp := celsius{21}
+	var stringer fmt.Stringer = temp
+	terr := &tempErr{"hot"}
+	var anErr error = terr // the static itab (*tempErr, error) a call's boxing needs
 	total := add(x, 1) // BP-MAIN
+	base++
+	fmt.Println(offset(1), xs, name, temp, stringer, anErr)
 	var counter uint32
 	unsafeSpot(&counter)
 	runtime.GC() // a breakpoint on runtime.GC stops inside the runtime

@@ -11,22 +11,39 @@ the escape check, then inject the call itself. Results come back as values of th
 value model (goroutine/values.py), loaded at once with ReturnInfoLoadConfig because the
 frame they were read from is gone after the call.
 
-Not done: pinning inner results with runtime.debugPinnerV1 (Delve's pinning loop); an
-inner result only referenced from the debugger could be collected by a GC that runs
-inside a later injection of the same expression.
+Beyond Delve: a variadic function gets its extra arguments packed into a slice whose
+backing array is allocated in the target (`runtime.mallocgc(n*size, elemtype, true)`), and
+arguments for interface parameters are boxed there (boxing.py), so `fmt.Sprintf("%d", 2)`
+works. A variadic function is recognised by its last parameter being a slice (Go's DWARF
+does not mark variadic functions), so `f(1, 2)` for `f(xs []int)` is accepted too.
+
+Pinning (targets with runtime.debugPinnerV1, Go >= 1.22 when the linker kept it): everything
+the debugger alone references while more injections follow (allocations, the pointers in
+an inner call's results) is pinned with runtime.(*Pinner).Pin on a pinner made by
+debugPinnerV1 before the first such object exists; one Unpin at the end. Delve pins an inner
+call's results while that call is still stopped at its "returned" trap; here they are pinned
+by the next injection, after the inner call has unwound: a GC that completes inside that
+short window could still free them. Without the symbol nothing is pinned (as in Delve).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ...binary.dwarf_funcs import FuncSignature, Param, ShapeKind, SignatureError, scalar
+from ...binary.dwarf_funcs import FuncSignature, Param, ShapeKind, SignatureError, TypeShape, scalar
 from ...binary.gobinary import Function
 from ...binary.gotypes import (
     K_ARRAY,
+    K_BOOL,
     K_CHAN,
+    K_COMPLEX64,
+    K_COMPLEX128,
+    K_FLOAT32,
+    K_FLOAT64,
     K_FUNC,
+    K_INT,
     K_INTERFACE,
     K_INVALID,
     K_MAP,
@@ -34,7 +51,9 @@ from ...binary.gotypes import (
     K_SLICE,
     K_STRING,
     K_STRUCT,
+    K_UINT,
     K_UNSAFE_POINTER,
+    GoType,
 )
 from ...goruntime.values import (
     F_CONSTANT,
@@ -48,11 +67,13 @@ from ...goruntime.values import (
 from ..eval import nodes as n
 from ..eval import parse_expr
 from ..eval.constants import Constant, ConstKind
-from ..eval.evaluator import EvalError, Evaluator, Operand
+from ..eval.evaluator import EvalError, Evaluator, NilValue, Operand
 from ..eval.printer import expr_string
 from ..eval.tokens import Tok
 from . import abi
+from .boxing import Boxer, BoxError
 from .injection import CallOutcome, CallPlan, Protocol, RawResult
+from .session import SessionCancelled
 
 Inject = Callable[[CallPlan], CallOutcome]
 _ADDR_ONLY = LoadCfg(False, -1, 64, 0, 0)
@@ -71,6 +92,14 @@ _MALLOCGC_SIG = FuncSignature(MALLOCGC, [
     Param("needzero", scalar("bool", ShapeKind.INT, 1, 1), False),
     Param("~r0", scalar("unsafe.Pointer", ShapeKind.INT, 8, 26), True),
 ])
+# The debug pinner (runtime/pinner.go); hand-written signatures for the same reason.
+PINNER_NEW, PIN, UNPIN = "runtime.debugPinnerV1", "runtime.(*Pinner).Pin", "runtime.(*Pinner).Unpin"
+_PTR = scalar("unsafe.Pointer", ShapeKind.INT, 8, 26)
+_EFACE = TypeShape("interface {}", ShapeKind.STRUCT, 16, 8, K_INTERFACE, (("_type", 0, _PTR), ("data", 8, _PTR)))
+_PINNER_NEW_SIG = FuncSignature(PINNER_NEW, [Param("~r0", _PTR, True)])
+_PIN_SIG = FuncSignature(PIN, [Param("p", _PTR, False), Param("pointer", _EFACE, False)])
+_UNPIN_SIG = FuncSignature(UNPIN, [Param("p", _PTR, False)])
+_NO_POINTERS = (K_BOOL, K_INT, K_UINT, K_FLOAT32, K_FLOAT64, K_COMPLEX64, K_COMPLEX128)
 
 
 class CallFailed(Exception):
@@ -134,12 +163,27 @@ class CallPlanner:
         self.check_escape = check_escape
         self.ret_cfg = ret_cfg
         self.inject: Inject | None = None
+        self._root: n.Expr | None = None
+        self._boxer: Boxer | None = None
+        self._pinning: bool | None = None  # the target has the debug pinner (decided once)
+        self.pinner = 0  # the *runtime.Pinner in the target, once made
 
     def evaluate(self, ev: Evaluator, expr: str, inject: Inject) -> list[Value]:
         """The whole `call` expression -> ReturnValues (Delve's finishEvalExpressionWithCalls)."""
         self.inject = inject
         try:
-            r = ev.eval(parse_expr(expr))
+            return self._evaluate(ev, expr)
+        except SessionCancelled:
+            self.pinner = 0  # the target is gone: nothing to unpin
+            raise
+        finally:
+            self._unpin()
+
+    def _evaluate(self, ev: Evaluator, expr: str) -> list[Value]:
+        self._root = n.unparen(parse_expr(expr))
+        self._boxer = Boxer(self.controller.binary, ev.types, ev.loader.mem, self.alloc)
+        try:
+            r = ev.eval(self._root)
         except CallPanicked as p:
             return [p.value]
         if isinstance(r, Constant) and r.kind in _CONST_TYPES:
@@ -157,6 +201,9 @@ class CallPlanner:
     # ---- the hook ---------------------------------------------------------------
 
     def hook(self, node: n.CallExpr, ev: Evaluator) -> Operand:
+        inner = node is not self._root
+        if inner:
+            self._ensure_pinner()  # before the inner call's results exist
         target = self._target(node.fun, ev)
         try:
             sig = self.controller.signatures.signature(target.fn.name)
@@ -170,6 +217,10 @@ class CallPlanner:
         for arg in node.args:
             actual.append((ev.eval(arg), arg))
         formal = sig.args
+        if self._variadic(node, actual, formal, ev):
+            k = len(formal) - 1
+            packed = self._pack(actual[k:], formal[k], target.fn, ev)
+            actual = [*actual[:k], (packed, None)]
         if len(actual) > len(formal):
             raise CallFailed("too many arguments")
         if len(actual) < len(formal):
@@ -181,7 +232,13 @@ class CallPlanner:
                 v = self._materialize(arg, v, p, ev)
             images.append(self._copy_arg(v, text, p, target.fn, ev))
         outcome = self._run(target.fn, sig, images, target.closure)
-        return self._results(outcome, sig, ev)
+        result = self._results(outcome, sig, ev)
+        if inner and self.pinner and isinstance(result, Value):
+            for v in result.children if result.addr == 0 and result.type is None else [result]:
+                for addr, _ in self._pointers(v, v.name, ev):
+                    if addr and not self.stack[0] <= addr < self.stack[1]:
+                        self._pin(addr)
+        return result
 
     # ---- the function ------------------------------------------------------------
 
@@ -255,41 +312,177 @@ class CallPlanner:
 
     # ---- arguments ------------------------------------------------------------------
 
-    def _materialize(self, arg: n.Expr, v: Operand, p: Param, ev: Evaluator) -> Operand:
-        """A string literal argument for a string parameter gets its bytes into the target
-        (Delve's maybeMaterialize; its alloc is skipped when the conversion would fail)."""
+    def _materialize(self, arg: n.Expr, v: Operand, p: Param, ev: Evaluator, elem_kind: int = 0) -> Operand:
+        """A string literal argument for a string parameter (or variadic element: elem_kind)
+        gets its bytes into the target (Delve's maybeMaterialize; its alloc is skipped when
+        the conversion would fail)."""
         lit = n.unparen(arg)
         if not (isinstance(lit, n.BasicLit) and lit.kind is Tok.STRING and isinstance(v, Constant)
-                and v.kind is ConstKind.STRING and v.value and p.shape.go_kind == K_STRING):
+                and v.kind is ConstKind.STRING and v.value and (elem_kind or p.shape.go_kind) == K_STRING):
             return v
-        data = str(v.value).encode("utf-8", "surrogateescape")
+        return self._string_in_target(str(v.value), ev)
+
+    def _string_in_target(self, text: str, ev: Evaluator) -> Value:
+        data = text.encode("utf-8", "surrogateescape")
         ptr = self.alloc(len(data))
         ev.loader.mem.write(ptr, data)
         st = ev.types.by_name("string")
-        return Value("", 0, st, K_STRING, ev.loader.mem, value=str(v.value), len=len(data), base=ptr, loaded=True)
+        return Value("", 0, st, K_STRING, ev.loader.mem, value=text, len=len(data), base=ptr, loaded=True)
 
-    def alloc(self, size: int) -> int:
+    def alloc(self, size: int, typ: int = 0) -> int:
+        """An injected runtime.mallocgc(size, typ, typ != 0): a typed (zeroed, scanned) object
+        or raw bytes; pinned when the target has a pinner, since only the debugger holds it."""
         fn = self.controller.binary.function_named(MALLOCGC)
         if fn is None:
             raise CallFailed(f"function {MALLOCGC} not found")
-        images = [size.to_bytes(8, "little"), bytes(8), b"\x00"]
+        self._ensure_pinner()
+        images = [size.to_bytes(8, "little"), typ.to_bytes(8, "little"), b"\x01" if typ else b"\x00"]
         out = self._run(fn, _MALLOCGC_SIG, images, 0)
         if out.panic is not None or not out.results:
             raise CallFailed("internal error, could not interpret return value of mallocgc call")
-        return int.from_bytes(out.results[0].image[:8], "little")
+        addr = int.from_bytes(out.results[0].image[:8], "little")
+        self._pin(addr)
+        return addr
+
+    # ---- pinning ----------------------------------------------------------------------
+
+    def _ensure_pinner(self) -> None:
+        if self._pinning is None:
+            binary = self.controller.binary
+            # debugPinnerV1 keeps Pin and Unpin alive in the linker; checked anyway.
+            self._pinning = all(binary.function_named(f) is not None for f in (PINNER_NEW, PIN, UNPIN))
+        if self._pinning and not self.pinner:
+            out = self._run(self._runtime_fn(PINNER_NEW), _PINNER_NEW_SIG, [], 0)
+            if out.panic is not None or not out.results:
+                raise CallFailed(f"internal error, could not interpret return value of {PINNER_NEW} call")
+            self.pinner = int.from_bytes(out.results[0].image[:8], "little")
+
+    def _pin(self, addr: int) -> None:
+        if not self.pinner or not addr:
+            return
+        # Pin takes `any`: an unsafe.Pointer boxed, as Delve's PushPinAddress does.
+        assert self._boxer is not None
+        t = self._boxer.types.by_name("unsafe.Pointer")
+        if t is None:
+            raise CallFailed("can not pin address: no runtime type for unsafe.Pointer")
+        eface = self._boxer.rtype(t).to_bytes(8, "little") + addr.to_bytes(8, "little")
+        out = self._run(self._runtime_fn(PIN), _PIN_SIG, [self.pinner.to_bytes(8, "little"), eface], 0)
+        if out.panic is not None:
+            raise CallFailed(f"could not pin {addr:#x}")
+
+    def _unpin(self) -> None:
+        pinner, self.pinner = self.pinner, 0
+        if not pinner:
+            return
+        # The expression's own outcome matters more: a pinner left pinned only leaks.
+        with contextlib.suppress(CallFailed):
+            self._run(self._runtime_fn(UNPIN), _UNPIN_SIG, [pinner.to_bytes(8, "little")], 0)
+
+    def _runtime_fn(self, name: str) -> Function:
+        fn = self.controller.binary.function_named(name)
+        if fn is None:
+            raise CallFailed(f"function {name} not found")
+        return fn
 
     def _copy_arg(self, v: Operand, text: str, p: Param, fn: Function, ev: Evaluator) -> bytes:
-        t = ev.types.by_offset(p.type_offset)
-        mem = BufferMemory(ev.loader.mem, FAKE_ADDRESS_BASE, bytes(p.shape.size))
-        dst = ev.loader.new(p.name, FAKE_ADDRESS_BASE, t, mem)
+        self._escape_check(v, text, p.name, fn, ev)
+        return self._image(v, text, p.name, ev.types.by_offset(p.type_offset), ev)
+
+    def _escape_check(self, v: Operand, text: str, name: str, fn: Function, ev: Evaluator) -> None:
         if self.check_escape and isinstance(v, Value):
             ev.loader.load(v, _ADDR_ONLY)
-            for addr, where in self._pointers(v, p.name, ev):
+            for addr, where in self._pointers(v, name, ev):
                 if self.stack[0] <= addr < self.stack[1]:
-                    raise CallFailed(f"cannot use {v.name or text} as argument {p.name} in function {fn.name}: "
+                    raise CallFailed(f"cannot use {v.name or text} as argument {name} in function {fn.name}: "
                                      f"stack object passed to escaping pointer: {where}")
-        ev.assign(dst, v, text)
+
+    def _image(self, v: Operand, text: str, name: str, t: GoType, ev: Evaluator) -> bytes:
+        """`v` converted to type `t`, as bytes: the evaluator's assignment, or boxing when `t`
+        is an interface that `v` is not already a value of."""
+        mem = BufferMemory(ev.loader.mem, FAKE_ADDRESS_BASE, bytes(t.resolved().size))
+        dst = ev.loader.new(name, FAKE_ADDRESS_BASE, t, mem)
+        if t.resolved().kind == K_INTERFACE and not isinstance(v, NilValue) \
+                and not (isinstance(v, Value) and v.real_type_name == dst.real_type_name):
+            mem.data[:] = self._box(v, text, t, ev)
+        else:
+            ev.assign(dst, v, text)
         return bytes(mem.data)
+
+    def _box(self, v: Operand, text: str, t: GoType, ev: Evaluator) -> bytes:
+        assert self._boxer is not None
+        if isinstance(v, Constant):
+            if v.kind not in _CONST_TYPES:
+                raise CallFailed(f"can not convert {text} constant to {t.name}")
+            if v.kind is ConstKind.STRING:
+                v = self._string_in_target(str(v.value), ev)
+            else:
+                dt = ev.types.by_name(_CONST_TYPES[v.kind][0])  # the constant's default type
+                if dt is None:
+                    raise CallFailed(f"can not convert {text} constant to {t.name}")
+                v = self._copy(v, text, dt, ev)
+        if isinstance(v, Value) and v.type is not None and v.kind != K_INTERFACE:
+            # Addressable bytes, whatever v was (register, result, a string just allocated).
+            v = self._copy(v, text, v.type, ev)
+        if not isinstance(v, Value) or v.type is None:
+            raise CallFailed(f"can not convert {text} to {t.name}")
+        try:
+            ev.loader.load(v, _ADDR_ONLY)
+            return self._boxer.box(v, t)
+        except BoxError as e:
+            raise CallFailed(str(e)) from None
+
+    def _copy(self, v: Operand, text: str, t: GoType, ev: Evaluator) -> Value:
+        addr = FAKE_ADDRESS_BASE + 0x3000
+        mem = BufferMemory(ev.loader.mem, addr, bytes(t.resolved().size))
+        ev.assign(ev.loader.new("", addr, t, mem), v, text)
+        return ev.loader.new(getattr(v, "name", ""), addr, t, mem)
+
+    # ---- variadic functions -------------------------------------------------------------
+
+    @staticmethod
+    def _variadic(node: n.CallExpr, actual: list[tuple[Operand, n.Expr | None]], formal: list[Param],
+                  ev: Evaluator) -> bool:
+        """Pack the trailing arguments into the last parameter's slice? Not for `f(xs...)`,
+        nor when exactly one argument is already a value of that slice type (or nil)."""
+        if node.ellipsis or not formal or len(actual) < len(formal) - 1:
+            return False
+        last = ev.types.by_offset(formal[-1].type_offset)
+        if last.resolved().kind != K_SLICE:
+            return False
+        if len(actual) == len(formal):
+            v = actual[-1][0]
+            if isinstance(v, NilValue) or (isinstance(v, Value) and v.kind == K_SLICE
+                                           and v.real_type_name == last.resolved().name):
+                return False
+        return True
+
+    def _pack(self, extra: list[tuple[Operand, n.Expr | None]], p: Param, fn: Function, ev: Evaluator) -> Value:
+        """The variadic slice: elements converted to the element type, backing array
+        allocated in the target (mallocgc with the element's type, as newarray does)."""
+        st = ev.types.by_offset(p.type_offset)
+        elem = st.resolved().elem
+        assert elem is not None and self._boxer is not None
+        images = []
+        for i, (v, arg) in enumerate(extra):
+            text = expr_string(arg) if arg is not None else ""
+            if arg is not None:
+                v = self._materialize(arg, v, p, ev, elem_kind=elem.resolved().kind)
+            self._escape_check(v, text, f"{p.name}[{i}]", fn, ev)
+            images.append(self._image(v, text, f"{p.name}[{i}]", elem, ev))
+        base = 0
+        if images:
+            try:
+                typ = self._boxer.rtype(elem)
+            except BoxError:
+                if not _pointer_free(elem):
+                    raise CallFailed(f"can not allocate []{elem.name}: no runtime type") from None
+                typ = 0  # raw bytes are fine for elements the GC never scans
+            base = self.alloc(len(images) * elem.resolved().size, typ)
+            ev.loader.mem.write(base, b"".join(images))
+        count = len(images).to_bytes(8, "little")
+        addr = FAKE_ADDRESS_BASE + 0x2000
+        mem = BufferMemory(ev.loader.mem, addr, base.to_bytes(8, "little") + count + count)
+        return ev.loader.new(p.name, addr, st, mem)
 
     def _pointers(self, v: Value, name: str, ev: Evaluator) -> Iterator[tuple[int, str]]:
         """Delve's allPointers: every pointer `v` holds, with the path that names it."""
@@ -359,3 +552,12 @@ class CallPlanner:
         v = ev.loader.new("~panic", addr, ev.types.by_name("interface {}"), BufferMemory(ev.loader.mem, addr, image))
         v.flags |= F_FAKE_ADDRESS
         return ev.loader.load(v, self.ret_cfg)
+
+
+def _pointer_free(t: GoType) -> bool:
+    r = t.resolved()
+    if r.kind == K_ARRAY:
+        return r.elem is None or _pointer_free(r.elem)
+    if r.kind == K_STRUCT:
+        return all(_pointer_free(f.type) for f in r.fields)
+    return r.kind in _NO_POINTERS
