@@ -250,3 +250,12 @@ def test_debug_call_large_argument(calls_srv: ServerProcess) -> None:
     (out,) = call(c, "large(fill(1))")["currentThread"]["ReturnValues"]
     assert out["type"] == "[128]int" and out["len"] == 128
     assert [ch["value"] for ch in out["children"][:3]] == ["2", "3", "4"]  # fill(1)[i] = 1+i, large adds 1
+
+
+def test_call_frame_too_large(calls_srv: ServerProcess) -> None:
+    """A [9000]int argument needs more than the runtime's largest debugCall frame (65536 bytes):
+    the refusal comes back in the runtime's words and the program goes on."""
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+    assert call_fails(c, "huge(bigArray)") == "call frame too large"
+    (out,) = call(c, "add(2,3)")["currentThread"]["ReturnValues"]
+    assert out["value"] == "5"

@@ -14,7 +14,7 @@ var sink int
 
 // Referenced so the linker keeps every function a test calls.
 var keep = []any{add, fn, mixed, ten, fill, large, callGC, growStack, boomInt, voidFn, double, sum, greet,
-	concatGC, churn, describe, errText, fmt.Sprintf, fmt.Sprint}
+	concatGC, churn, describe, errText, fmt.Sprintf, fmt.Sprint, huge, &bigArray}
 
 //go:noinline
 func add(a, b int) int {
@@ -49,6 +49,15 @@ func fill(n int) (out [128]int) {
 		out[i] = n + i
 	}
 	return
+}
+
+// An argument frame above the runtime's largest debugCall frame (65536 bytes).
+//
+var bigArray [9000]int
+
+//go:noinline
+func huge(in [9000]int) int {
+	return in[0]
 }
 
 //go:noinline
