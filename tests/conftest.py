@@ -182,6 +182,17 @@ def launch_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         srv.stop()
 
 
+@pytest.fixture(scope="module")
+def basic_server(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One `pydlv exec` server of testdata/basic per test module (and Go release)."""
+    srv = start_server(build_go("basic", go), tmp=tmp_path_factory.mktemp("basic-server"))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
 # --- leftover processes -------------------------------------------------------------------------
 
 

@@ -74,3 +74,38 @@ def cont(client: RawClient, timeout: float = 30.0) -> dict[str, Any]:
     state: dict[str, Any] = client.call("Command", {"name": "continue"}, timeout=timeout)["State"]
     return state
 
+
+# --- injected calls ---------------------------------------------------------------------------
+
+LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
+        "MaxStructFields": -1}
+
+
+def stop_at(srv: ServerProcess, program: str, marker: str = "",
+            function: str = "") -> tuple[RawClient, dict[str, Any]]:
+    """A new client of srv, the target run to a breakpoint at `marker` (or `function`)."""
+    from gotoolchains import TESTDATA, marker_line
+
+    c = srv.client()
+    if function:
+        create_bp(c, functionName=function)
+    else:
+        create_bp(c, file=str(TESTDATA / program / "main.go"), line=marker_line(program, marker))
+    state = cont(c)
+    assert state["stopReason"] == "breakpoint", state
+    return c, state
+
+
+def call(c: RawClient, expr: str, **extra: Any) -> dict[str, Any]:
+    state: dict[str, Any] = c.call("Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra},
+                                   timeout=30)["State"]
+    return state
+
+
+def call_fails(c: RawClient, expr: str, **extra: Any) -> str:
+    return call_error(c, "Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra})
+
+
+def values(state: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(v["name"], v["type"], v["value"]) for v in state["currentThread"]["ReturnValues"]]
+

@@ -15,40 +15,24 @@ from typing import Any
 import pytest
 from gotoolchains import TESTDATA, GoToolchain, marker_line
 from rpcclient import RawClient, ServerProcess
-from serverhelpers import call_error, cont, create_bp, transcript_result, wait_output
+from serverhelpers import (
+    LOAD,
+    call,
+    call_error,
+    call_fails,
+    cont,
+    create_bp,
+    stop_at,
+    transcript_result,
+    values,
+    wait_output,
+)
 
 Build = Callable[[str, GoToolchain], Path]
 Launch = Callable[..., ServerProcess]
 
-LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
-        "MaxStructFields": -1}
 # Delve 1.27's reply to `call add(2,3)` at BP-MAIN of testdata/basic.
 DELVE_ADD = transcript_result("latest-go1.27-basic.jsonl", 97)["State"]
-
-
-def stop_at(srv: ServerProcess, program: str, marker: str = "", function: str = "") -> tuple[RawClient, dict[str, Any]]:
-    c = srv.client()
-    if function:
-        create_bp(c, functionName=function)
-    else:
-        create_bp(c, file=str(TESTDATA / program / "main.go"), line=marker_line(program, marker))
-    state = cont(c)
-    assert state["stopReason"] == "breakpoint", state
-    return c, state
-
-
-def call(c: RawClient, expr: str, **extra: Any) -> dict[str, Any]:
-    state: dict[str, Any] = c.call("Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra},
-                                   timeout=30)["State"]
-    return state
-
-
-def call_fails(c: RawClient, expr: str, **extra: Any) -> str:
-    return call_error(c, "Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra})
-
-
-def values(state: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(v["name"], v["type"], v["value"]) for v in state["currentThread"]["ReturnValues"]]
 
 
 @pytest.fixture

@@ -17,38 +17,14 @@ from typing import Any
 import pytest
 from gotoolchains import TESTDATA, GoToolchain, marker_line
 from rpcclient import RawClient, ServerProcess
-from serverhelpers import call_error, cont, create_bp, wait_output
+from serverhelpers import LOAD, call, call_fails, cont, create_bp, stop_at, values, wait_output
 
 Build = Callable[[str, GoToolchain], Path]
 Launch = Callable[..., ServerProcess]
 
-LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
-        "MaxStructFields": -1}
 
-
-def stop_at(srv: ServerProcess, program: str, marker: str = "", function: str = "") -> RawClient:
-    c = srv.client()
-    if function:
-        create_bp(c, functionName=function)
-    else:
-        create_bp(c, file=str(TESTDATA / program / "main.go"), line=marker_line(program, marker))
-    state = cont(c)
-    assert state["stopReason"] == "breakpoint", state
-    return c
-
-
-def call(c: RawClient, expr: str, **extra: Any) -> dict[str, Any]:
-    state: dict[str, Any] = c.call("Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra},
-                                   timeout=30)["State"]
-    return state
-
-
-def call_fails(c: RawClient, expr: str, **extra: Any) -> str:
-    return call_error(c, "Command", {"name": "call", "expr": expr, "ReturnInfoLoadConfig": LOAD, **extra})
-
-
-def values(state: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(v["name"], v["type"], v["value"]) for v in state["currentThread"]["ReturnValues"]]
+def stop_client(srv: ServerProcess, program: str, marker: str = "", function: str = "") -> RawClient:
+    return stop_at(srv, program, marker, function)[0]
 
 
 def goroutines(c: RawClient) -> list[dict[str, Any]]:
@@ -73,7 +49,7 @@ def user_breakpoints(c: RawClient) -> list[tuple[int, int]]:
 def test_call_on_worker_blocked_on_channel_runs_when_it_resumes(go: GoToolchain, build_go: Build,
                                                                 launch_server: Launch) -> None:
     srv = launch_server(build_go("basic", go))
-    c = stop_at(srv, "basic", "BP-MAIN")
+    c = stop_client(srv, "basic", "BP-MAIN")
     worker = parked_in(c, "main.worker")
     assert worker["status"] == 4  # waiting: chan receive
     bps_before = user_breakpoints(c)
@@ -99,7 +75,7 @@ def test_other_goroutines_at_the_return_address_go_on(go: GoToolchain, build_go:
     """Four workers return from <-ch at the same pc: only the chosen one runs the call, whichever
     order they wake in."""
     srv = launch_server(build_go("basic", go))
-    c = stop_at(srv, "basic", "BP-MAIN")
+    c = stop_client(srv, "basic", "BP-MAIN")
     workers = [g for g in goroutines(c) if g["userCurrentLoc"]["function"]["name"] == "main.worker"]
     last = max(workers, key=lambda g: g["id"])
     state = call(c, "add(40,2)", goroutineID=last["id"])
@@ -111,7 +87,7 @@ def test_other_goroutines_at_the_return_address_go_on(go: GoToolchain, build_go:
 def test_user_breakpoint_first_keeps_the_call_queued(go: GoToolchain, build_go: Build,
                                                      launch_server: Launch) -> None:
     srv = launch_server(build_go("basic", go))
-    c = stop_at(srv, "basic", "BP-MAIN")
+    c = stop_client(srv, "basic", "BP-MAIN")
     worker = parked_in(c, "main.worker")
     create_bp(c, file=str(TESTDATA / "basic" / "main.go"), line=marker_line("basic", "BP-GREET"))
     state = call(c, "add(2,3)", goroutineID=worker["id"])
@@ -129,7 +105,7 @@ def test_user_breakpoint_first_keeps_the_call_queued(go: GoToolchain, build_go: 
 
 def test_halt_cancels_a_queued_call(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     srv = launch_server(build_go("blocked", go))
-    c = stop_at(srv, "blocked", "BP-READY")
+    c = stop_client(srv, "blocked", "BP-READY")
     waiter = parked_in(c, "main.waiter")
     bps_before = user_breakpoints(c)
     result: dict[str, str] = {}
@@ -160,7 +136,7 @@ def test_halt_cancels_a_queued_call(go: GoToolchain, build_go: Build, launch_ser
 
 def test_queued_call_refusals(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     srv = launch_server(build_go("basic", go))
-    c = stop_at(srv, "basic", "BP-MAIN")
+    c = stop_client(srv, "basic", "BP-MAIN")
     gs = goroutines(c)
     system = next(g for g in gs if g["threadID"] == 0 and g["startLoc"]["function"]["name"].startswith("runtime.")
                   and g["startLoc"]["function"]["name"] != "runtime.main")
@@ -178,7 +154,7 @@ def test_queued_call_refusals(go: GoToolchain, build_go: Build, launch_server: L
 @pytest.mark.smoke
 def test_smoke_debug_call_gc_growstack(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     srv = launch_server(build_go("calls", go))
-    c = stop_at(srv, "calls", "BP-MAIN")
+    c = stop_client(srv, "calls", "BP-MAIN")
     assert values(call(c, "callGC()")) == [("~r0", "int", "1")]
     assert values(call(c, "growStack(300)")) == [("~r0", "int", "301")]
     c.call("ClearBreakpoint", {"Id": 1})
@@ -190,7 +166,7 @@ def test_smoke_debug_call_gc_growstack(go: GoToolchain, build_go: Build, launch_
 @pytest.mark.smoke
 def test_smoke_debug_call_panic(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     srv = launch_server(build_go("calls", go))
-    c = stop_at(srv, "calls", "BP-MAIN")
+    c = stop_client(srv, "calls", "BP-MAIN")
     (pv,) = call(c, "boomInt(1)")["currentThread"]["ReturnValues"]
     assert pv["name"] == "~panic" and pv["children"][0]["value"] == "test"
     c.call("ClearBreakpoint", {"Id": 1})
@@ -201,7 +177,7 @@ def test_smoke_debug_call_panic(go: GoToolchain, build_go: Build, launch_server:
 @pytest.mark.smoke
 def test_smoke_debug_call_unsafe_point(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     srv = launch_server(build_go("calls", go))
-    c = stop_at(srv, "calls", "BP-UNSAFE")
+    c = stop_client(srv, "calls", "BP-UNSAFE")
     assert call_fails(c, "add(1,2)") == "call not at safe point"
     c.call("ClearBreakpoint", {"Id": 1})
     assert cont(c)["exited"] is True
@@ -213,7 +189,7 @@ def test_parked_caller_of_an_unfinished_call_refused(go: GoToolchain, build_go: 
     """Delve's answer is kept where queueing makes no sense: the goroutine parked by its own
     unfinished call (stopped at a breakpoint inside the callee)."""
     srv = launch_server(build_go("calls", go))
-    c = stop_at(srv, "calls", "BP-MAIN")
+    c = stop_client(srv, "calls", "BP-MAIN")
     main_g = c.call("State", {})["State"]["currentGoroutine"]["id"]
     create_bp(c, file=str(TESTDATA / "calls" / "main.go"), line=marker_line("calls", "BP-CALLEE"))
     assert call(c, "double(21)")["stopReason"] == "breakpoint"

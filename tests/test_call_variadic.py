@@ -14,8 +14,8 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from gotoolchains import GoToolchain
 from rpcclient import RawClient, ServerProcess
-from serverhelpers import cont, wait_output
-from test_call import Build, Launch, call, call_fails, stop_at, values
+from serverhelpers import call, call_fails, cont, stop_at, values, wait_output
+from test_call import Build, Launch
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from gotoolchains import TESTDATA, GoToolchain, marker_line
-from rpcclient import RawClient, ServerProcess, start_server
+from rpcclient import RawClient, ServerProcess
 from serverhelpers import (
     call_error,
     cont,
@@ -126,15 +126,6 @@ def test_is_multiclient(go: GoToolchain, build_go: Build, launch_server: Launch,
 
 
 # --- breakpoints (one stopped server per Go release; each test removes what it created) --------
-
-
-@pytest.fixture(scope="module")
-def basic_server(go: GoToolchain, build_go: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    srv = start_server(build_go("basic", go), tmp=tmp_path_factory.mktemp("basic-server"))
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from gotoolchains import GoToolchain, marker_line
-from rpcclient import RawClient, ServerProcess, start_server
+from rpcclient import RawClient, ServerProcess
 from serverhelpers import cont, create_bp, proc_state, process_gone, wait_output
 
 Build = Callable[[str, GoToolchain], Path]
@@ -32,15 +32,6 @@ RUNNING_STATE = (b'"result":{"State":{"Pid":0,"TargetCommandLine":"","Running":t
 
 
 # --- protocol (one server per Go release, stopped at the entry point; nothing changes its state) --
-
-
-@pytest.fixture(scope="module")
-def basic_server(go: GoToolchain, build_go: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    srv = start_server(build_go("basic", go), tmp=tmp_path_factory.mktemp("basic-server"))
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
