@@ -11,19 +11,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
+from .leb128 import uleb as _uvarint
+
 _MAGIC = b"\xff Go buildinf:"
 _FLAG_INLINE = 0x2
-
-
-def _uvarint(b: bytes, p: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        c = b[p]
-        p += 1
-        result |= (c & 0x7F) << shift
-        if c < 0x80:
-            return result, p
-        shift += 7
 
 
 def go_version(section: bytes, read: Callable[[int, int], bytes | None]) -> str | None:
