@@ -45,18 +45,24 @@ def _stackframe(f: FrameView) -> api.Stackframe:
 
 
 class StackMethods(RPCBase):
+    def _goroutine(self, gid: int) -> Goroutine | None:
+        """Tracer thread: Delve's FindGoroutine (-1/0: the selected one; None: no goroutine)."""
+        dbg = self._dbg()
+        assert dbg.goroutines is not None
+        try:
+            return resolve_goroutine(dbg.goroutines, dbg.selected_goroutine, gid)
+        except UnknownGoroutine as e:
+            raise DebuggerError(str(e)) from None
+
     # ---- stacks ---------------------------------------------------------------
 
     def _frames(self, gid: int, depth: int, defers: bool) -> list[FrameView]:
         """Tracer thread: Delve's Debugger.Stacktrace."""
         dbg = self._dbg()
         proc = dbg._live()
+        g = self._goroutine(gid)
         reader = dbg.goroutines
         assert reader is not None
-        try:
-            g = resolve_goroutine(reader, dbg.selected_goroutine, gid)
-        except UnknownGoroutine as e:
-            raise DebuggerError(str(e)) from None
         if g is None:
             regs = proc.regs(dbg.current_tid)
             return thread_stack(reader, regs.rip, regs.rsp, regs.rbp, depth)
@@ -84,12 +90,7 @@ class StackMethods(RPCBase):
         """Tracer thread: Delve's Debugger.Ancestors."""
         dbg = self._dbg()
         dbg._live()
-        reader = dbg.goroutines
-        assert reader is not None
-        try:
-            g = resolve_goroutine(reader, dbg.selected_goroutine, args.GoroutineID)
-        except UnknownGoroutine as e:
-            raise DebuggerError(str(e)) from None
+        g = self._goroutine(args.GoroutineID)
         if g is None:
             raise DebuggerError("no selected goroutine")
         try:
@@ -158,12 +159,7 @@ class StackMethods(RPCBase):
         proc = dbg._live()
         fp = args.IncludeFp
         if args.Scope is not None:
-            reader = dbg.goroutines
-            assert reader is not None
-            try:
-                g = resolve_goroutine(reader, dbg.selected_goroutine, args.Scope.GoroutineID)
-            except UnknownGoroutine as e:
-                raise DebuggerError(str(e)) from None
+            g = self._goroutine(args.Scope.GoroutineID)
             frame = args.Scope.Frame
             if frame == 0 and (g is None or g.thread_id):
                 tid = g.thread_id if g is not None else dbg.current_tid
@@ -205,12 +201,7 @@ class StackMethods(RPCBase):
             if fn is None:
                 raise DebuggerError(f"address {start:#x} does not belong to any function")
             start, end = fn.entry, fn.end
-        reader = dbg.goroutines
-        assert reader is not None
-        try:
-            g = resolve_goroutine(reader, dbg.selected_goroutine, args.Scope.GoroutineID)
-        except UnknownGoroutine as e:
-            raise DebuggerError(str(e)) from None
+        g = self._goroutine(args.Scope.GoroutineID)
         tid = g.thread_id if g is not None and g.thread_id else dbg.current_tid
         pc = proc.regs(tid).rip
         code = insp.read_code(dbg, start, end - start)
