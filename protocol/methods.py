@@ -681,90 +681,78 @@ class MethodSpec:
     in_type: type
     out_type: type
     is_async: bool  # runs outside the connection's reader (delve-rpc.md §1.4)
-    lock_free: bool  # never takes the target lock (see also needs_lock)
 
 
 _SYNC, _ASYNC = False, True
-_LOCK, _FREE = False, True
 
-# (name, In, Out, async, lock-free), in delve-rpc.md §2 order.
-_TABLE: list[tuple[str, type, type, bool, bool]] = [
-    ("GetVersion", GetVersionIn, GetVersionOut, _SYNC, _FREE),
-    ("SetApiVersion", SetApiVersionIn, SetApiVersionOut, _SYNC, _FREE),
-    ("ProcessPid", ProcessPidIn, ProcessPidOut, _SYNC, _LOCK),
-    ("LastModified", LastModifiedIn, LastModifiedOut, _SYNC, _LOCK),
-    ("Detach", DetachIn, DetachOut, _SYNC, _LOCK),
-    ("Restart", RestartIn, RestartOut, _ASYNC, _LOCK),
-    ("State", StateIn, StateOut, _ASYNC, _LOCK),  # lock-free when NonBlocking: needs_lock()
-    ("Command", DebuggerCommand, CommandOut, _ASYNC, _LOCK),  # halt is lock-free: needs_lock()
-    ("GetBufferedTracepoints", GetBufferedTracepointsIn, GetBufferedTracepointsOut, _SYNC, _FREE),
-    ("GetBreakpoint", GetBreakpointIn, GetBreakpointOut, _SYNC, _LOCK),
-    ("Stacktrace", StacktraceIn, StacktraceOut, _SYNC, _LOCK),
-    ("Ancestors", AncestorsIn, AncestorsOut, _SYNC, _LOCK),
-    ("ListBreakpoints", ListBreakpointsIn, ListBreakpointsOut, _SYNC, _LOCK),
-    ("CreateBreakpoint", CreateBreakpointIn, CreateBreakpointOut, _SYNC, _LOCK),
-    ("CreateEBPFTracepoint", CreateEBPFTracepointIn, CreateEBPFTracepointOut, _SYNC, _LOCK),
-    ("ClearBreakpoint", ClearBreakpointIn, ClearBreakpointOut, _SYNC, _LOCK),
-    ("ToggleBreakpoint", ToggleBreakpointIn, ToggleBreakpointOut, _SYNC, _LOCK),
-    ("AmendBreakpoint", AmendBreakpointIn, AmendBreakpointOut, _SYNC, _LOCK),
-    ("CancelNext", CancelNextIn, CancelNextOut, _SYNC, _LOCK),
-    ("ListThreads", ListThreadsIn, ListThreadsOut, _SYNC, _LOCK),
-    ("GetThread", GetThreadIn, GetThreadOut, _SYNC, _LOCK),
-    ("ListPackageVars", ListPackageVarsIn, ListPackageVarsOut, _SYNC, _LOCK),
-    ("ListRegisters", ListRegistersIn, ListRegistersOut, _SYNC, _LOCK),
-    ("ListLocalVars", ListLocalVarsIn, ListLocalVarsOut, _SYNC, _LOCK),
-    ("ListFunctionArgs", ListFunctionArgsIn, ListFunctionArgsOut, _SYNC, _LOCK),
-    ("Eval", EvalIn, EvalOut, _SYNC, _LOCK),
-    ("Set", SetIn, SetOut, _SYNC, _LOCK),
-    ("ListSources", ListSourcesIn, ListSourcesOut, _SYNC, _LOCK),
-    ("ListFunctions", ListFunctionsIn, ListFunctionsOut, _SYNC, _LOCK),
-    ("ListTypes", ListTypesIn, ListTypesOut, _SYNC, _LOCK),
-    ("ListGoroutines", ListGoroutinesIn, ListGoroutinesOut, _SYNC, _LOCK),
-    ("AttachedToExistingProcess", AttachedToExistingProcessIn, AttachedToExistingProcessOut, _SYNC, _FREE),
-    ("FindLocation", FindLocationIn, FindLocationOut, _SYNC, _LOCK),
-    ("Disassemble", DisassembleIn, DisassembleOut, _SYNC, _LOCK),
-    ("Recorded", RecordedIn, RecordedOut, _SYNC, _LOCK),
-    ("Checkpoint", CheckpointIn, CheckpointOut, _SYNC, _LOCK),
-    ("ListCheckpoints", ListCheckpointsIn, ListCheckpointsOut, _SYNC, _LOCK),
-    ("ClearCheckpoint", ClearCheckpointIn, ClearCheckpointOut, _SYNC, _LOCK),
-    ("IsMulticlient", IsMulticlientIn, IsMulticlientOut, _SYNC, _FREE),
-    ("FunctionReturnLocations", FunctionReturnLocationsIn, FunctionReturnLocationsOut, _SYNC, _LOCK),
-    ("ListDynamicLibraries", ListDynamicLibrariesIn, ListDynamicLibrariesOut, _SYNC, _LOCK),
-    ("ListPackagesBuildInfo", ListPackagesBuildInfoIn, ListPackagesBuildInfoOut, _SYNC, _LOCK),
-    ("ExamineMemory", ExamineMemoryIn, ExaminedMemoryOut, _SYNC, _LOCK),
-    ("StopRecording", StopRecordingIn, StopRecordingOut, _ASYNC, _FREE),
-    ("DumpStart", DumpStartIn, DumpStartOut, _SYNC, _LOCK),
-    ("DumpWait", DumpWaitIn, DumpWaitOut, _SYNC, _FREE),
-    ("DumpCancel", DumpCancelIn, DumpCancelOut, _SYNC, _FREE),
-    ("CreateWatchpoint", CreateWatchpointIn, CreateWatchpointOut, _SYNC, _LOCK),
-    ("BuildID", BuildIDIn, BuildIDOut, _SYNC, _LOCK),
-    ("ListTargets", ListTargetsIn, ListTargetsOut, _SYNC, _LOCK),
-    ("FollowExec", FollowExecIn, FollowExecOut, _SYNC, _LOCK),
-    ("FollowExecEnabled", FollowExecEnabledIn, FollowExecEnabledOut, _SYNC, _LOCK),
-    ("DebugInfoDirectories", DebugInfoDirectoriesIn, DebugInfoDirectoriesOut, _SYNC, _FREE),
-    ("GuessSubstitutePath", GuessSubstitutePathIn, GuessSubstitutePathOut, _SYNC, _LOCK),
-    ("GetEvents", GetEventsIn, GetEventsOut, _ASYNC, _FREE),
-    ("CancelDownloads", CancelDownloadsIn, CancelDownloadsOut, _ASYNC, _FREE),
+# (name, In, Out, async), in delve-rpc.md §2 order. Which methods take the target lock is the
+# debugger facade's business (server/debugger/facade.py), not the wire's.
+_TABLE: list[tuple[str, type, type, bool]] = [
+    ("GetVersion", GetVersionIn, GetVersionOut, _SYNC),
+    ("SetApiVersion", SetApiVersionIn, SetApiVersionOut, _SYNC),
+    ("ProcessPid", ProcessPidIn, ProcessPidOut, _SYNC),
+    ("LastModified", LastModifiedIn, LastModifiedOut, _SYNC),
+    ("Detach", DetachIn, DetachOut, _SYNC),
+    ("Restart", RestartIn, RestartOut, _ASYNC),
+    ("State", StateIn, StateOut, _ASYNC),
+    ("Command", DebuggerCommand, CommandOut, _ASYNC),
+    ("GetBufferedTracepoints", GetBufferedTracepointsIn, GetBufferedTracepointsOut, _SYNC),
+    ("GetBreakpoint", GetBreakpointIn, GetBreakpointOut, _SYNC),
+    ("Stacktrace", StacktraceIn, StacktraceOut, _SYNC),
+    ("Ancestors", AncestorsIn, AncestorsOut, _SYNC),
+    ("ListBreakpoints", ListBreakpointsIn, ListBreakpointsOut, _SYNC),
+    ("CreateBreakpoint", CreateBreakpointIn, CreateBreakpointOut, _SYNC),
+    ("CreateEBPFTracepoint", CreateEBPFTracepointIn, CreateEBPFTracepointOut, _SYNC),
+    ("ClearBreakpoint", ClearBreakpointIn, ClearBreakpointOut, _SYNC),
+    ("ToggleBreakpoint", ToggleBreakpointIn, ToggleBreakpointOut, _SYNC),
+    ("AmendBreakpoint", AmendBreakpointIn, AmendBreakpointOut, _SYNC),
+    ("CancelNext", CancelNextIn, CancelNextOut, _SYNC),
+    ("ListThreads", ListThreadsIn, ListThreadsOut, _SYNC),
+    ("GetThread", GetThreadIn, GetThreadOut, _SYNC),
+    ("ListPackageVars", ListPackageVarsIn, ListPackageVarsOut, _SYNC),
+    ("ListRegisters", ListRegistersIn, ListRegistersOut, _SYNC),
+    ("ListLocalVars", ListLocalVarsIn, ListLocalVarsOut, _SYNC),
+    ("ListFunctionArgs", ListFunctionArgsIn, ListFunctionArgsOut, _SYNC),
+    ("Eval", EvalIn, EvalOut, _SYNC),
+    ("Set", SetIn, SetOut, _SYNC),
+    ("ListSources", ListSourcesIn, ListSourcesOut, _SYNC),
+    ("ListFunctions", ListFunctionsIn, ListFunctionsOut, _SYNC),
+    ("ListTypes", ListTypesIn, ListTypesOut, _SYNC),
+    ("ListGoroutines", ListGoroutinesIn, ListGoroutinesOut, _SYNC),
+    ("AttachedToExistingProcess", AttachedToExistingProcessIn, AttachedToExistingProcessOut, _SYNC),
+    ("FindLocation", FindLocationIn, FindLocationOut, _SYNC),
+    ("Disassemble", DisassembleIn, DisassembleOut, _SYNC),
+    ("Recorded", RecordedIn, RecordedOut, _SYNC),
+    ("Checkpoint", CheckpointIn, CheckpointOut, _SYNC),
+    ("ListCheckpoints", ListCheckpointsIn, ListCheckpointsOut, _SYNC),
+    ("ClearCheckpoint", ClearCheckpointIn, ClearCheckpointOut, _SYNC),
+    ("IsMulticlient", IsMulticlientIn, IsMulticlientOut, _SYNC),
+    ("FunctionReturnLocations", FunctionReturnLocationsIn, FunctionReturnLocationsOut, _SYNC),
+    ("ListDynamicLibraries", ListDynamicLibrariesIn, ListDynamicLibrariesOut, _SYNC),
+    ("ListPackagesBuildInfo", ListPackagesBuildInfoIn, ListPackagesBuildInfoOut, _SYNC),
+    ("ExamineMemory", ExamineMemoryIn, ExaminedMemoryOut, _SYNC),
+    ("StopRecording", StopRecordingIn, StopRecordingOut, _ASYNC),
+    ("DumpStart", DumpStartIn, DumpStartOut, _SYNC),
+    ("DumpWait", DumpWaitIn, DumpWaitOut, _SYNC),
+    ("DumpCancel", DumpCancelIn, DumpCancelOut, _SYNC),
+    ("CreateWatchpoint", CreateWatchpointIn, CreateWatchpointOut, _SYNC),
+    ("BuildID", BuildIDIn, BuildIDOut, _SYNC),
+    ("ListTargets", ListTargetsIn, ListTargetsOut, _SYNC),
+    ("FollowExec", FollowExecIn, FollowExecOut, _SYNC),
+    ("FollowExecEnabled", FollowExecEnabledIn, FollowExecEnabledOut, _SYNC),
+    ("DebugInfoDirectories", DebugInfoDirectoriesIn, DebugInfoDirectoriesOut, _SYNC),
+    ("GuessSubstitutePath", GuessSubstitutePathIn, GuessSubstitutePathOut, _SYNC),
+    ("GetEvents", GetEventsIn, GetEventsOut, _ASYNC),
+    ("CancelDownloads", CancelDownloadsIn, CancelDownloadsOut, _ASYNC),
     # Crashes Delve 1.27.1 (its reply type is not a pointer); pydlv answers {} or an error.
-    ("DownloadLibraryDebugInfo", DownloadLibraryDebugInfoIn, DownloadLibraryDebugInfoOut, _SYNC, _LOCK),
-    ("TypeInfo", TypeInfoIn, TypeInfoOut, _SYNC, _LOCK),
+    ("DownloadLibraryDebugInfo", DownloadLibraryDebugInfoIn, DownloadLibraryDebugInfoOut, _SYNC),
+    ("TypeInfo", TypeInfoIn, TypeInfoOut, _SYNC),
 ]
 
 METHODS: dict[str, MethodSpec] = {
-    f"RPCServer.{name}": MethodSpec(f"RPCServer.{name}", in_t, out_t, is_async, free)
-    for name, in_t, out_t, is_async, free in _TABLE
+    f"RPCServer.{name}": MethodSpec(f"RPCServer.{name}", in_t, out_t, is_async)
+    for name, in_t, out_t, is_async in _TABLE
 }
-
-
-def needs_lock(spec: MethodSpec, args: Any) -> bool:
-    """Whether this call takes the target lock: the two argument-dependent cases of §1.4."""
-    if spec.lock_free:
-        return False
-    if spec.in_type is StateIn:
-        return not args.NonBlocking
-    if spec.in_type is DebuggerCommand:
-        return args.name != "halt"
-    return True
 
 
 MISSING_PARAMS = "jsonrpc: request body missing params"

@@ -13,10 +13,11 @@ import sys
 import tempfile
 
 from .cli_args import Args, UsageError, parse_args
-from .rpc import RPCServer, SessionConfig
+from .debugger.facade import LaunchConfig
+from .rpc.server import RPCServer
+from .rpc.version import BUILD, VERSION
 from .service.headless import HeadlessServer, ServerConfig, split_listen
 from .service.peercheck import is_loopback
-from .version import BUILD, VERSION
 
 USAGE = """pydlv: a Delve-compatible headless debug server for Go programs.
 
@@ -96,12 +97,12 @@ def _check_http(args: Args) -> str | None:
 async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str | None) -> int:
     multiclient = args.bool("accept-multiclient")
     rpc = RPCServer(
-        SessionConfig(
+        LaunchConfig(
             binary=os.path.abspath(binary),
             args=target_args,
             wd=os.path.abspath(args.str("wd") or "."),
-            accept_multiclient=multiclient,
-        )
+        ),
+        accept_multiclient=multiclient,
     )
     server = HeadlessServer(
         ServerConfig(

@@ -8,30 +8,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gotoolchains import TESTDATA, GoToolchain, marker_line
-
-from server.binary.gobinary import GoBinary
-from server.debugger.debugger import BreakpointRequest, Debugger
-from server.debugger.fncall.regfile import RegisterSnapshot
-from server.debugger.model import Breakpoint
+from pydlv.binary.gobinary import GoBinary
+from pydlv.debugger.engine import Engine
+from pydlv.debugger.fncall.regfile import RegisterSnapshot
+from pydlv.debugger.model import Breakpoint, BreakpointRequest
 
 
 def test_registers_bit_for_bit(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path]) -> None:
     exe = str(build_go("calls", go))
-    dbg = Debugger(GoBinary.open(exe), [exe], str(TESTDATA / "calls"))
-    dbg.launch()
+    dbg = Engine.launch(GoBinary.open(exe), [exe], str(TESTDATA / "calls"))
     try:
         line = marker_line("calls", "BP-MAIN")
         dbg.create_breakpoint(BreakpointRequest(Breakpoint(0, file=str(TESTDATA / "calls" / "main.go"), line=line)))
         state = dbg.continue_()
         assert state.stop_reason == "breakpoint"
-        assert dbg.proc is not None
-        tid = dbg.current_tid
-        before = RegisterSnapshot.take(dbg.proc, tid)
+        tid = dbg.sel.current_tid
+        before = RegisterSnapshot.take(dbg.t.proc, tid)
         for expr in ("fn(1, 2.5)", "mixed(-3, 500, 1.25, true, 1099511627776, 7)", "boomInt(1)"):
             after_state = dbg.call(expr, 0)
             assert after_state.stop_reason == "call returned"
-            assert dbg.current_tid == tid
-            after = RegisterSnapshot.take(dbg.proc, tid)
+            assert dbg.sel.current_tid == tid
+            after = RegisterSnapshot.take(dbg.t.proc, tid)
             assert bytes(after.gp) == bytes(before.gp), expr
             assert after.xstate == before.xstate, expr
     finally:

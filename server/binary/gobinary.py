@@ -23,6 +23,7 @@ from functools import cached_property
 
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from ..errors import UserError
 from .buildinfo import go_string_at, go_version
 from .dwarf_lines import LineProgram, LineSection
 from .dwarf_units import DwarfUnits
@@ -35,7 +36,7 @@ from .prologue import first_pc_after_prologue_disassembly
 MAX_CANDIDATES = 5
 
 
-class BinaryError(Exception):
+class BinaryError(UserError):
     """An error whose text is exactly what Delve answers (clients show it verbatim)."""
 
 
@@ -125,6 +126,11 @@ class GoBinary:
 
     def symbol_address(self, name: str) -> int | None:
         return self._image.symbol_address(name)
+
+    def section_address(self, name: str) -> int | None:
+        """Where the section is loaded (its sh_addr), None if the executable has no such section."""
+        sec = self._image.elf.get_section_by_name(name)
+        return int(sec["sh_addr"]) if sec is not None else None
 
     def _func(self, i: int) -> Function:
         fn = self._funcs.get(i)

@@ -8,18 +8,16 @@ Delve does (the environment can differ from what the runtime parsed). Runs on th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..binary.gobinary import Function
+from ..errors import UserError
 from ..goruntime.model import Goroutine, Location
 from ..goruntime.unwind import location_at
 from ..goruntime.values import K_INT, K_UINT, LOAD_SINGLE, LoadCfg, Value
-
-if TYPE_CHECKING:
-    from .debugger import Debugger
+from .target import Target
 
 
-class AncestorsError(Exception):
+class AncestorsError(UserError):
     """Delve's wording; passed to the client unchanged."""
 
 
@@ -37,16 +35,16 @@ class AncestorView:
     unreadable: str = ""
 
 
-def _member(v: Value, name: str, dbg: Debugger) -> Value | None:
+def _member(v: Value, name: str, t: Target) -> Value | None:
     rt = v.real_type
     f = rt.field(name) if rt is not None else None
-    return dbg.variables().loader.field(v, f) if f is not None else None
+    return t.variables.loader.field(v, f) if f is not None else None
 
 
-def _check_enabled(dbg: Debugger) -> None:
-    ctx = dbg.variables()
+def _check_enabled(t: Target) -> None:
+    ctx = t.variables
     debug = ctx.package_var("runtime.debug")
-    tba = _member(debug, "tracebackancestors", dbg) if debug is not None else None
+    tba = _member(debug, "tracebackancestors", t) if debug is not None else None
     if tba is None:
         return  # Delve goes on when the variable cannot be evaluated
     ctx.loader.load(tba, LOAD_SINGLE)
@@ -54,15 +52,15 @@ def _check_enabled(dbg: Debugger) -> None:
         raise AncestorsError("tracebackancestors is disabled")
 
 
-def ancestors(dbg: Debugger, g: Goroutine, n: int, depth: int) -> list[AncestorView]:
+def ancestors(t: Target, g: Goroutine, n: int, depth: int) -> list[AncestorView]:
     """At most n ancestors of g, each with at most depth saved pcs as frames."""
-    _check_enabled(dbg)
-    ctx = dbg.variables()
+    _check_enabled(t)
+    ctx = t.variables
     gtype = ctx.types.by_name("runtime.g")
     if gtype is None:
         raise AncestorsError("could not find type runtime.g")
     gv = ctx.loader.new("", g.addr, gtype)
-    av = _member(gv, "ancestors", dbg)
+    av = _member(gv, "ancestors", t)
     if av is None:
         raise AncestorsError("g has no member ancestors")
     av = ctx.loader.deref(av)
@@ -86,31 +84,31 @@ def ancestors(dbg: Debugger, g: Goroutine, n: int, depth: int) -> list[AncestorV
             view.unreadable = f"could not read ancestor stacktrace: {pcs.unreadable if pcs else 'no pcs'}"
         else:
             try:
-                view.stack = _stack(dbg, pcs, depth)
+                view.stack = _stack(t, pcs, depth)
             except AncestorsError as e:
                 view.unreadable = f"could not read ancestor stacktrace: {e}"
         out.append(view)
     return out
 
 
-def _function(dbg: Debugger, pc: int) -> Function | None:
+def _function(t: Target, pc: int) -> Function | None:
     """Delve's PCToFunc, which knows a function's end from DWARF (pclntab's reaches the next
     function): a saved pc just past a 1-byte function (runtime.systemstack_switch is a lone
     RET) belongs to no function there."""
-    fn = dbg.binary.function_at(pc)
-    units = dbg.binary.dwarf_units
+    fn = t.binary.function_at(pc)
+    units = t.binary.dwarf_units
     if fn is None or units is None:
         return fn
     unit = units.unit_at(pc)
-    if unit is None or dbg.variables().dwarf_vars.function_at(unit.index, pc) is None:
+    if unit is None or t.variables.dwarf_vars.function_at(unit.index, pc) is None:
         return None
     return fn
 
 
-def _stack(dbg: Debugger, pcs: Value, depth: int) -> list[AncestorFrame]:
+def _stack(t: Target, pcs: Value, depth: int) -> list[AncestorFrame]:
     """Delve's Ancestor.Stack: one frame per saved pc (the return address; its line is the
     call's), Bottom on the last one when every pc was read."""
-    loader = dbg.variables().loader
+    loader = t.variables.loader
     pcs = loader.new(pcs.name, pcs.addr, pcs.type, pcs.mem)
     loader.load(pcs, LoadCfg(max_array_values=depth))
     if pcs.unreadable:
@@ -123,8 +121,8 @@ def _stack(dbg: Debugger, pcs: Value, depth: int) -> list[AncestorFrame]:
         if item.kind != K_UINT:
             raise AncestorsError(f"wrong type for pcs item {len(frames)}: {item.kind}")
         pc = int(item.value)
-        fn = _function(dbg, pc)
-        frames.append(AncestorFrame(Location(pc) if fn is None else location_at(dbg.binary, pc, fn, call_site=True)))
+        fn = _function(t, pc)
+        frames.append(AncestorFrame(Location(pc) if fn is None else location_at(t.binary, pc, fn, call_site=True)))
     if frames:  # Delve indexes the last frame unconditionally (and panics on an empty stack)
         frames[-1].bottom = pcs.len == len(pcs.children)
     return frames

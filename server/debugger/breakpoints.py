@@ -6,11 +6,12 @@ import operator
 import re
 from collections.abc import Callable
 
-from ..native.process import TracedProcess
+from ..errors import UserError
+from .inferior import Inferior
 from .model import Breakpoint
 
 
-class BreakpointError(Exception):
+class BreakpointError(UserError):
     pass
 
 
@@ -47,7 +48,7 @@ def parse_hit_cond(text: str) -> tuple[Callable[[int, int], bool], int] | None:
 
 
 class BreakpointSet:
-    def __init__(self, proc: TracedProcess) -> None:
+    def __init__(self, proc: Inferior) -> None:
         self.proc = proc
         self.by_id: dict[int, Breakpoint] = {}
         self.by_addr: dict[int, Breakpoint] = {}

@@ -3,15 +3,11 @@ hchan.recvq, then hchan.sendq), for ListGoroutines' channel filter. Tracer threa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..binary.gotypes import K_CHAN, K_PTR
 from ..goruntime.values import LOAD_SINGLE, Value, ValueLoader
 from .eval import parse_expr
 from .expressions import evaluator
-
-if TYPE_CHECKING:
-    from .debugger import Debugger
+from .target import Selection, Target
 
 
 def _path(loader: ValueLoader, v: Value, *names: str) -> Value | None:
@@ -26,17 +22,17 @@ def _path(loader: ValueLoader, v: Value, *names: str) -> Value | None:
     return v
 
 
-def chan_goroutine_ids(dbg: Debugger, goroutine_id: int, frame: int, deferred_call: int, expr: str,
+def chan_goroutine_ids(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int, expr: str,
                        start: int, count: int) -> list[int]:
     """Ids of the goroutines waiting on the channel `expr` evaluates to, skipping `start` of
     them; like Delve it stops once it holds more than `count`, so count+1 can come back.
     A value that is not a channel gives none; parse and evaluation errors are raised."""
     node = parse_expr(expr)
-    ev = evaluator(dbg, goroutine_id, frame, deferred_call)
+    ev = evaluator(t, sel, goroutine_id, frame, deferred_call)
     v = ev.eval(node)
     if not isinstance(v, Value) or v.kind != K_CHAN:
         return []
-    loader = dbg.variables().loader
+    loader = t.variables.loader
     # A chan value is a *hchan: the typedef's target is that pointer type.
     chan_t = v.type.resolved() if v.type is not None else None
     ptr_t = chan_t.target.resolved() if chan_t is not None and chan_t.target is not None else None

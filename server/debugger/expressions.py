@@ -1,33 +1,55 @@
 """Expressions against the stopped target: Eval, Set and breakpoint conditions.
 
-- `evaluator(dbg, goroutine_id, frame, deferred_call, cfg, call_hook)` -> eval.Evaluator in
-  that frame (ConvertEvalScope's goroutine -1 = the selected goroutine; `runtime.curg` is
-  that goroutine's g).
+- `eval_scope(t, sel, goroutine_id, frame, deferred_call)`: Delve's ConvertEvalScope
+  (goroutine -1 = the selected goroutine).
+- `evaluator(t, sel, goroutine_id, frame, deferred_call, cfg, call_hook)` -> eval.Evaluator in
+  that frame (`runtime.curg` is that goroutine's g).
+- `evaluate(t, sel, ...)`: Delve's EvalExpression: the result loaded under `cfg`, a Value
+  without a name named after the expression text. Calls are refused (`call` goes elsewhere).
+- `set_variable(t, sel, ...)`: Delve's SetVariable.
 - `check_condition(text)`: CreateBreakpoint/AmendBreakpoint's syntax check (go/parser text).
-- `condition_holds(dbg, cond, tid)`: Delve's evalBreakpointCondition in frame 0 of the
+- `condition_holds(t, cond, tid)`: Delve's evalBreakpointCondition in frame 0 of the
   thread's goroutine; an error counts as true (Delve stops to show it) and is returned.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ..binary.gotypes import K_BOOL
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
 from .eval import ParseError, parse_expr
 from .eval.constants import Constant, ConstKind
-from .eval.evaluator import CallHook, EvalError, Evaluator
-from .scope import ScopeError
-
-if TYPE_CHECKING:
-    from .debugger import Debugger
+from .eval.evaluator import CallHook, EvalError, Evaluator, Operand
+from .scope import EvalScope, ScopeError
+from .target import Selection, Target
 
 
-def evaluator(dbg: Debugger, goroutine_id: int, frame: int, deferred_call: int = 0,
+def eval_scope(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int = 0) -> EvalScope:
+    return t.variables.scope(goroutine_id, frame, deferred_call, sel.goroutine, sel.current_tid)
+
+
+def evaluator(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int = 0,
               cfg: LoadCfg = LOAD_FULL, call_hook: CallHook | None = None) -> Evaluator:
-    scope = dbg.eval_scope(goroutine_id, frame, deferred_call)
-    gid = dbg.selected_goroutine if goroutine_id == -1 else goroutine_id
-    g = dbg.goroutines.find(gid) if dbg.goroutines is not None and gid > 0 else None
+    scope = eval_scope(t, sel, goroutine_id, frame, deferred_call)
+    gid = sel.goroutine if goroutine_id == -1 else goroutine_id
+    g = t.goroutines.find(gid) if gid > 0 else None
     return Evaluator(scope, call_hook, g.addr if g is not None else 0, cfg)
+
+
+def evaluate(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int, expr: str,
+             cfg: LoadCfg) -> Operand:
+    """The value of `expr` (a loaded Value, a Constant, or None for nil)."""
+    ev = evaluator(t, sel, goroutine_id, frame, deferred_call, cfg)
+    r = ev.eval_text(expr)
+    if isinstance(r, Value):
+        ev.loader.load(r, cfg)
+        if not r.name:
+            r.name = expr
+    return r
+
+
+def set_variable(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int, symbol: str,
+                 value: str) -> None:
+    evaluator(t, sel, goroutine_id, frame, deferred_call).set_variable(symbol, value)
 
 
 def check_condition(text: str) -> None:
@@ -36,15 +58,15 @@ def check_condition(text: str) -> None:
         parse_expr(text)
 
 
-def condition_holds(dbg: Debugger, cond: str, tid: int) -> tuple[bool, str]:
+def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
     """(whether to stop, the evaluation error or "")."""
     if not cond:
         return True, ""
     try:
         node = parse_expr(cond)
-        gid = dbg.goroutines.goroutine_id_of_thread(tid) if dbg.goroutines is not None else 0
-        scope = dbg.variables().scope(gid, 0, 0, gid, tid)
-        g = dbg.goroutines.find(gid) if dbg.goroutines is not None and gid > 0 else None
+        gid = t.goroutines.goroutine_id_of_thread(tid)
+        scope = t.variables.scope(gid, 0, 0, gid, tid)
+        g = t.goroutines.find(gid) if gid > 0 else None
         r = Evaluator(scope, None, g.addr if g is not None else 0).eval(node)
     except (ParseError, EvalError, ScopeError, OSError) as e:
         return True, f"error evaluating expression: {e}"
@@ -52,7 +74,7 @@ def condition_holds(dbg: Debugger, cond: str, tid: int) -> tuple[bool, str]:
         if r.kind is not ConstKind.BOOL:
             return True, "condition expression not boolean"
         return bool(r.value), ""
-    if not isinstance(r, Value) or r.kind != 1:  # reflect.Bool
+    if not isinstance(r, Value) or r.kind != K_BOOL:
         return True, "condition expression not boolean"
     scope.loader.load(r, LOAD_FULL)
     if r.unreadable:

@@ -9,14 +9,14 @@ from ..binary.dwarf_types import DwarfTypes
 from ..binary.gobinary import GoBinary
 from ..goruntime.goroutines import GoRuntime
 from ..goruntime.model import G_DEAD, Goroutine
-from ..native.process import TracedProcess
+from .inferior import Inferior
 from .model import GoroutineView
 
 log = logging.getLogger("pydlv.debugger")
 
 
 class GoroutineReader:
-    def __init__(self, binary: GoBinary, proc: TracedProcess) -> None:
+    def __init__(self, binary: GoBinary, proc: Inferior) -> None:
         self.proc = proc
         self.runtime = GoRuntime(binary, DwarfTypes(binary.path), proc.read_memory)
         self._by_thread: dict[int, Goroutine | None] = {}

@@ -5,49 +5,34 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .debugger import Debugger
+from ..binary.gobinary import GoBinary
+from .errors import DebuggerError
+from .inferior import Inferior
 
 _DT_DEBUG = 21
 
 
-def _error(text: str) -> Exception:
-    from .debugger import DebuggerError  # a cycle at import time: debugger imports nothing from here
-
-    return DebuggerError(text)
-
-
-def examine_memory(dbg: Debugger, addr: int, length: int) -> bytes:
-    proc = dbg._live()
+def examine_memory(proc: Inferior, addr: int, length: int) -> bytes:
     if length <= 0:
         return b""
     try:
         return proc.read_memory(addr, length)
     except OSError:
-        raise _error("input/output error") from None
+        raise DebuggerError("input/output error") from None
 
 
-def read_code(dbg: Debugger, addr: int, length: int) -> bytes:
+def read_code(proc: Inferior, addr: int, length: int) -> bytes:
     """Instruction bytes as the program has them (breakpoints' INT3 hidden by read_memory)."""
-    try:
-        return dbg._live().read_memory(addr, length)
-    except OSError:
-        raise _error("input/output error") from None
+    return examine_memory(proc, addr, length)
 
 
-def dynamic_libraries(dbg: Debugger) -> list[tuple[str, int]]:
+def dynamic_libraries(binary: GoBinary, proc: Inferior) -> list[tuple[str, int]]:
     """The dynamic linker's link_map (r_debug via DT_DEBUG), minus the executable itself:
     what Delve's ElfUpdateSharedObjects lists. [] for static binaries."""
-    proc = dbg._live()
-    image = getattr(dbg.binary, "_image", None)
-    elf = image.elf if image is not None else None
-    dynamic = None
-    if elf is not None:
-        sec = elf.get_section_by_name(".dynamic")
-        dynamic = sec["sh_addr"] if sec is not None else None
+    dynamic = binary.section_address(".dynamic")
     if not dynamic:
         return []
 
@@ -79,7 +64,7 @@ def dynamic_libraries(dbg: Debugger) -> list[tuple[str, int]]:
         return []
 
 
-def _cstring(read, addr: int) -> str:  # noqa: ANN001 - TracedProcess.read_memory
+def _cstring(read: Callable[[int, int], bytes], addr: int) -> str:
     data = b""
     while len(data) < 4096:
         chunk = read(addr + len(data), 64)
@@ -97,14 +82,14 @@ class PackageInfo:
     files: list[str] | None = field(default=None)
 
 
-def packages_build_info(dbg: Debugger, include_files: bool, filter_text: str) -> list[PackageInfo]:
+def packages_build_info(binary: GoBinary, include_files: bool, filter_text: str) -> list[PackageInfo]:
     """Delve's BinaryInfo.ListPackagesBuildInfo: one entry per Go compile unit (its
     import path), the directory of its first .go/.s file, and optionally all its files."""
     try:
         rx = re.compile(filter_text) if filter_text else None
     except re.error as e:
-        raise _error(f"invalid filter argument: error parsing regexp: {e}") from None
-    units = dbg.binary._units
+        raise DebuggerError(f"invalid filter argument: error parsing regexp: {e}") from None
+    units = binary.dwarf_units
     if units is None:
         return []
     pkgs: dict[str, PackageInfo] = {}

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from ..binary.funcnames import name_without_type_params
 from ..binary.gobinary import BinaryError, Function, GoBinary, ambiguous_message
+from ..errors import UserError
 
 
-class LocationError(Exception):
+class LocationError(UserError):
     pass
 
 

@@ -86,3 +86,14 @@ class StateView:
     threads: list[ThreadView] | None = None
     next_in_progress: bool = False
     stop_reason: str = ""
+
+
+@dataclass
+class BreakpointRequest:
+    """What CreateBreakpoint asks for; location fields in Delve's order of precedence."""
+
+    bp: Breakpoint
+    addr: int = 0
+    addrs: list[int] | None = None
+    loc_expr: str = ""
+    suspended: bool = False

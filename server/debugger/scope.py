@@ -29,6 +29,7 @@ from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import GoBinary
 from ..binary.gotypes import GoType, GoTypes
+from ..errors import UserError
 from ..goruntime.model import Frame
 from ..goruntime.values import (
     F_ARGUMENT,
@@ -42,15 +43,15 @@ from ..goruntime.values import (
     Value,
     ValueLoader,
 )
-from ..native.process import TracedProcess
 from .goroutines import GoroutineReader
+from .inferior import Inferior
 
 # DWARF register number -> user_regs_struct field (amd64).
 _GP = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
        "r14", "r15", "rip"]
 
 
-class ScopeError(Exception):
+class ScopeError(UserError):
     """Delve's wording; the RPC layer passes the text to the client unchanged."""
 
 
@@ -58,7 +59,7 @@ class ScopeError(Exception):
 class _Regs:
     """Registers of a frame: the thread's for frame 0, else what unwinding recovered."""
 
-    proc: TracedProcess
+    proc: Inferior
     tid: int
     frame: Frame
     top: bool
@@ -173,7 +174,7 @@ class EvalScope:
 
 
 class VariableContext:
-    def __init__(self, binary: GoBinary, proc: TracedProcess, goroutines: GoroutineReader) -> None:
+    def __init__(self, binary: GoBinary, proc: Inferior, goroutines: GoroutineReader) -> None:
         dwarf = binary.dwarf_info
         if dwarf is None:
             raise ScopeError("could not find DWARF information")

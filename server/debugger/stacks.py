@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import UserError
 from ..goruntime.model import Frame, Goroutine, Location
 from .goroutines import GoroutineReader
 
 
-class UnknownGoroutine(LookupError):
+class UnknownGoroutine(UserError):
     def __init__(self, gid: int) -> None:
         super().__init__(f"unknown goroutine {gid}")
 

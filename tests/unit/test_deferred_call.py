@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
-from server.debugger.fncall.deferred import DeferError, check_deferrable, is_user_code, user_return
-from server.goruntime.model import G_DEAD, G_IDLE, G_RUNNABLE, G_WAITING, Frame, Location
+from pydlv.debugger.fncall.deferred import DeferError, check_deferrable, is_user_code, user_return
+from pydlv.goruntime.model import G_DEAD, G_IDLE, G_RUNNABLE, G_WAITING, Frame, Location
 
 
 @dataclass

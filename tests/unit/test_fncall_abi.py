@@ -6,8 +6,8 @@ only, since no Go older than 1.17 is installed to run it for real.
 
 from __future__ import annotations
 
-from server.binary.dwarf_funcs import ShapeKind, TypeShape, scalar
-from server.debugger.fncall import abi
+from pydlv.binary.dwarf_funcs import ShapeKind, TypeShape, scalar
+from pydlv.debugger.fncall import abi
 
 U8 = scalar("uint8", ShapeKind.INT, 1)
 I32 = scalar("int32", ShapeKind.INT, 4)

@@ -38,6 +38,7 @@ from ...binary.gotypes import (
     K_UNSAFE_POINTER,
     GoType,
 )
+from ...errors import UserError
 from ...goruntime.values import F_FAKE_ADDRESS, LOAD_FULL, LOAD_SINGLE, LoadCfg, Value, pointer_to
 from ..scope import EvalScope
 from . import nodes as n
@@ -47,7 +48,7 @@ from .printer import expr_string
 from .tokens import TOKEN_STRING, Tok
 
 
-class EvalError(Exception):
+class EvalError(UserError):
     """An evaluation error; str() is Delve's message."""
 
 

@@ -9,6 +9,7 @@ bodies are only skipped (brace-matched), not parsed: Delve cannot evaluate those
 
 from __future__ import annotations
 
+from ...errors import UserError
 from .nodes import (
     ArrayType,
     BadExpr,
@@ -56,7 +57,7 @@ _PARAM_TYPE_START = frozenset({
 _NAMED_PARAM_TYPE_START = (_PARAM_TYPE_START - {Tok.LBRACK}) | {Tok.IDENT}
 
 
-class ParseError(Exception):
+class ParseError(UserError):
     """A syntax error, worded exactly as go/parser's scanner.ErrorList.Error()."""
 
     def __init__(self, message: str, errors: list[tuple[int, int, str]]) -> None:

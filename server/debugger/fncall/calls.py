@@ -227,7 +227,7 @@ class CallPlanner:
             raise CallFailed("not enough arguments")
         images = []
         for (v, arg), p in zip(actual, formal, strict=True):
-            text = expr_string(arg) if arg is not None else getattr(v, "name", "")
+            text = expr_string(arg) if arg is not None else _name_of(v)
             if arg is not None:
                 v = self._materialize(arg, v, p, ev)
             images.append(self._copy_arg(v, text, p, target.fn, ev))
@@ -435,7 +435,7 @@ class CallPlanner:
         addr = FAKE_ADDRESS_BASE + 0x3000
         mem = BufferMemory(ev.loader.mem, addr, bytes(t.resolved().size))
         ev.assign(ev.loader.new("", addr, t, mem), v, text)
-        return ev.loader.new(getattr(v, "name", ""), addr, t, mem)
+        return ev.loader.new(_name_of(v), addr, t, mem)
 
     # ---- variadic functions -------------------------------------------------------------
 
@@ -561,3 +561,8 @@ def _pointer_free(t: GoType) -> bool:
     if r.kind == K_STRUCT:
         return all(_pointer_free(f.type) for f in r.fields)
     return r.kind in _NO_POINTERS
+
+
+def _name_of(v: Operand) -> str:
+    """A variable's name; constants and nil have none."""
+    return v.name if isinstance(v, Value) else ""

@@ -8,10 +8,11 @@ from __future__ import annotations
 from ...binary.dwarf_funcs import SignatureReader
 from ...binary.dwarf_types import DwarfTypes
 from ...binary.gobinary import GoBinary
+from ...errors import UserError
 from ...goruntime.model import Goroutine
 from ...goruntime.rtype import RuntimeTypes
 from ...goruntime.values import Value
-from ...native.process import TracedProcess
+from ..inferior import Inferior
 from .injection import CallOutcome, CallPlan, Injection, Protocol, is_protocol_frame
 from .session import CallSession, Done, Inject, Request
 
@@ -19,12 +20,12 @@ MIN_STACK_FREE = 256  # asm_amd64.s: "at least 256 bytes free on the stack"
 G_RUNNING = 2
 
 
-class CallError(Exception):
+class CallError(UserError):
     """A refused `call`, with the text Delve (or the Go runtime) gives."""
 
 
 class CallController:
-    def __init__(self, binary: GoBinary, proc: TracedProcess, types: DwarfTypes) -> None:
+    def __init__(self, binary: GoBinary, proc: Inferior, types: DwarfTypes) -> None:
         self.binary = binary
         self.proc = proc
         self.signatures = SignatureReader(types)
@@ -48,11 +49,13 @@ class CallController:
                 return proto, fn.entry
         raise CallError("function calls not supported by this version of Go")
 
-    def check_goroutine(self, g: Goroutine | None) -> None:
+    def check_goroutine(self, g: Goroutine | None) -> Goroutine:
+        """The goroutine a call may run on, or Delve's refusal."""
         if g is None or not g.thread_id or g.status != G_RUNNING:
             raise CallError("selected goroutine not running")
         if self.active is not None:
             raise CallError("cannot call function while another function call is already in progress")
+        return g
 
     def start(self, session: CallSession, g: Goroutine) -> bool:
         """Run `session` (an evaluation on its worker thread) until its first injection has

@@ -21,12 +21,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ...errors import UserError
 from ...goruntime.goroutines import USER_CURRENT_DEPTH, is_user_function
 from ...goruntime.model import G_DEAD, G_PREEMPTED, G_RUNNABLE, G_SYSCALL, G_WAITING, Frame, Goroutine
-from ...native.process import TracedProcess
 from ..breakpoints import BreakpointSet
 from ..goroutine_list import is_system
 from ..goroutines import GoroutineReader
+from ..inferior import Inferior
 from .controller import CallController, CallError
 
 log = logging.getLogger("pydlv.fncall")
@@ -36,7 +37,7 @@ log = logging.getLogger("pydlv.fncall")
 DEFERRABLE_STATUSES = (G_RUNNABLE, G_WAITING, G_PREEMPTED, G_SYSCALL)
 
 
-class DeferError(Exception):
+class DeferError(UserError):
     """The call cannot be queued on this goroutine (the text is shown to the user)."""
 
 
@@ -81,7 +82,7 @@ class CallQueue:
     """The one queued call and its temporary breakpoint (an INT3 in the native table only, so
     ListBreakpoints never shows it)."""
 
-    def __init__(self, proc: TracedProcess, goroutines: GoroutineReader, calls: CallController,
+    def __init__(self, proc: Inferior, goroutines: GoroutineReader, calls: CallController,
                  user_breakpoints: BreakpointSet) -> None:
         self.proc = proc
         self.user_breakpoints = user_breakpoints

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...binary.dwarf_funcs import FuncSignature, Param, TypeShape
-from ...native.process import TracedProcess
+from ..inferior import Inferior
 from . import abi
 from .regfile import RegisterSnapshot, copy_regs, read_xmm_low, write_xmm_low
 
@@ -88,7 +88,7 @@ class InjectionError(Exception):
 
 
 class Injection:
-    def __init__(self, proc: TracedProcess, tid: int, goroutine_id: int, plan: CallPlan,
+    def __init__(self, proc: Inferior, tid: int, goroutine_id: int, plan: CallPlan,
                  protocol: Protocol, entry_pc: int) -> None:
         self.proc = proc
         self.tid = tid  # the thread the call was made on (where status 16 arrives)

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ptrace.binding.linux_struct import user_regs_struct
-
-from ...native.process import TracedProcess
+from ..inferior import Inferior, user_regs_struct
 
 _XMM_BASE = 160
 _XSTATE_BV = 512
@@ -31,7 +29,7 @@ class RegisterSnapshot:
     xstate: bytes
 
     @classmethod
-    def take(cls, proc: TracedProcess, tid: int) -> RegisterSnapshot:
+    def take(cls, proc: Inferior, tid: int) -> RegisterSnapshot:
         return cls(copy_regs(proc.regs(tid)), proc.xstate(tid))
 
     def xmm(self, i: int) -> bytes:

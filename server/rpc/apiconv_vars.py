@@ -5,13 +5,13 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 
-from .binary.gotypes import K_CHAN as KIND_CHAN
-from .binary.gotypes import K_COMPLEX64 as KIND_COMPLEX64
-from .binary.gotypes import K_COMPLEX128 as KIND_COMPLEX128
-from .binary.gotypes import K_FLOAT32 as KIND_FLOAT32
-from .binary.gotypes import K_FLOAT64 as KIND_FLOAT64
-from .goruntime.values import LoadCfg, Value
-from .protocol import api
+from ..goruntime.values import K_CHAN as KIND_CHAN
+from ..goruntime.values import K_COMPLEX64 as KIND_COMPLEX64
+from ..goruntime.values import K_COMPLEX128 as KIND_COMPLEX128
+from ..goruntime.values import K_FLOAT32 as KIND_FLOAT32
+from ..goruntime.values import K_FLOAT64 as KIND_FLOAT64
+from ..goruntime.values import LoadCfg, Value
+from ..protocol import api
 
 
 def load_cfg(cfg: api.LoadConfig | None) -> LoadCfg:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from ..debugger.locspec import ResolvedLocation
+from ..debugger.model import Breakpoint, BreakpointRequest, GoroutineView, StateView, ThreadView
+from ..goruntime.model import FunctionRef, Location
+from ..protocol import api
 from .apiconv_vars import variable
-from .debugger.debugger import BreakpointRequest
-from .debugger.locspec import ResolvedLocation
-from .debugger.model import Breakpoint, GoroutineView, StateView, ThreadView
-from .goruntime.model import FunctionRef, Location
-from .protocol import api
 
 
 def function(fn: FunctionRef | None) -> api.Function | None:
@@ -119,7 +118,12 @@ def thread(t: ThreadView, with_bp_info: bool, pid: int = 0, with_return_values: 
 
 
 def state(view: StateView, with_bp_info: bool, with_return_values: bool = False) -> api.DebuggerState:
-    """A stopped target's state; breakPointInfo only in Command replies (with_bp_info)."""
+    """The target's state (running, exited or stopped); breakPointInfo only in Command replies
+    (with_bp_info)."""
+    if view.running:
+        return api.running_state()
+    if view.exited:
+        return api.exited_state(view.pid, view.exit_status)
     threads = [thread(t, with_bp_info, view.pid, with_return_values) for t in view.threads or []]
     current = next((t for t in threads if view.current_thread and t.id == view.current_thread.tid), None)
     return api.DebuggerState(
@@ -131,13 +135,3 @@ def state(view: StateView, with_bp_info: bool, with_return_values: bool = False)
         NextInProgress=view.next_in_progress,
         stopReason=view.stop_reason,
     )
-
-
-def running_state() -> api.DebuggerState:
-    return api.running_state()
-
-
-def exited_state(view: StateView) -> api.DebuggerState:
-    return api.exited_state(view.pid, view.exit_status)
-
-

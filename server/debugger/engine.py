@@ -1,0 +1,365 @@
+"""The engine: the target as a user sees it, on the tracer thread.
+
+`Engine` holds one `Target` (always complete) and the user's selection, and does what the
+facade (facade.py) asks, synchronously: breakpoints, the continue loop, calls, state.
+Everything here runs on the tracer thread; only `halt` may be called from another thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from ..binary.gobinary import GoBinary
+from ..goruntime.model import Goroutine
+from ..goruntime.values import LOAD_FULL, LoadCfg
+from .breakpoints import BreakpointError, check_name
+from .errors import DebuggerError
+from .expressions import check_condition, condition_holds, evaluator
+from .fncall.calls import CallPlanner
+from .fncall.controller import G_RUNNING, CallError
+from .fncall.deferred import PendingCall
+from .fncall.injection import Injection
+from .fncall.session import CallSession
+from .inferior import StopKind, TargetExited
+from .locspec import LocationError, LocSpec, ResolvedLocation, parse_locspec
+from .model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, BreakpointRequest, StateView, ThreadView
+from .target import Selection, Target
+
+log = logging.getLogger("pydlv.debugger")
+
+
+class Engine:
+    def __init__(self, target: Target) -> None:
+        self.t = target
+        self.sel = Selection(current_tid=target.pid)
+        self.stop_reason = "launched"
+        self._call_return_tid = 0  # thread whose injected call just returned (CallReturn)
+        self._call_opts: tuple[LoadCfg, bool] = (LOAD_FULL, False)  # the `call`'s ReturnInfoLoadConfig, unsafe
+        self._cancelled_call: PendingCall | None = None  # the queued call a halt just dropped
+        # Delve clears the threads' breakpoint state when a `call` resumes the target: the stop
+        # shown after it (returned or refused by the runtime) has no breakpoint, until the next
+        # user stop. Errors found before resuming keep it.
+        self._breakpoint_cleared = False
+        self._set_internal_breakpoints()
+
+    @classmethod
+    def launch(cls, binary: GoBinary, argv: list[str], cwd: str) -> Engine:
+        return cls(Target.launch(binary, argv, cwd))
+
+    # ---- lifecycle ----------------------------------------------------------
+
+    def _set_internal_breakpoints(self) -> None:
+        binary, resolver = self.t.binary, self.t.resolver
+        panic_fn = binary.function_named("runtime.fatalpanic")
+        if panic_fn is not None:
+            loc = resolver.for_function(panic_fn)
+            self._add_internal(UNRECOVERED_PANIC_ID, "unrecovered-panic", [loc.pc], ["runtime.curg._panic.arg"])
+        addrs = []
+        for name in ("runtime.throw", "runtime.fatal", "runtime.fatalsignal"):
+            fn = binary.function_named(name)
+            if fn is not None:
+                addrs.append(resolver.for_function(fn).pc)
+        if addrs:
+            self._add_internal(FATAL_THROW_ID, "runtime-fatal-throw", addrs, [])
+
+    def _add_internal(self, bp_id: int, name: str, addrs: list[int], variables: list[str]) -> None:
+        bp = Breakpoint(id=bp_id, name=name, addrs=addrs, variables=variables)
+        self._describe(bp)
+        try:
+            self.t.breakpoints.add(bp)
+        except BreakpointError as e:
+            log.warning("internal breakpoint %s not set: %s", name, e)
+
+    def kill(self) -> None:
+        self.t.proc.kill()
+
+    def detach(self, kill: bool) -> None:
+        proc = self.t.proc
+        if proc.exited:
+            return
+        if kill or self.t.launched:
+            proc.kill()
+        else:
+            proc.detach()
+
+    # ---- state --------------------------------------------------------------
+
+    def _thread_view(self, tid: int) -> ThreadView:
+        t = self.t
+        pc = t.proc.regs(tid).rip
+        th = ThreadView(tid, t.location(pc), t.goroutines.goroutine_id_of_thread(tid))
+        bp = t.breakpoints.at(pc)
+        if bp is not None and t.proc.threads[tid].consumed_breakpoint == pc and not self._breakpoint_cleared:
+            th.breakpoint = bp
+        if tid == self._call_return_tid:
+            th.call_return = True
+            th.return_values = t.calls.result_values
+        return th
+
+    def state(self) -> StateView:
+        proc = self.t.live()
+        cur = self.sel.current_tid
+        threads = [self._thread_view(tid) for tid in sorted(proc.threads, key=lambda t: (t != cur, t))]
+        threads.sort(key=lambda t: t.tid)
+        current = next((t for t in threads if t.tid == self.sel.current_tid), None)
+        gview = self.t.goroutines.view(self.sel.goroutine) if self.sel.goroutine else None
+        return StateView(
+            pid=proc.pid,
+            command_line=" ".join(self.t.argv),
+            current_thread=current,
+            selected_goroutine=gview,
+            threads=threads,
+            stop_reason=self.stop_reason,
+        )
+
+    def exited_state(self) -> StateView:
+        return StateView(pid=self.t.pid, command_line="", exited=True, exit_status=self.t.proc.exit_status)
+
+    # ---- breakpoints --------------------------------------------------------
+
+    def _describe(self, bp: Breakpoint) -> None:
+        """Fill file/line/function of a breakpoint from its addresses."""
+        if not bp.addrs:
+            bp.file, bp.line, bp.function_name = "", 0, ""
+            return
+        locs = [self.t.location(a) for a in bp.addrs]
+        names = {loc.function.name if loc.function else "" for loc in locs}
+        if len(locs) > 1 and len({(loc.file, loc.line) for loc in locs}) > 1:
+            bp.file, bp.line = "<multiple locations>", 0
+        else:
+            bp.file, bp.line = locs[0].file, locs[0].line
+        bp.function_name = "(multiple functions)" if len(names) > 1 else names.pop()
+
+    def _resolve_request(self, req: BreakpointRequest) -> list[int]:
+        bp, binary = req.bp, self.t.binary
+        if bp.file and bp.line:
+            full = binary.resolve_file(bp.file)
+            # every function holding the line (generic instantiations, inlined copies), as Delve
+            return binary.line_pcs(full, bp.line)
+        if bp.function_name:
+            binary.resolve_function(bp.function_name)  # Delve's "could not find function X"
+            # As FindLocation: every generic instantiation; a line counts from the func line.
+            spec = LocSpec("func", bp.function_name, func=bp.function_name, line=bp.line)
+            locs = self.t.resolver.resolve(spec, self.t.current_file_line(self.sel))
+            return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
+        if req.addrs:
+            return list(req.addrs)
+        if req.addr:
+            return [req.addr]
+        if req.loc_expr:
+            try:
+                locs = self.t.resolver.resolve(parse_locspec(req.loc_expr), self.t.current_file_line(self.sel))
+            except LocationError:
+                return []  # Delve keeps it as an unresolved (suspended-like) breakpoint
+            return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
+        return []
+
+    def create_breakpoint(self, req: BreakpointRequest) -> Breakpoint:
+        self.t.live()
+        check_name(req.bp.name)
+        check_condition(req.bp.cond)
+        addrs = self._resolve_request(req)
+        bp = req.bp
+        bp.id = self.t.breakpoints.allocate_id(bp.id)
+        bp.addrs = addrs
+        bp.loc_expr = req.loc_expr
+        bp.hit_count, bp.total_hit_count = {}, 0
+        if not addrs:
+            if not req.loc_expr:
+                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
+            bp.disabled = False
+        self._describe(bp)
+        self.t.breakpoints.add(bp)
+        return bp
+
+    def find_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        return self.t.breakpoints.find(bp_id, name)
+
+    def clear_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        bp = self.find_breakpoint(bp_id, name)
+        self.t.breakpoints.remove(bp)
+        return bp
+
+    def toggle_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        bp = self.find_breakpoint(bp_id, name)
+        self.t.breakpoints.set_disabled(bp, not bp.disabled)
+        return bp
+
+    def amend_breakpoint(self, new: Breakpoint) -> None:
+        bp = self.t.breakpoints.by_id.get(new.id)
+        if bp is None:
+            raise DebuggerError(f"no breakpoint with ID {new.id}")
+        check_name(new.name)
+        check_condition(new.cond)
+        for attr in ("name", "cond", "hit_cond", "hit_cond_per_g", "tracepoint", "trace_return", "goroutine",
+                     "stacktrace", "variables", "load_args", "load_locals", "custom_commands",
+                     "root_func_name", "trace_follow_calls"):
+            setattr(bp, attr, getattr(new, attr))
+        self.t.breakpoints.set_disabled(bp, new.disabled)
+
+    def list_breakpoints(self) -> list[Breakpoint]:
+        return self.t.breakpoints.ordered()
+
+    def find_location(self, text: str, include_non_executable: bool = False) -> list[ResolvedLocation]:
+        return self.t.resolver.resolve(parse_locspec(text), self.t.current_file_line(self.sel), include_non_executable)
+
+    # ---- selection (Command switchThread / switchGoroutine) -------------------
+
+    def switch_thread(self, tid: int) -> StateView:
+        proc = self.t.live()
+        if tid not in proc.threads:
+            raise DebuggerError(f"thread {tid} does not exist")
+        self.sel.current_tid = tid
+        self.sel.goroutine = self.t.goroutines.goroutine_id_of_thread(tid)
+        return self.state()
+
+    def switch_goroutine(self, gid: int) -> StateView:
+        self.t.live()
+        g = self.t.goroutines.find(gid) if gid > 0 else None
+        if g is None:
+            raise DebuggerError(f"unknown goroutine {gid}")
+        if g.thread_id:
+            self.sel.current_tid = g.thread_id
+        self.sel.goroutine = gid
+        return self.state()
+
+    # ---- running ------------------------------------------------------------
+
+    def halt(self) -> None:
+        """Any thread: stop a running (or just starting) continue with a manual stop."""
+        self.t.proc.request_halt()
+
+    def continue_(self, on_resumed: Callable[[], None] = lambda: None) -> StateView:
+        """Run until a user stop is due; returns the stopped (or exited) state."""
+        t = self.t
+        proc = t.live()
+        resumed_signalled = False
+        self._call_return_tid = 0
+        while True:
+            if not resumed_signalled:
+                on_resumed()
+                resumed_signalled = True
+            try:
+                ev = proc.resume_until_event()
+            except TargetExited:
+                return self.exited_state()
+            finally:
+                t.goroutines.invalidate()
+            if ev.kind is StopKind.EXITED:
+                self.stop_reason = ""
+                t.queued_call.pending = None
+                return self.exited_state()
+            self.sel.current_tid = ev.tid
+            if ev.kind is StopKind.TRAP and t.calls.is_protocol_trap(ev.tid):
+                # A debugCall protocol step: advance the injection, keep running until it is over.
+                finished = t.calls.on_trap(ev.tid)
+                if finished is None:
+                    continue
+                return self._call_finished(finished)
+            gid = t.goroutines.goroutine_id_of_thread(ev.tid)
+            queued = t.queued_call.take(ev.addr, gid) if ev.kind is StopKind.BREAKPOINT else None
+            if queued is not None:
+                self._start_queued(queued, ev.tid)
+                continue
+            if ev.kind is StopKind.BREAKPOINT:
+                bp = t.breakpoints.at(ev.addr)
+                proc.consume_breakpoint(ev.tid, ev.addr)
+                if bp is None or not self._condition_holds(bp, ev.tid) or not t.breakpoints.record_hit(bp, gid):
+                    continue
+                self.stop_reason = "breakpoint"
+            elif ev.kind is StopKind.MANUAL:
+                self.stop_reason = "manual"
+                # A halt drops a queued call: nothing has been injected yet (fncall/deferred.py).
+                self._cancelled_call = t.queued_call.cancel()
+            else:
+                self.stop_reason = "hardcoded breakpoint"
+            self._breakpoint_cleared = False
+            self.sel.goroutine = gid
+            return self.state()
+
+    # ---- injected calls (fncall/) ---------------------------------------------
+
+    def call(self, expr: str, goroutine_id: int, on_resumed: Callable[[], None] = lambda: None,
+             cfg: LoadCfg = LOAD_FULL, unsafe: bool = False) -> StateView:
+        """`call EXPR`: checks in Delve's order, inject, then the continue loop runs the call."""
+        t = self.t
+        t.live()
+        self._call_opts = (cfg, unsafe)
+        if goroutine_id > 0:
+            g = t.goroutines.find(goroutine_id)
+            if g is None:
+                raise DebuggerError(f"unknown goroutine {goroutine_id}")
+        elif self.sel.goroutine == 0:
+            raise DebuggerError("no goroutine selected")
+        else:
+            g = t.goroutines.find(self.sel.goroutine)
+        if t.queued_call.pending is not None:
+            raise DebuggerError("cannot call function while another function call is already in progress")
+        if g is not None and (not g.thread_id or g.status != G_RUNNING) and t.calls.active is None:
+            return self._call_queued(expr, g, on_resumed)
+        g = t.calls.check_goroutine(g)
+        if self._start_call(expr, g):
+            self._breakpoint_cleared = True
+            return self.continue_(on_resumed)
+        # Nothing to inject (`call total`) or refused before any injection: the target never ran.
+        if t.calls.error():
+            raise DebuggerError(t.calls.error())
+        self._call_return_tid = g.thread_id
+        return self.state()
+
+    def _start_call(self, expr: str, g: Goroutine) -> bool:
+        """Start evaluating `expr` with calls on `g` (fncall/calls.py on a fncall/session.py
+        worker); True once its first injection has begun."""
+        calls = self.t.calls
+        cfg, unsafe = self._call_opts
+        proto, _ = calls.protocol()
+        planner = CallPlanner(calls, proto, (g.stack_lo, g.stack_hi), not unsafe, cfg)
+        ev = evaluator(self.t, self.sel, g.id, 0, 0, cfg, planner.hook)
+        session = CallSession(lambda inject: planner.evaluate(ev, expr, inject), self.t.live().cache_registers)
+        return calls.start(session, g)
+
+    def _call_queued(self, expr: str, g: Goroutine, on_resumed: Callable[[], None]) -> StateView:
+        """`call` on a goroutine not running on a thread: queue it, run until it has run."""
+        pending = self.t.queued_call.arm(expr, g)
+        self._cancelled_call = None
+        view = self.continue_(on_resumed)
+        if self._cancelled_call is pending:
+            self._cancelled_call = None
+            raise DebuggerError(f"call cancelled by halt: goroutine {g.id} had not returned to {pending.function}")
+        return view
+
+    def _start_queued(self, pending: PendingCall, tid: int) -> None:
+        """The queued call's goroutine is back in user code on thread `tid`: inject now."""
+        g = self.t.goroutines.of_thread(tid)
+        try:
+            if g is None:
+                raise CallError("selected goroutine not running")
+            if not self._start_call(pending.expr, g):
+                raise CallError(self.t.calls.error() or "nothing to call")
+        except CallError:
+            self.sel.goroutine = pending.goroutine_id
+            self.stop_reason = ""
+            raise
+
+    def _call_finished(self, inj: Injection) -> StateView:
+        calls = self.t.calls
+        self.sel.current_tid = inj.final_tid
+        self.sel.goroutine = inj.goroutine_id
+        err = calls.error()
+        if err:
+            # Delve leaves the stop reason unknown after a refused injection.
+            self.stop_reason = ""
+            calls.forget_result()
+            raise DebuggerError(err)
+        self.stop_reason = "call returned"
+        self._breakpoint_cleared = True
+        self._call_return_tid = inj.final_tid
+        return self.state()
+
+    def _condition_holds(self, bp: Breakpoint, tid: int) -> bool:
+        holds, err = condition_holds(self.t, bp.cond, tid)
+        if err:
+            # Like Delve: a condition that can't be evaluated stops, so the user can look.
+            log.info("breakpoint %d: condition %r: %s; stopping", bp.id, bp.cond, err)
+        return holds

@@ -1,0 +1,325 @@
+"""The debugger facade, as Delve's service/debugger: one async method per operation.
+
+It owns the tracer thread (every ptrace call, waitpid and target read runs there: native/
+tracer_thread.py) and the target lock, which each method takes itself. The RPC layer calls
+these methods and converts their records to API types; it never sees the thread or the lock.
+
+Locking follows Delve (delve-rpc.md §1.4): a resuming command (continue, call) holds the lock
+until the target stops; `state(blocking=False)`, `request_halt`, `target_go_version` and the
+session questions answer while the target runs. Requests that arrive while the binary loads
+and the target launches wait for it, as with Delve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from ..binary.gobinary import GoBinary
+from ..goruntime.values import LoadCfg, Value
+from ..native.launch import check_executable
+from ..native.tracer_thread import TracerThread
+from . import expressions, goroutine_list, inspect, queries
+from .ancestors import AncestorView
+from .disasm import AsmLine
+from .engine import Engine
+from .errors import DebuggerError
+from .eval.evaluator import Operand
+from .locspec import ResolvedLocation
+from .model import Breakpoint, BreakpointRequest, StateView, ThreadView
+from .registers import RegisterValue
+from .stacks import FrameView
+
+log = logging.getLogger("pydlv.debugger")
+T = TypeVar("T")
+
+
+@dataclass
+class LaunchConfig:
+    binary: str
+    args: list[str] = field(default_factory=list)
+    wd: str = "."
+
+
+@dataclass
+class ResumeCommand:
+    """A Command that runs the target: `continue`, `call` (others are not built yet)."""
+
+    name: str
+    expr: str = ""
+    goroutine_id: int = 0
+    return_cfg: LoadCfg | None = None  # the ReturnInfoLoadConfig: return values are loaded with it
+    unsafe: bool = False
+
+
+@dataclass
+class Stack:
+    frames: list[FrameView]
+    # (locals, arguments) of each frame when asked for (Stacktrace Full/Cfg), else None
+    variables: list[tuple[list[Value], list[Value]]] | None = None
+
+
+class Debugger:
+    def __init__(self, config: LaunchConfig) -> None:
+        self.config = config
+        self._tracer = TracerThread()
+        self._lock = asyncio.Lock()
+        self._engine: Engine | None = None
+        self._binary: GoBinary | None = None
+        self._loaded: asyncio.Future[Engine] | None = None
+        self._running = False  # a resuming command is in progress
+        self._ended = False
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    async def _on_tracer(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.wrap_future(self._tracer.submit(fn, *args))
+
+    async def _ready(self) -> Engine:
+        """The engine, once loading is over (its error if it failed)."""
+        if self._engine is not None:
+            return self._engine
+        if self._loaded is None:
+            raise DebuggerError("the target is not loaded")
+        return await asyncio.shield(self._loaded)
+
+    async def wait_loaded(self) -> None:
+        await self._ready()
+
+    async def _locked(self, fn: Callable[[Engine], T]) -> T:
+        """Run fn(engine) on the tracer thread under the target lock."""
+        eng = await self._ready()
+        async with self._lock:
+            return await self._on_tracer(fn, eng)
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Open the binary and launch the target (after the listening line is out)."""
+        loaded = self._loaded = asyncio.get_running_loop().create_future()
+        try:
+            check_executable(self.config.binary)
+            self._binary = await self._on_tracer(GoBinary.open, self.config.binary)
+            argv = [self.config.binary, *self.config.args]
+            self._engine = await self._on_tracer(Engine.launch, self._binary, argv, self.config.wd)
+        except BaseException as e:
+            loaded.set_exception(e)
+            loaded.exception()  # retrieved: requests see it through _ready
+            raise
+        loaded.set_result(self._engine)
+
+    @property
+    def running(self) -> bool:
+        """A resuming command (continue, call) is in progress."""
+        return self._running
+
+    async def end_session(self) -> None:
+        """Halt if running, then kill a launched target (detach an attached one)."""
+        if self._ended:
+            return
+        self._ended = True
+        if self._loaded is not None and not self._loaded.done():
+            # The client left during start-up: let loading finish, then end what it started.
+            await asyncio.wait([self._loaded], timeout=60)
+        eng = self._engine
+        if eng is not None:
+            if self._running:
+                eng.halt()
+            try:
+                async with asyncio.timeout(10):
+                    async with self._lock:
+                        await self._on_tracer(eng.detach, True)
+            except Exception:
+                log.exception("ending the session")
+                await self._on_tracer(eng.kill)
+        self._tracer.stop()
+
+    async def detach(self, kill: bool) -> None:
+        eng = await self._ready()
+        async with self._lock:
+            await self._on_tracer(eng.detach, kill)
+        self._ended = True
+        self._tracer.stop()
+
+    # ---- session questions (no lock) -----------------------------------------------------------
+
+    async def target_go_version(self) -> str:
+        """Delve's TargetGoVersion ("" while the target runs, as Delve's lock-free answer)."""
+        await self._ready()
+        return self._binary.producer if self._binary is not None and not self._running else ""
+
+    async def pid(self) -> int:
+        return (await self._ready()).t.pid
+
+    async def last_modified_ns(self) -> int:
+        await self._ready()
+        return os.stat(self.config.binary).st_mtime_ns
+
+    # ---- state and commands ---------------------------------------------------------------
+
+    @staticmethod
+    def _state_or_exit(eng: Engine) -> StateView:
+        return eng.exited_state() if eng.t.exited else eng.state()
+
+    async def state(self, blocking: bool) -> StateView:
+        """The target's state; a non-blocking question while it runs gets `running`."""
+        eng = await self._ready()
+        if not blocking and self._running:
+            return StateView(pid=eng.t.pid, command_line="", running=True)
+        return await self._locked(Engine.state)
+
+    async def request_halt(self) -> None:
+        """Stop a running command (a halt while stopped is a no-op). No lock: it must reach a
+        continue that holds it."""
+        eng = await self._ready()
+        if self._running:
+            eng.halt()
+
+    async def stopped_state(self) -> StateView:
+        """The state once no command runs (an exited target's too): halt's and the
+        non-resuming commands' answer."""
+        return await self._locked(self._state_or_exit)
+
+    async def switch_thread(self, tid: int) -> StateView:
+        return await self._locked(lambda e: self._state_or_exit(e) if e.t.exited else e.switch_thread(tid))
+
+    async def switch_goroutine(self, gid: int) -> StateView:
+        return await self._locked(lambda e: self._state_or_exit(e) if e.t.exited else e.switch_goroutine(gid))
+
+    async def resume(self, cmd: ResumeCommand, setup_done: Callable[[], None]) -> StateView:
+        """continue / call: runs until the target stops (or exits); setup_done is called once
+        the target has resumed (or the command failed before that)."""
+        eng = await self._ready()
+        async with self._lock:
+            if eng.t.exited:
+                setup_done()
+                return eng.exited_state()
+            if cmd.name not in ("continue", "directionCongruentContinue", "call"):
+                setup_done()
+                raise DebuggerError(f"{cmd.name} is not implemented by pydlv yet")
+            loop = asyncio.get_running_loop()
+
+            def resumed() -> None:
+                loop.call_soon_threadsafe(setup_done)
+
+            self._running = True
+            try:
+                if cmd.name == "call":
+                    return await self._on_tracer(eng.call, cmd.expr, cmd.goroutine_id, resumed,
+                                                 cmd.return_cfg or LoadCfg(), cmd.unsafe)
+                return await self._on_tracer(eng.continue_, resumed)
+            finally:
+                self._running = False
+                setup_done()
+
+    def continue_on_start(self) -> None:
+        """`--continue`: resume as soon as the target is loaded."""
+        async def run() -> None:
+            await self.resume(ResumeCommand("continue"), lambda: None)
+
+        asyncio.get_running_loop().create_task(run())
+
+    async def targets(self) -> list[StateView]:
+        """Delve's ListTargets: the one process, none after it exited."""
+        return await self._locked(lambda e: [] if e.t.exited else [e.state()])
+
+    async def threads(self) -> list[ThreadView]:
+        return await self._locked(lambda e: e.state().threads or [])
+
+    # ---- breakpoints ----------------------------------------------------------------------
+
+    async def create_breakpoint(self, req: BreakpointRequest) -> Breakpoint:
+        return await self._locked(lambda e: e.create_breakpoint(req))
+
+    async def breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        return await self._locked(lambda e: e.find_breakpoint(bp_id, name))
+
+    async def clear_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        return await self._locked(lambda e: e.clear_breakpoint(bp_id, name))
+
+    async def toggle_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
+        return await self._locked(lambda e: e.toggle_breakpoint(bp_id, name))
+
+    async def amend_breakpoint(self, bp: Breakpoint) -> None:
+        await self._locked(lambda e: e.amend_breakpoint(bp))
+
+    async def breakpoints(self) -> list[Breakpoint]:
+        return await self._locked(Engine.list_breakpoints)
+
+    # ---- locations and symbols ------------------------------------------------------------
+
+    async def find_location(self, text: str, include_non_executable: bool) -> list[ResolvedLocation]:
+        return await self._locked(lambda e: e.find_location(text, include_non_executable))
+
+    async def functions(self, filter_text: str) -> list[str]:
+        return await self._locked(lambda e: queries.function_names(e.t, filter_text))
+
+    async def sources(self, filter_text: str) -> list[str]:
+        return await self._locked(lambda e: queries.source_files(e.t, filter_text))
+
+    async def types(self, filter_text: str) -> list[str]:
+        return await self._locked(lambda e: queries.type_names(e.t, filter_text))
+
+    # ---- stacks and goroutines ------------------------------------------------------------
+
+    async def stacktrace(self, gid: int, depth: int, defers: bool, skip: int, cfg: LoadCfg | None) -> Stack:
+        """Delve's Stacktrace, frames from `skip` on, with their variables when cfg is given."""
+        def stack(e: Engine) -> Stack:
+            frames = queries.stacktrace(e.t, e.sel, gid, depth, defers)
+            if skip > 0:
+                frames = frames[skip:]
+            if cfg is None:
+                return Stack(frames)
+            first = max(skip, 0)
+            return Stack(frames, queries.frames_variables(e.t, e.sel, gid, range(first, first + len(frames)), cfg))
+
+        return await self._locked(stack)
+
+    async def ancestors(self, gid: int, n: int, depth: int) -> list[AncestorView]:
+        return await self._locked(lambda e: queries.goroutine_ancestors(e.t, e.sel, gid, n, depth))
+
+    async def goroutines(self, start: int, count: int, filters: list[goroutine_list.GoroutineFilter],
+                         grouping: goroutine_list.Grouping,
+                         chan: queries.ChannelFilter | None) -> queries.GoroutinePage:
+        return await self._locked(lambda e: queries.list_goroutines(e.t, e.sel, start, count, filters, grouping,
+                                                                    chan))
+
+    # ---- registers, memory, code ----------------------------------------------------------
+
+    async def scope_registers(self, gid: int, frame: int, fp: bool) -> list[RegisterValue]:
+        return await self._locked(lambda e: queries.scope_registers(e.t, e.sel, gid, frame, fp))
+
+    async def thread_registers(self, tid: int, fp: bool) -> list[RegisterValue]:
+        return await self._locked(lambda e: queries.thread_registers_of(e.t, e.sel, tid, fp))
+
+    async def examine_memory(self, addr: int, length: int) -> bytes:
+        return await self._locked(lambda e: queries.examine_memory(e.t, addr, length))
+
+    async def disassemble(self, start: int, end: int, flavour: int, gid: int) -> list[AsmLine]:
+        return await self._locked(lambda e: queries.disassemble_range(e.t, e.sel, start, end, flavour, gid))
+
+    async def dynamic_libraries(self) -> list[tuple[str, int]]:
+        return await self._locked(lambda e: inspect.dynamic_libraries(e.t.binary, e.t.live()))
+
+    async def packages_build_info(self, include_files: bool, filter_text: str) -> list[inspect.PackageInfo]:
+        return await self._locked(lambda e: inspect.packages_build_info(e.t.binary, include_files, filter_text))
+
+    # ---- variables and expressions --------------------------------------------------------
+
+    async def scope_variables(self, gid: int, frame: int, deferred_call: int, cfg: LoadCfg,
+                              want_args: bool) -> list[Value]:
+        return await self._locked(lambda e: queries.scope_variables(e.t, e.sel, gid, frame, deferred_call, cfg,
+                                                                    want_args))
+
+    async def package_variables(self, filter_text: str, cfg: LoadCfg) -> list[Value]:
+        return await self._locked(lambda e: queries.package_variables(e.t, filter_text, cfg))
+
+    async def evaluate(self, gid: int, frame: int, deferred_call: int, expr: str, cfg: LoadCfg) -> Operand:
+        return await self._locked(lambda e: expressions.evaluate(e.t, e.sel, gid, frame, deferred_call, expr, cfg))
+
+    async def set_variable(self, gid: int, frame: int, deferred_call: int, symbol: str, value: str) -> None:
+        await self._locked(lambda e: expressions.set_variable(e.t, e.sel, gid, frame, deferred_call, symbol, value))

@@ -1,0 +1,211 @@
+"""Read-only questions about the stopped target, answered as the engine's records: stacks,
+ancestors, goroutine listings, registers, memory, code, variables, symbols and threads.
+
+Each function takes the Target and the user's Selection (what the answer depends on) and
+runs on the tracer thread; the facade (facade.py) calls them under the target lock.
+Delve's counterparts are named in each docstring.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..goruntime.model import Goroutine
+from ..goruntime.values import LoadCfg, Value
+from . import goroutine_list as gl
+from . import inspect
+from .ancestors import AncestorView, ancestors
+from .chanwaiters import chan_goroutine_ids
+from .disasm import AsmLine, disassemble
+from .errors import DebuggerError
+from .expressions import eval_scope
+from .model import GoroutineView
+from .registers import RegisterValue, frame_registers, thread_registers
+from .scope import ScopeError
+from .stacks import FrameView, goroutine_stack, resolve_goroutine, thread_stack
+from .target import Selection, Target
+
+MAX_EXAMINE = 1 << 16
+
+
+def filter_regex(text: str) -> re.Pattern[str]:
+    """A ListFunctions/ListSources/ListTypes/ListPackageVars filter, Delve's error when it does not compile."""
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise DebuggerError(f"invalid filter argument: error parsing regexp: {e}") from None
+
+
+# ---- goroutines and stacks -------------------------------------------------------------------
+
+def find_goroutine(t: Target, sel: Selection, gid: int) -> Goroutine | None:
+    """Delve's FindGoroutine (-1/0: the selected one; None: no goroutine)."""
+    t.live()
+    return resolve_goroutine(t.goroutines, sel.goroutine, gid)
+
+
+def stacktrace(t: Target, sel: Selection, gid: int, depth: int, defers: bool) -> list[FrameView]:
+    """Delve's Debugger.Stacktrace: the goroutine's stack, or the current thread's without one."""
+    g = find_goroutine(t, sel, gid)
+    if g is None:
+        regs = t.proc.regs(sel.current_tid)
+        return thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, depth)
+    return goroutine_stack(t.goroutines, g, depth, defers)
+
+
+def frames_variables(t: Target, sel: Selection, gid: int, frames: range,
+                     cfg: LoadCfg) -> list[tuple[list[Value], list[Value]]]:
+    """(locals, arguments) of each frame, loaded (Stacktrace with Full or Cfg)."""
+    out: list[tuple[list[Value], list[Value]]] = []
+    for i in frames:
+        try:
+            sc = eval_scope(t, sel, gid, i)
+            local_vars = [sc.loader.load(v, cfg) for v in sc.locals()]
+            arg_vars = [sc.loader.load(v, cfg) for v in sc.args()]
+        except (ScopeError, DebuggerError):
+            local_vars, arg_vars = [], []  # no debug info (runtime assembly): Delve shows none
+        out.append((local_vars, arg_vars))
+    return out
+
+
+def goroutine_ancestors(t: Target, sel: Selection, gid: int, n: int, depth: int) -> list[AncestorView]:
+    """Delve's Debugger.Ancestors."""
+    g = find_goroutine(t, sel, gid)
+    if g is None:
+        raise DebuggerError("no selected goroutine")
+    return ancestors(t, g, n, depth)
+
+
+@dataclass
+class ChannelFilter:
+    """ListGoroutines' channel filter: the waiters of the channel `expr` in a frame."""
+
+    expr: str
+    goroutine_id: int
+    frame: int
+    deferred_call: int
+
+
+@dataclass
+class GoroutinePage:
+    goroutines: list[GoroutineView]
+    nextg: int
+    groups: list[gl.Group] | None
+    too_many_groups: bool
+
+
+def list_goroutines(t: Target, sel: Selection, start: int, count: int, filters: list[gl.GoroutineFilter],
+                    grouping: gl.Grouping, chan: ChannelFilter | None) -> GoroutinePage:
+    """Delve's ListGoroutines: a page of allgs, filtered, then grouped."""
+    t.live()
+    reader = t.goroutines
+    if chan is not None:
+        gs, nextg = _chan_goroutines(t, sel, chan, start, count)
+    else:
+        gs, nextg = reader.page(start, count)
+    views = gl.filter_goroutines([reader.view_of(g) for g in gs], filters)
+    views, groups, too_many = gl.group_goroutines(views, grouping)
+    return GoroutinePage(views, nextg, groups, too_many)
+
+
+def _chan_goroutines(t: Target, sel: Selection, chan: ChannelFilter, start: int,
+                     count: int) -> tuple[list[Goroutine], int]:
+    """Delve's Debugger.ChanGoroutines: waiters of the channel, in the scope's frame."""
+    try:
+        ids = chan_goroutine_ids(t, sel, chan.goroutine_id, chan.frame, chan.deferred_call, chan.expr, start, count)
+    except OSError as e:
+        raise DebuggerError(str(e)) from None
+    gs = [t.goroutines.find(i) or Goroutine.unreadable_at(0, f"unknown goroutine {i}") for i in ids]
+    return gs, start + len(gs) if len(gs) == count else -1
+
+
+# ---- registers, memory, code -------------------------------------------------------------------
+
+def scope_registers(t: Target, sel: Selection, gid: int, frame: int, fp: bool) -> list[RegisterValue]:
+    """Delve's ScopeRegisters: a running goroutine's thread registers in frame 0, else what
+    unwinding recovered for the frame."""
+    proc = t.live()
+    g = find_goroutine(t, sel, gid)
+    if frame == 0 and (g is None or g.thread_id):
+        tid = g.thread_id if g is not None else sel.current_tid
+        return thread_registers(proc.regs(tid), proc.fpregs(tid) if fp else None)
+    frames = stacktrace(t, sel, gid, frame, False)
+    if frame >= len(frames):
+        raise DebuggerError(f"Frame {frame} does not exist in goroutine {g.id if g else 0}")
+    f = frames[frame].frame
+    return frame_registers(f.pc, f.sp, f.bp)
+
+
+def thread_registers_of(t: Target, sel: Selection, tid: int, fp: bool) -> list[RegisterValue]:
+    """Delve's ThreadRegisters (thread 0: the current thread)."""
+    proc = t.live()
+    tid = tid or sel.current_tid
+    if tid not in proc.threads:
+        raise DebuggerError(f"couldn't find thread {tid}")
+    return thread_registers(proc.regs(tid), proc.fpregs(tid) if fp else None)
+
+
+def examine_memory(t: Target, addr: int, length: int) -> bytes:
+    if length > MAX_EXAMINE:
+        raise DebuggerError(f"len must be less than or equal to {MAX_EXAMINE}")
+    return inspect.examine_memory(t.live(), addr, length)
+
+
+def disassemble_range(t: Target, sel: Selection, start: int, end: int, flavour: int, gid: int) -> list[AsmLine]:
+    """Delve's Disassemble: [start, end), or the whole function holding start when end is 0."""
+    proc = t.live()
+    binary = t.binary
+    if end == 0:
+        fn = binary.function_at(start)
+        if fn is None:
+            raise DebuggerError(f"address {start:#x} does not belong to any function")
+        start, end = fn.entry, fn.end
+    g = find_goroutine(t, sel, gid)
+    tid = g.thread_id if g is not None and g.thread_id else sel.current_tid
+    pc = proc.regs(tid).rip
+    code = inspect.read_code(proc, start, end - start)
+
+    def symbol(addr: int) -> str | None:
+        fn = binary.function_at(addr)
+        return fn.name if fn is not None and fn.entry == addr else None
+
+    return disassemble(code, start, flavour, t.location, symbol, set(t.breakpoints.by_addr), pc)
+
+
+# ---- variables and symbols ---------------------------------------------------------------------
+
+def scope_variables(t: Target, sel: Selection, gid: int, frame: int, deferred_call: int, cfg: LoadCfg,
+                    want_args: bool) -> list[Value]:
+    """Delve's LocalVariables / FunctionArguments, loaded under cfg."""
+    sc = eval_scope(t, sel, gid, frame, deferred_call)
+    vals = sc.args() if want_args else sc.locals()
+    return [sc.loader.load(v, cfg) for v in vals]
+
+
+def package_variables(t: Target, filter_text: str, cfg: LoadCfg) -> list[Value]:
+    ctx = t.variables
+    try:
+        vals = ctx.package_vars(filter_text)
+    except re.error as e:
+        raise DebuggerError(f"invalid filter argument: {e}") from e
+    return [ctx.loader.load(v, cfg) for v in vals]
+
+
+def type_names(t: Target, filter_text: str) -> list[str]:
+    ctx = t.variables
+    try:
+        rx = re.compile(filter_text) if filter_text else None
+    except re.error as e:
+        raise DebuggerError(f"invalid filter argument: {e}") from e
+    return [n for n in ctx.types.names() if rx is None or rx.search(n)]
+
+
+def function_names(t: Target, filter_text: str) -> list[str]:
+    rx = filter_regex(filter_text)
+    return sorted({f.name for f in t.binary.functions() if rx.search(f.name)})
+
+
+def source_files(t: Target, filter_text: str) -> list[str]:
+    rx = filter_regex(filter_text)
+    return [s for s in t.binary.sources() if rx.search(s)]

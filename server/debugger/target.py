@@ -1,0 +1,91 @@
+"""The Target record: everything the engine knows of one debugged process, all set at once.
+
+`Target.launch` (and, for tests or another backend, `Target.of_process`) builds every part
+from the binary and the process, so no field is ever None and helpers take the Target (or
+the narrow part they use) instead of the whole engine. `Selection` is the user's current
+thread and goroutine, which views of the stopped target depend on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..binary.gobinary import GoBinary
+from ..goruntime.model import Location
+from ..goruntime.unwind import location_at
+from ..native.launch import launch_traced
+from ..native.process import TracedProcess
+from .breakpoints import BreakpointSet
+from .errors import ProcessExitedError
+from .fncall.controller import CallController
+from .fncall.deferred import CallQueue
+from .goroutines import GoroutineReader
+from .inferior import Inferior
+from .locspec import LocationResolver
+from .scope import VariableContext
+
+
+@dataclass
+class Selection:
+    """The current thread and the selected goroutine (0: none), as Delve's State shows them."""
+
+    current_tid: int
+    goroutine: int = 0
+
+
+@dataclass(eq=False)
+class Target:
+    binary: GoBinary
+    proc: Inferior
+    argv: list[str]
+    cwd: str
+    launched: bool  # launched by us (killed at the end) or attached (detached)
+    resolver: LocationResolver
+    breakpoints: BreakpointSet
+    goroutines: GoroutineReader
+    calls: CallController
+    queued_call: CallQueue  # a `call` on a goroutine that is not running (fncall/deferred.py)
+
+    @classmethod
+    def launch(cls, binary: GoBinary, argv: list[str], cwd: str) -> Target:
+        """Start argv under ptrace, stopped at its entry point. Tracer thread."""
+        pid = launch_traced(argv, cwd)
+        return cls.of_process(binary, TracedProcess(pid, launched=True), argv, cwd, launched=True)
+
+    @classmethod
+    def of_process(cls, binary: GoBinary, proc: Inferior, argv: list[str], cwd: str, launched: bool) -> Target:
+        breakpoints = BreakpointSet(proc)
+        goroutines = GoroutineReader(binary, proc)
+        calls = CallController(binary, proc, goroutines.runtime.types)
+        return cls(binary, proc, argv, cwd, launched, LocationResolver(binary), breakpoints, goroutines,
+                   calls, CallQueue(proc, goroutines, calls, breakpoints))
+
+    @cached_property
+    def variables(self) -> VariableContext:
+        """Types, variable DIEs and the value loader: built on first use (raises ScopeError)."""
+        return VariableContext(self.binary, self.live(), self.goroutines)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def exited(self) -> bool:
+        return self.proc.exited
+
+    def live(self) -> Inferior:
+        """The process, or Delve's `Process N has exited with status S`."""
+        if self.proc.exited:
+            raise ProcessExitedError(self.proc.pid, self.proc.exit_status)
+        return self.proc
+
+    def location(self, pc: int) -> Location:
+        return location_at(self.binary, pc)
+
+    def current_file_line(self, sel: Selection) -> tuple[str, int] | None:
+        """file:line of the current thread (relative location specs start there)."""
+        if self.proc.exited:
+            return None
+        loc = self.location(self.proc.regs(sel.current_tid).rip)
+        return loc.file, loc.line
