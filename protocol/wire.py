@@ -35,6 +35,22 @@ T = TypeVar("T")
 _GO = "go"  # metadata namespace in dataclasses.field
 
 
+# The overloads type a field by its default like dataclasses.field does, so that
+# `x: int = gofield(default="")` is a type error.
+@typing.overload
+def gofield(
+    json: str | None = None, *, omitempty: bool = False, go_type: str | None = None, inline: bool = False,
+    default: T,
+) -> T: ...
+@typing.overload
+def gofield(
+    json: str | None = None, *, omitempty: bool = False, go_type: str | None = None, inline: bool = False,
+    default_factory: Callable[[], T],
+) -> T: ...
+@typing.overload
+def gofield(
+    json: str | None = None, *, omitempty: bool = False, go_type: str | None = None, inline: bool = False,
+) -> Any: ...
 def gofield(
     json: str | None = None,
     *,
@@ -55,11 +71,15 @@ def gofield(
     return dataclasses.field(default=default, default_factory=default_factory, metadata={_GO: md})
 
 
+# Tells type checkers what wrap() does: dataclasses.dataclass(slots=True), whose defaults
+# (eq, no order, not frozen, positional fields) are dataclass_transform's own; gofield
+# is a field specifier, so its default/default_factory make a field optional.
+@typing.dataclass_transform(field_specifiers=(gofield, dataclasses.field))
 def gostruct(go_type: str) -> Callable[[type[T]], type[T]]:
     """Class decorator: a slotted dataclass whose Go type name (for error texts) is go_type."""
 
     def wrap(cls: type[T]) -> type[T]:
-        cls.GO_TYPE = go_type  # type: ignore[attr-defined]
+        cls.GO_TYPE = go_type  # type: ignore[attr-defined]  # a class attribute no annotation declares
         return dataclasses.dataclass(slots=True)(cls)
 
     return wrap
