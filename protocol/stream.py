@@ -9,9 +9,10 @@ string ends the connection without a reply: feed() then returns a FramingError.
 from __future__ import annotations
 
 import json
+import json.decoder
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from json.decoder import scanstring
 from typing import Any
 
 from . import wire
@@ -40,7 +41,9 @@ def _reject_constant(name: str) -> Any:
 
 # parse_float keeps a number's text for Go's "cannot unmarshal number 1e2 into …" messages.
 _DECODER = json.JSONDecoder(parse_float=wire.JsonFloat, parse_constant=_reject_constant)
-_scan_value = _DECODER.scan_once
+# The json module's own scanners (CPython's C ones): public in practice, absent from typeshed.
+_scan_value: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # not in typeshed
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]  # not in typeshed
 _WS = re.compile(r"[ \t\n\r]*")
 _NOT_WS = re.compile(rb"[^ \t\n\r]")
 _IN_STRING = re.compile(rb'["\\]')
@@ -151,7 +154,7 @@ class StreamDecoder:
         text = chunk.decode("ascii") if ascii_only else chunk.decode("utf-8", "surrogateescape")
         i, n = 0, len(text)
         while True:
-            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]  # `*`: always matches
             if i >= n:
                 break
             if text[i] != "{":
@@ -161,10 +164,11 @@ class StreamDecoder:
                 obj, end = _scan_value(text, i)
             except (StopIteration, ValueError):
                 break
-            out.append(_request_from_object(obj, text, i, end))
-            if isinstance(out[-1], FramingError):
-                self._fail(out, out.pop().message)  # type: ignore[union-attr]
+            req = _request_from_object(obj, text, i, end)
+            if isinstance(req, FramingError):
+                self._fail(out, req.message)
                 return pos
+            out.append(req)
             i = end
         return pos + (i if ascii_only else len(text[:i].encode("utf-8", "surrogateescape")))
 
@@ -231,28 +235,28 @@ def _request_from_object(obj: dict[str, Any], text: str, start: int, end: int) -
 def _members(text: str) -> dict[str, tuple[Any, int, int]]:
     """Top-level members: folded key -> (value, start, end of its text). Last one wins, as in Go."""
     out: dict[str, tuple[Any, int, int]] = {}
-    idx = _WS.match(text, 1).end()  # type: ignore[union-attr]
+    idx = _WS.match(text, 1).end()  # type: ignore[union-attr]  # `*`: always matches
     if text[idx] == "}":
         idx += 1
     else:
         while True:
             if text[idx] != '"':
                 raise _Malformed("expected a key")
-            key, idx = scanstring(text, idx + 1)
-            idx = _WS.match(text, idx).end()  # type: ignore[union-attr]
+            key, idx = _scanstring(text, idx + 1)
+            idx = _WS.match(text, idx).end()  # type: ignore[union-attr]  # `*`: always matches
             if text[idx] != ":":
                 raise _Malformed("expected ':'")
-            start = _WS.match(text, idx + 1).end()  # type: ignore[union-attr]
+            start = _WS.match(text, idx + 1).end()  # type: ignore[union-attr]  # `*`: always matches
             value, end = _scan_value(text, start)
             out[wire.fold_key(key)] = (value, start, end)
-            idx = _WS.match(text, end).end()  # type: ignore[union-attr]
+            idx = _WS.match(text, end).end()  # type: ignore[union-attr]  # `*`: always matches
             c = text[idx]
             idx += 1
             if c == "}":
                 break
             if c != ",":
                 raise _Malformed("expected ',' or '}'")
-            idx = _WS.match(text, idx).end()  # type: ignore[union-attr]
+            idx = _WS.match(text, idx).end()  # type: ignore[union-attr]  # `*`: always matches
     if idx != len(text):
         raise _Malformed("trailing data")
     return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import re
 import sys
 import types
@@ -35,6 +36,22 @@ T = TypeVar("T")
 _GO = "go"  # metadata namespace in dataclasses.field
 
 
+# The overloads type a field by its default like dataclasses.field does, so that
+# `x: int = gofield(default="")` is a type error.
+@typing.overload
+def gofield(
+    json: str | None = None, *, omitempty: bool = False, go_type: str | None = None, inline: bool = False,
+    default: T,
+) -> T: ...
+@typing.overload
+def gofield(
+    json: str | None = None, *, omitempty: bool = False, go_type: str | None = None, inline: bool = False,
+    default_factory: Callable[[], T],
+) -> T: ...
+@typing.overload
+def gofield(
+    json: str | None = None, *, omitempty: bool = False, go_type: str | None = None, inline: bool = False,
+) -> Any: ...
 def gofield(
     json: str | None = None,
     *,
@@ -55,11 +72,15 @@ def gofield(
     return dataclasses.field(default=default, default_factory=default_factory, metadata={_GO: md})
 
 
+# Tells type checkers what wrap() does: dataclasses.dataclass(slots=True), whose defaults
+# (eq, no order, not frozen, positional fields) are dataclass_transform's own; gofield
+# is a field specifier, so its default/default_factory make a field optional.
+@typing.dataclass_transform(field_specifiers=(gofield, dataclasses.field))
 def gostruct(go_type: str) -> Callable[[type[T]], type[T]]:
     """Class decorator: a slotted dataclass whose Go type name (for error texts) is go_type."""
 
     def wrap(cls: type[T]) -> type[T]:
-        cls.GO_TYPE = go_type  # type: ignore[attr-defined]
+        cls.GO_TYPE = go_type  # type: ignore[attr-defined]  # a class attribute no annotation declares
         return dataclasses.dataclass(slots=True)(cls)
 
     return wrap
@@ -90,6 +111,10 @@ class _Type:
     length: int = 0  # array
     lo: int = 0  # int range
     hi: int = 0
+
+    def struct_cls(self) -> type | None:
+        """The class of a struct, or of the struct a pointer points to."""
+        return self.cls or (self.elem.cls if self.elem else None)
 
 
 @dataclasses.dataclass(slots=True)
@@ -129,18 +154,18 @@ def _analyze(tp: Any, go: str | None) -> _Type:
             return _Type("ptr", inner.go, elem=inner)
         return inner  # slices/maps/bytes are already nil-able
     if origin is list or origin is tuple:
-        args = typing.get_args(tp)
+        elems = typing.get_args(tp)
         elem_go, length = _split_go(go, "array")
         if elem_go is not None:
-            elem = _analyze(args[0] if args else Any, elem_go)
+            elem = _analyze(elems[0] if elems else Any, elem_go)
             return _Type("array", go or f"[{length}]{elem.go}", elem=elem, length=length)
         elem_go, _ = _split_go(go, "list")
-        elem = _analyze(args[0] if args else Any, elem_go)
+        elem = _analyze(elems[0] if elems else Any, elem_go)
         return _Type("list", go or "[]" + _container_name(elem), elem=elem)
     if origin is dict:
-        args = typing.get_args(tp)
+        kv = typing.get_args(tp)
         elem_go, _ = _split_go(go, "map")
-        elem = _analyze(args[1] if len(args) == 2 else Any, elem_go)
+        elem = _analyze(kv[1] if len(kv) == 2 else Any, elem_go)
         return _Type("map", go or "map[string]" + _container_name(elem), elem=elem)
     if tp is bool:
         return _Type("bool", go or "bool")
@@ -155,7 +180,7 @@ def _analyze(tp: Any, go: str | None) -> _Type:
     if tp is bytes:
         return _Type("bytes", go or "[]uint8")
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _Type("struct", go or getattr(tp, "GO_TYPE", tp.__name__), cls=tp)
+        return _Type("struct", go or getattr(tp, "GO_TYPE", None) or tp.__name__, cls=tp)
     return _Type("any", go or "interface {}")
 
 
@@ -237,8 +262,8 @@ def _value_expr(t: _Type, v: str, pending: list[type]) -> str:
         return v
     if t.kind == "bytes":
         return f"(None if {v} is None else _b64({v}))"
-    if t.kind in ("struct", "ptr") and (t.cls or (t.elem and t.elem.cls)):
-        cls = t.cls or t.elem.cls  # type: ignore[union-attr]
+    cls = t.struct_cls() if t.kind in ("struct", "ptr") else None
+    if cls is not None:
         pending.append(cls)
         return f"(None if {v} is None else {_enc_name(cls)}({v}))"
     if t.kind == "ptr":
@@ -247,7 +272,7 @@ def _value_expr(t: _Type, v: str, pending: list[type]) -> str:
         e = t.elem
         if e.kind in ("bool", "int", "str", "float"):
             return v  # orjson takes lists/tuples of scalars as they are
-        if e.kind in ("struct", "ptr") and (e.cls or (e.elem and e.elem.cls)):
+        if e.kind in ("struct", "ptr") and e.struct_cls() is not None:
             inner = _value_expr(e, "x", pending)
             return f"(None if {v} is None else [{inner} for x in {v}])"
     if t.kind == "map" and t.elem is not None and t.elem.kind in ("bool", "int", "str", "float"):
@@ -422,26 +447,27 @@ class _Decoder:
         elif k == "bool":
             if isinstance(v, bool):
                 return v
+        # _analyze sets cls for structs and elem for containers: the None tests are for the type checker.
         elif k == "struct":
-            if isinstance(v, dict):
-                return self.struct(t.cls, v, path)  # type: ignore[arg-type]
+            if isinstance(v, dict) and t.cls is not None:
+                return self.struct(t.cls, v, path)
         elif k == "ptr":
-            return self.value(t.elem, v, path)  # type: ignore[arg-type]
+            if t.elem is not None:
+                return self.value(t.elem, v, path)
         elif k == "list":
-            if isinstance(v, list):
-                e = t.elem
-                return [self.value(e, x, (*path, str(i))) for i, x in enumerate(v)]  # type: ignore[arg-type]
+            e = t.elem
+            if isinstance(v, list) and e is not None:
+                return [self.value(e, x, (*path, str(i))) for i, x in enumerate(v)]
         elif k == "array":
-            if isinstance(v, list):
-                e = t.elem
-                out = [self.value(e, x, (*path, str(i))) for i, x in enumerate(v[: t.length])]  # type: ignore[arg-type]
-                out.extend(_zero(e) for _ in range(t.length - len(out)))  # type: ignore[arg-type]
+            e = t.elem
+            if isinstance(v, list) and e is not None:
+                out = [self.value(e, x, (*path, str(i))) for i, x in enumerate(v[: t.length])]
+                out.extend(_zero(e) for _ in range(t.length - len(out)))
                 return out
         elif k == "map":
-            if isinstance(v, dict):
-                e = t.elem
-                return {fix_str(key): self.value(e, x, (*path, _pointer_token(key)))  # type: ignore[arg-type]
-                        for key, x in v.items()}
+            e = t.elem
+            if isinstance(v, dict) and e is not None:
+                return {fix_str(key): self.value(e, x, (*path, _pointer_token(key))) for key, x in v.items()}
         elif k == "float":
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 return float(v)
@@ -472,9 +498,8 @@ class _Decoder:
             if attr not in kw and attr not in inner:
                 kw[attr] = make()
         for owner, sub in inner.items():
-            emb = next(f for f in fields_of(cls) if f.attr == owner)
-            emb_cls = emb.type.cls or emb.type.elem.cls  # type: ignore[union-attr]
-            kw[owner] = emb_cls(**{a: mk() for a, mk in _go_defaults(emb_cls) if a not in sub}, **sub)  # type: ignore[misc,arg-type]
+            emb_cls = _embedded_cls(next(f for f in fields_of(cls) if f.attr == owner))
+            kw[owner] = emb_cls(**{a: mk() for a, mk in _go_defaults(emb_cls) if a not in sub}, **sub)
         return cls(**kw)
 
 
@@ -483,6 +508,13 @@ def fold_key(key: str) -> str:
     # non-ASCII letters fold onto ASCII ones: U+017F long s and U+212A Kelvin.
     k = key.lower()
     return k if k.isascii() else k.replace("\u017f", "s")
+
+
+def _embedded_cls(f: _Field) -> type:
+    cls = f.type.struct_cls()
+    if cls is None:
+        raise TypeError(f"inline field {f.attr} is not a struct or a pointer to one")
+    return cls
 
 
 _KEYS: dict[type, tuple[dict, dict]] = {}
@@ -494,8 +526,7 @@ def _key_index(cls: type) -> tuple[dict[str, tuple[str, _Field]], dict[str, tupl
         exact: dict[str, tuple[str, _Field]] = {}
         for f in fields_of(cls):
             if f.inline:
-                emb_cls = f.type.cls or f.type.elem.cls  # type: ignore[union-attr]
-                for sub in fields_of(emb_cls):  # type: ignore[arg-type]
+                for sub in fields_of(_embedded_cls(f)):
                     exact.setdefault(sub.key, (f.attr, sub))
             else:
                 exact[f.key] = ("", f)  # the outer struct's own field wins over embedded ones
@@ -518,12 +549,12 @@ def _go_defaults(cls: type) -> tuple[tuple[str, Callable[[], Any]], ...]:
         out: list[tuple[str, Callable[[], Any]]] = []
         types_by_attr = {f.attr: f.type for f in fields_of(cls)}
         for f in dataclasses.fields(cls):
-            if f.default_factory in (list, dict):  # type: ignore[comparison-overlap]
+            if f.default_factory in (list, dict):
                 out.append((f.name, lambda: None))
             elif f.default_factory is not dataclasses.MISSING:
                 t = types_by_attr[f.name]
-                if t.kind == "struct":
-                    out.append((f.name, lambda c=t.cls: zero_value(c)))  # type: ignore[misc]
+                if t.kind == "struct" and t.cls is not None:
+                    out.append((f.name, functools.partial(zero_value, t.cls)))
         got = _GO_DEFAULTS[cls] = tuple(out)
     return got
 
@@ -535,10 +566,10 @@ def zero_value(cls: type[T]) -> T:
 
 def _zero(t: _Type) -> Any:
     k = t.kind
-    if k == "struct":
-        return zero_value(t.cls)  # type: ignore[arg-type]
-    if k == "array":
-        return [_zero(t.elem) for _ in range(t.length)]  # type: ignore[arg-type]
+    if k == "struct" and t.cls is not None:  # always set for a struct: a test for the type checker
+        return zero_value(t.cls)
+    if k == "array" and t.elem is not None:
+        return [_zero(t.elem) for _ in range(t.length)]
     return {"bool": False, "int": 0, "str": "", "float": 0.0}.get(k)
 
 

@@ -7,6 +7,7 @@ pflag-style booleans (`--flag`, `--flag=true|false`, never `--flag false`).
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 
@@ -66,7 +67,8 @@ class Args:
     def str(self, name: str) -> str:
         return str(self.flags[name])
 
-    def list(self, name: str) -> list[str]:
+    # builtins.: in this class body, `str` and `list` name the methods.
+    def list(self, name: builtins.str) -> builtins.list[builtins.str]:
         """A repeatable flag's values; each may also be a comma-separated list."""
         values = self.flags[name]
         assert isinstance(values, list)

@@ -19,7 +19,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from ..protocol.stream import Request
 from .connection import StreamConnection
@@ -37,9 +37,12 @@ ClientCallback = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitabl
 
 
 class RpcEndpoint(Protocol):
+    """What the server needs of the RPC layer (pydlv.rpc's RPCServer), which it may not import."""
+
     def is_async(self, method: str) -> bool: ...
 
-    async def dispatch(self, req: Request, setup_done: object) -> tuple[object | None, str | None]: ...
+    # -> (result, error): see connection.Dispatch.
+    async def dispatch(self, req: Request, setup_done: Callable[[], None]) -> tuple[object | None, str | None]: ...
 
     async def end_session(self) -> None: ...
 
@@ -54,6 +57,11 @@ class ServerConfig:
     http_listen: str = ""  # an extra HTTP-only listener
     allow_origins: tuple[str, ...] = ()
     auth_token: str = ""
+
+
+def _transport(writer: asyncio.StreamWriter) -> asyncio.Transport:
+    # typeshed says WriteTransport; an accepted connection's is a full (socket) Transport.
+    return cast(asyncio.Transport, writer.transport)
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -145,7 +153,7 @@ class HeadlessServer:
 
     async def _on_http_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._admit(writer, self._http_check_user):
-            writer.transport.pause_reading()  # bytes must wait for the HTTP protocol, not land in `reader`
+            _transport(writer).pause_reading()  # bytes must wait for the HTTP protocol, not land in `reader`
             await self._serve_http(writer, b"")
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -161,7 +169,7 @@ class HeadlessServer:
             if is_http_request(opening):
                 # read_opening took all that was buffered; what comes next must wait for the
                 # HTTP protocol (serve_connection resumes reading) instead of landing in `reader`.
-                writer.transport.pause_reading()
+                _transport(writer).pause_reading()
                 await self._serve_http(writer, opening)
                 return
         if not self.config.accept_multiclient:
@@ -171,7 +179,7 @@ class HeadlessServer:
             self._had_client = True
             if self._server is not None:
                 self._server.close()  # stop accepting, as Delve does
-        conn = StreamConnection(reader, writer, self.rpc.dispatch, self.rpc.is_async, self.config.log_rpc)  # type: ignore[arg-type]
+        conn = StreamConnection(reader, writer, self.rpc.dispatch, self.rpc.is_async, self.config.log_rpc)
         self._connections.add(conn)
         task = asyncio.current_task()
         if task is not None:
@@ -207,10 +215,10 @@ class HeadlessServer:
             self._conn_tasks.add(task)
         try:
             endpoint = await self._http_endpoint()
-            transport = writer.transport
+            transport = _transport(writer)
             if transport.is_closing():
                 return
-            await endpoint.serve_connection(transport, opening, keep=writer)  # type: ignore[arg-type]
+            await endpoint.serve_connection(transport, opening, keep=writer)
         except asyncio.CancelledError:
             return
         finally:

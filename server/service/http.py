@@ -24,7 +24,8 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from ..protocol.methods import METHODS
-from .http_rpc import BodyDispatcher, Dispatch
+from .connection import Dispatch
+from .http_rpc import BodyDispatcher
 from .http_security import HttpPolicy, Refusal, body_too_large, check_request, normalize_origin
 
 log = logging.getLogger("pydlv.http")

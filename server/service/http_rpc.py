@@ -21,8 +21,9 @@ from ..protocol import jsonrpc2
 from ..protocol.methods import METHODS
 from ..protocol.rpcerror import ErrorKind
 from ..protocol.stream import Request, StreamDecoder, encode_response
+from .connection import Dispatch
 
-Dispatch = Callable[[Request, Callable[[], None]], Awaitable[tuple[Any, str | None]]]
+Method = Callable[..., Awaitable[Any]]
 
 
 def canonical_method(name: str) -> str:
@@ -40,7 +41,7 @@ def _no_setup() -> None:
 class BodyDispatcher:
     def __init__(self, dispatch: Dispatch) -> None:
         self._dispatch = dispatch
-        self._methods: dict[str, Callable[..., Awaitable[Any]]] | None = None
+        self._methods: dict[str, Method] | None = None
 
     async def handle(self, body: bytes) -> bytes | None:
         """The reply body, or None when nothing is to be answered (notifications only)."""
@@ -65,7 +66,7 @@ class BodyDispatcher:
         reply = await async_dispatch_to_serializable(body.decode("utf-8", "replace"), self._method_table())
         return None if reply is None else jsonrpc2.encode_reply(reply)
 
-    def _method_table(self) -> dict[str, Callable[..., Awaitable[Any]]]:
+    def _method_table(self) -> dict[str, Method]:
         if self._methods is None:
             self._methods = _EveryName(self._call)
         return self._methods
@@ -83,7 +84,7 @@ class BodyDispatcher:
         return Success(result)
 
 
-class _EveryName(dict):  # type: ignore[type-arg]
+class _EveryName(dict[str, Method]):
     """jsonrpcserver's method table, answering every name: the debugger's dispatch decides what
     exists, so an unknown name gets Delve's own text along with -32601."""
 
@@ -91,7 +92,7 @@ class _EveryName(dict):  # type: ignore[type-arg]
         super().__init__()
         self._call = call
 
-    def __missing__(self, name: str) -> Callable[..., Awaitable[Any]]:
+    def __missing__(self, name: str) -> Method:
         async def method(*args: Any, **kwargs: Any) -> Any:
             return await self._call(name, args, kwargs)
 
