@@ -100,14 +100,14 @@ class BreakpointSet:
 
     def find(self, bp_id: int, name: str) -> Breakpoint:
         if name:
-            for bp in self.by_id.values():
-                if bp.name == name:
-                    return bp
-            raise BreakpointError(f"no breakpoint with name {name}")
-        bp = self.by_id.get(bp_id)
-        if bp is None:
+            named = next((bp for bp in self.by_id.values() if bp.name == name), None)
+            if named is None:
+                raise BreakpointError(f"no breakpoint with name {name}")
+            return named
+        found = self.by_id.get(bp_id)
+        if found is None:
             raise BreakpointError(f"no breakpoint with id {bp_id}")
-        return bp
+        return found
 
     def remove(self, bp: Breakpoint) -> None:
         self._disarm(bp)

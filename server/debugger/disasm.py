@@ -16,6 +16,7 @@ from iced_x86 import (
     Formatter,
     FormatterSyntax,
     Instruction,
+    MemorySizeOptions,
 )
 
 from ..goruntime.model import Location
@@ -40,7 +41,7 @@ def _formatter(flavour: int) -> Formatter:
     f.uppercase_hex = False
     f.space_after_operand_separator = flavour != GNU
     if flavour != GNU:
-        f.memory_size_options = 1  # always show `qword ptr`, as x86asm's Intel syntax does
+        f.memory_size_options = MemorySizeOptions.ALWAYS  # always show `qword ptr`, as x86asm's Intel syntax does
     return f
 
 

@@ -15,10 +15,15 @@ ReadMemory = Callable[[int, int], bytes]
 
 
 class FunctionLike(Protocol):
-    name: str
-    entry: int
-    end: int
-    optimized: bool
+    # Read-only: binary.gobinary.Function is a frozen dataclass.
+    @property
+    def name(self) -> str: ...
+    @property
+    def entry(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def optimized(self) -> bool: ...
 
 
 class BinaryLike(Protocol):

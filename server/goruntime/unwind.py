@@ -21,6 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # only a type here; foreign.py is loaded when the first C pc is seen
+    from ..binary.foreign import CfaRule
 
 from .model import BinaryLike, Frame, FunctionLike, FunctionRef, Location, ReadMemory
 
@@ -48,14 +52,14 @@ class CgoContext:
     g0_sched_sp: Callable[[], int]
 
 
-class ForeignLike:
+class ForeignLike(Protocol):
     """The part of binary/foreign.py's ForeignCode the unwinder uses (C functions)."""
 
     def function_at(self, pc: int) -> FunctionLike | None: ...
 
     def pc_to_line(self, pc: int) -> tuple[str, int]: ...
 
-    def cfa_rule(self, pc: int): ...  # noqa: ANN201 - binary.foreign.CfaRule | None
+    def cfa_rule(self, pc: int) -> CfaRule | None: ...
 
 
 # runtime.asmcgocall saves "stack.hi - SP" of the goroutine at this offset of its g0 frame.

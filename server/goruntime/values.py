@@ -660,9 +660,12 @@ class ValueLoader:
         group_t = fdata.type.target.resolved()
         fctrl, fslots = group_t.field("ctrl"), group_t.field("slots")
         fkeys, felems = group_t.field("keys"), group_t.field("elems")
+        if fctrl is None:
+            return
+        ctrl_off = fctrl.offset
 
         def group_entries(g: int):  # noqa: ANN202
-            ctrl = self.mem.read(g + fctrl.offset, 8)
+            ctrl = self.mem.read(g + ctrl_off, 8)
             if fslots is not None:
                 st = fslots.type.resolved()
                 slot = st.elem.resolved() if st.elem else None

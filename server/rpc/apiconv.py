@@ -126,12 +126,13 @@ def state(view: StateView, with_bp_info: bool, with_return_values: bool = False)
         return api.exited_state(view.pid, view.exit_status)
     threads = [thread(t, with_bp_info, view.pid, with_return_values) for t in view.threads or []]
     current = next((t for t in threads if view.current_thread and t.id == view.current_thread.tid), None)
+    listed: list[api.Thread | None] = list(threads)  # Go's []*Thread
     return api.DebuggerState(
         Pid=view.pid,
         TargetCommandLine=view.command_line,
         currentThread=current,
         currentGoroutine=goroutine(view.selected_goroutine) if view.selected_goroutine else None,
-        Threads=threads,
+        Threads=listed,
         NextInProgress=view.next_in_progress,
         stopReason=view.stop_reason,
     )

@@ -19,12 +19,12 @@ from pydlv.debugger.errors import ProcessExitedError
 from pydlv.debugger.inferior import Inferior
 from pydlv.debugger.model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, BreakpointRequest
 from pydlv.debugger.target import Target
+from pydlv.goruntime.model import G_RUNNING
 from pydlv.goruntime.tls import g_tls_offset
 from pydlv.native.process import StopEvent, StopKind
 
 PID = 4242
 OTHER = 4243  # a second thread of the fake process
-G_RUNNING = 2  # runtime._Grunning
 
 
 @pytest.fixture(scope="module")

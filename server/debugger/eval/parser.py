@@ -370,6 +370,8 @@ class _Parser:
         params: list[list] = []  # [name, typ] pairs, mutated below like go/parser's []field
         named = 0
         typed = 0
+        par_name: Ident | None
+        par_typ: Expr | None
         while name0 is not None or (self.tok != closing and self.tok != Tok.EOF):
             if typ0 is not None:
                 if tparams:

@@ -214,8 +214,8 @@ class CallPlanner:
         actual: list[tuple[Operand, n.Expr | None]] = []
         if target.receiver is not None:
             actual.append((target.receiver, None))
-        for arg in node.args:
-            actual.append((ev.eval(arg), arg))
+        for a in node.args:
+            actual.append((ev.eval(a), a))
         formal = sig.args
         if self._variadic(node, actual, formal, ev):
             k = len(formal) - 1
