@@ -9,6 +9,7 @@ pointers (nil too) and copies of other variables.
 from __future__ import annotations
 
 from . import apiconv_vars
+from .binary.gotypes import Kind
 from .debugger import expressions
 from .debugger.debugger import DebuggerError
 from .debugger.eval import ParseError, constant_variable
@@ -18,8 +19,6 @@ from .goruntime.values import Value
 from .protocol import api
 from .protocol import methods as m
 from .rpc_common import RPCBase
-
-_KIND_PTR = 22
 
 
 class EvalMethods(RPCBase):
@@ -58,7 +57,7 @@ def operand_variable(r: Operand, expr: str, load, cfg) -> api.Variable:  # noqa:
         return apiconv_vars.variable(r)
     if isinstance(r, Constant):
         c = constant_variable(r)
-        children = [api.Variable(name=name, kind=kind, value=val, children=[]) for name, kind, val in c.children]
-        return api.Variable(name=expr, kind=c.kind, value=c.value, len=c.len, flags=c.flags, children=children)
+        children = [api.Variable(name=name, kind=int(kind), value=val, children=[]) for name, kind, val in c.children]
+        return api.Variable(name=expr, kind=int(c.kind), value=c.value, len=c.len, flags=c.flags, children=children)
     # Delve's nilVariable
-    return api.Variable(name="nil", kind=_KIND_PTR, children=[api.Variable(onlyAddr=True, children=[])])
+    return api.Variable(name="nil", kind=int(Kind.Pointer), children=[api.Variable(onlyAddr=True, children=[])])
