@@ -1,7 +1,8 @@
 """Go types read from DWARF on demand, shaped the way Delve's godwarf sees them.
 
 API (all lookups lazy and cached):
-- `GoTypes(dwarf).by_offset(off)` -> GoType for a type DIE (what DW_AT_type refers to);
+- `GoTypes(units, types_base).by_offset(off)` -> GoType for a type DIE (what DW_AT_type
+  refers to);
 - `by_name("main.Rect")`, `by_runtime_addr(addr)` (DW_AT_go_runtime_type: the dynamic type
   of an interface), `names()` (ListTypes). These three walk the top-level DIEs of the unit
   that holds the program's types (the last `runtime` unit that has any) once.
@@ -20,7 +21,8 @@ from enum import IntEnum
 from typing import Any
 
 from elftools.dwarf.die import DIE
-from elftools.dwarf.dwarfinfo import DWARFInfo
+
+from .dwarf_units import DwarfUnits
 
 
 class Kind(IntEnum):
@@ -137,14 +139,23 @@ def _text(v: Any) -> str:
 
 
 class GoTypes:
-    def __init__(self, dwarf: DWARFInfo) -> None:
-        self._dwarf = dwarf
+    """The Go types of values (variables, eval, calls), as Delve's godwarf builds them.
+
+    One of the two readers of the executable's DWARF types, both owned by GoBinary and both
+    reading its one DWARFInfo (GoBinary.go_types and GoBinary.dwarf_types): this one builds
+    whole types, fields and elements included; binary.dwarf_types.DwarfTypes reads just the
+    struct layouts of runtime internals, without building the types they refer to.
+    """
+
+    def __init__(self, units: DwarfUnits, types_base: int = 0) -> None:
+        self._units = units
+        self._dwarf = units.dwarf
         self._by_off: dict[int, GoType] = {}
         self._names: dict[str, int] | None = None
         self._runtime: dict[int, int] = {}
         # Start of the runtime type data (runtime.types): DW_AT_go_runtime_type holds a type's
         # offset from there (absolute addresses are tried too).
-        self.types_base = 0
+        self.types_base = types_base
 
     # -- by offset --------------------------------------------------------
 
@@ -260,9 +271,7 @@ class GoTypes:
     def _index(self) -> dict[str, int]:
         if self._names is None:
             names: dict[str, int] = {}
-            units = [cu for cu in self._dwarf.iter_CUs()
-                     if _text(cu.get_top_DIE().attributes.get("DW_AT_name").value
-                              if cu.get_top_DIE().attributes.get("DW_AT_name") else b"") == "runtime"]
+            units = [self._units.die_unit(u) for u in self._units.units if u.name == "runtime"]
             for cu in reversed(units):
                 found = False
                 for die in cu.get_top_DIE().iter_children():

@@ -83,7 +83,7 @@ class Debugger:
         self.proc = TracedProcess(pid, launched=True)
         self.breakpoints = BreakpointSet(self.proc)
         self.goroutines = GoroutineReader(self.binary, self.proc)
-        self.calls = CallController(self.binary, self.proc, self.goroutines.runtime.types)
+        self.calls = CallController(self.binary, self.proc)
         self.queued_call = CallQueue(self.proc, self.goroutines, self.calls, self.breakpoints)
         self.current_tid = pid
         self.selected_goroutine = 0

@@ -42,12 +42,8 @@ def dynamic_libraries(dbg: Debugger) -> list[tuple[str, int]]:
     """The dynamic linker's link_map (r_debug via DT_DEBUG), minus the executable itself:
     what Delve's ElfUpdateSharedObjects lists. [] for static binaries."""
     proc = dbg._live()
-    image = getattr(dbg.binary, "_image", None)
-    elf = image.elf if image is not None else None
-    dynamic = None
-    if elf is not None:
-        sec = elf.get_section_by_name(".dynamic")
-        dynamic = sec["sh_addr"] if sec is not None else None
+    sec = dbg.binary.elf.get_section_by_name(".dynamic")
+    dynamic = sec["sh_addr"] if sec is not None else None
     if not dynamic:
         return []
 
