@@ -1,5 +1,11 @@
 """Lazy struct layouts and subprogram flags from DWARF (.debug_info), via pyelftools.
 
+One of the two readers of the executable's DWARF types, both owned by GoBinary and both
+reading its one DWARFInfo (GoBinary.dwarf_types and GoBinary.go_types): this one serves
+the runtime model (goroutines, defers, labels, runtime type descriptors, call signatures)
+with field offsets, sizes and type names, found by name without walking a whole unit;
+binary.gotypes.GoTypes builds the full Go type graph that values are loaded with.
+
 pyelftools parses a DIE in tens of microseconds, and the runtime of a big binary
 has hundreds of thousands of them, so nothing here walks all DIEs. A lookup
 walks only the *top-level* DIEs of the compile units most likely to hold the
@@ -15,13 +21,14 @@ subprograms in the units named after their package.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
-from elftools.elf.elffile import ELFFile
+
+from .dwarf_units import DwarfUnits
 
 _STRUCT = "DW_TAG_structure_type"
 _SUBPROGRAM = "DW_TAG_subprogram"
@@ -106,36 +113,22 @@ def package_of(symbol: str) -> str:
 
 
 class DwarfTypes:
-    """Struct layouts and function attributes read on demand from one ELF file."""
+    """Struct layouts and function attributes read on demand from the binary's DWARF.
 
-    def __init__(self, elf: ELFFile | str | IO[bytes]) -> None:
-        if isinstance(elf, ELFFile):
-            self._elf = elf
-            self._owned: IO[bytes] | None = None
-        else:
-            self._owned = open(elf, "rb") if isinstance(elf, str) else None  # noqa: SIM115 - kept open for lazy reads
-            self._elf = ELFFile(self._owned if self._owned is not None else elf)
-        self._dwarf: Any = None
+    `units` gives GoBinary's compile-unit index (None without DWARF). It is called on the
+    first question, not here: the readers of the runtime model are made at launch, before
+    anything needs DWARF.
+    """
+
+    def __init__(self, units: Callable[[], DwarfUnits | None]) -> None:
+        self._load_units = units
         self._units: list[tuple[str, _UnitIndex]] | None = None
         self._layouts: dict[str, StructLayout] = {}
         # Misses are cached too: a miss costs a walk over every unit.
         self._missing: set[str] = set()
         self._trampolines: dict[str, bool] = {}
 
-    def close(self) -> None:
-        if self._owned is not None:
-            self._owned.close()
-            self._owned = None
-
     # -- public API -------------------------------------------------------
-
-    @property
-    def elf(self) -> ELFFile:
-        """The ELF file the types come from (shared so the file is parsed once)."""
-        return self._elf
-
-    def has_dwarf(self) -> bool:
-        return self._elf.has_dwarf_info()
 
     def struct_layout(self, name: str) -> StructLayout:
         layout = self._layouts.get(name)
@@ -169,27 +162,15 @@ class DwarfTypes:
         """The DW_TAG_subprogram of a function, searched in its package's units."""
         return self._find_in_units(_SUBPROGRAM, function, self._units_for_package(package))
 
-    def producer(self) -> str:
-        """DW_AT_producer of the first unit, e.g. "Go cmd/compile go1.27.3; -N -l regabi"."""
-        units = self._all_units()
-        if not units:
-            return ""
-        attr = units[0][1].cu.get_top_DIE().attributes.get("DW_AT_producer")
-        return _text(attr.value) if attr is not None else ""
-
     # -- lookup -----------------------------------------------------------
 
     def _all_units(self) -> list[tuple[str, _UnitIndex]]:
         if self._units is None:
-            if not self._elf.has_dwarf_info():
+            units = self._load_units()
+            if units is None:
                 raise DwarfTypeError("binary has no DWARF information")
-            self._dwarf = self._elf.get_dwarf_info()
-            units: list[tuple[str, _UnitIndex]] = []
-            # Only unit headers and their top DIE are parsed here: a few ms even for big binaries.
-            for cu in self._dwarf.iter_CUs():
-                attr = cu.get_top_DIE().attributes.get("DW_AT_name")
-                units.append((_text(attr.value) if attr is not None else "", _UnitIndex(cu)))
-            self._units = units
+            # The units' names come from the binary's index: no DIE is parsed here.
+            self._units = [(u.name, _UnitIndex(units.die_unit(u))) for u in units.units]
         return self._units
 
     def _units_for_package(self, package: str) -> list[_UnitIndex]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from elftools.dwarf.compileunit import CompileUnit as DieUnit
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
 from .dwarf_lines import LineProgram
@@ -53,6 +54,7 @@ class DwarfUnits:
     def __init__(self, dwarf: DWARFInfo) -> None:
         self._dwarf = dwarf
         self.units: list[CompileUnit] = []
+        self._die_units: list[DieUnit] = []  # pyelftools' unit of each, for the DIE readers
         self._load()
         starts = sorted((lo, hi, u.index) for u in self.units for lo, hi in u.ranges if hi > lo)
         self._range_starts = [s[0] for s in starts]
@@ -65,6 +67,7 @@ class DwarfUnits:
     def _load(self) -> None:
         rl = None
         for i, cu in enumerate(self._dwarf.iter_CUs()):
+            self._die_units.append(cu)
             top = cu.get_top_DIE()
             attrs = top.attributes
 
@@ -106,6 +109,15 @@ class DwarfUnits:
                 ranges.append((low, end))
             self.units.append(CompileUnit(i, text("DW_AT_name"), producer, is_go, optimized,
                                           text("DW_AT_comp_dir"), stmt, ranges))
+
+    @property
+    def dwarf(self) -> DWARFInfo:
+        """pyelftools' DWARFInfo these units come from: the binary's one DWARF handle."""
+        return self._dwarf
+
+    def die_unit(self, unit: CompileUnit) -> DieUnit:
+        """pyelftools' compile unit of `unit`, to read its DIEs (its top DIE is parsed already)."""
+        return self._die_units[unit.index]
 
     def unit_at(self, pc: int) -> CompileUnit | None:
         i = bisect_right(self._range_starts, pc) - 1

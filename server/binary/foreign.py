@@ -3,17 +3,19 @@
 Delve names them from DWARF (`C.` + the subprogram name for C compile units),
 finds their lines in the DWARF line table, and unwinds them with call frame
 information (.eh_frame / .debug_frame). Everything is parsed on first use: a
-pure Go binary never pays for it, and a cgo one only once a C pc is seen.
+pure Go binary never pays for it, and a cgo one only once a C pc is seen. The DWARF is
+GoBinary's (GoBinary.foreign_code): the executable is not opened again.
 """
 
 from __future__ import annotations
 
 import bisect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from elftools.dwarf.callframe import FDE
-from elftools.elf.elffile import ELFFile
+from elftools.dwarf.dwarfinfo import DWARFInfo
 
 _LANG_GO = 0x16
 _LANG_MIPS_ASM = 0x8001  # gcc's .S files: Delve lists them without the C. prefix
@@ -45,8 +47,8 @@ class _Lines:
 
 
 class ForeignCode:
-    def __init__(self, path: str) -> None:
-        self._path = path
+    def __init__(self, dwarf: Callable[[], DWARFInfo | None]) -> None:
+        self._dwarf = dwarf  # called on first use (None: no DWARF, so no C functions either)
         self._loaded = False
         self._starts: list[int] = []
         self._funcs: list[ForeignFunction] = []
@@ -59,47 +61,45 @@ class ForeignCode:
         if self._loaded:
             return
         self._loaded = True
-        with open(self._path, "rb") as f:
-            elf = ELFFile(f)
-            if not elf.has_dwarf_info():
-                return
-            dwarf = elf.get_dwarf_info()
-            funcs: list[ForeignFunction] = []
-            rows: list[tuple[int, str, int]] = []
-            for cu in dwarf.iter_CUs():
-                top = cu.get_top_DIE()
-                lang_attr = top.attributes.get("DW_AT_language")
-                lang = lang_attr.value if lang_attr else 0
-                if lang == _LANG_GO:
+        dwarf = self._dwarf()
+        if dwarf is None:
+            return
+        funcs: list[ForeignFunction] = []
+        rows: list[tuple[int, str, int]] = []
+        for cu in dwarf.iter_CUs():
+            top = cu.get_top_DIE()
+            lang_attr = top.attributes.get("DW_AT_language")
+            lang = lang_attr.value if lang_attr else 0
+            if lang == _LANG_GO:
+                continue
+            prefix = "" if lang == _LANG_MIPS_ASM else "C."
+            for die in top.iter_children():
+                if die.tag != "DW_TAG_subprogram" or "DW_AT_low_pc" not in die.attributes:
                     continue
-                prefix = "" if lang == _LANG_MIPS_ASM else "C."
-                for die in top.iter_children():
-                    if die.tag != "DW_TAG_subprogram" or "DW_AT_low_pc" not in die.attributes:
-                        continue
-                    name_attr = die.attributes.get("DW_AT_name")
-                    high = die.attributes.get("DW_AT_high_pc")
-                    if name_attr is None or high is None:
-                        continue
-                    low = die.attributes["DW_AT_low_pc"].value
-                    end = high.value if high.form == "DW_FORM_addr" else low + high.value
-                    funcs.append(ForeignFunction(prefix + name_attr.value.decode(), low, end))
-                rows.extend(_line_rows(dwarf, cu, top))
-            funcs.sort(key=lambda fn: fn.entry)
-            self._funcs = funcs
-            self._starts = [fn.entry for fn in funcs]
-            rows.sort(key=lambda r: r[0])
-            self._lines.pcs = [r[0] for r in rows]
-            self._lines.rows = [(r[1], r[2]) for r in rows]
-            fdes: list[tuple[int, int, FDE]] = []
-            for entries in (dwarf.EH_CFI_entries() if dwarf.has_EH_CFI() else [],
-                            dwarf.CFI_entries() if dwarf.has_CFI() else []):
-                for e in entries:
-                    if isinstance(e, FDE):
-                        start = e["initial_location"]
-                        fdes.append((start, start + e["address_range"], e))
-            fdes.sort(key=lambda t: t[0])
-            self._fdes = fdes
-            self._fde_starts = [t[0] for t in fdes]
+                name_attr = die.attributes.get("DW_AT_name")
+                high = die.attributes.get("DW_AT_high_pc")
+                if name_attr is None or high is None:
+                    continue
+                low = die.attributes["DW_AT_low_pc"].value
+                end = high.value if high.form == "DW_FORM_addr" else low + high.value
+                funcs.append(ForeignFunction(prefix + name_attr.value.decode(), low, end))
+            rows.extend(_line_rows(dwarf, cu, top))
+        funcs.sort(key=lambda fn: fn.entry)
+        self._funcs = funcs
+        self._starts = [fn.entry for fn in funcs]
+        rows.sort(key=lambda r: r[0])
+        self._lines.pcs = [r[0] for r in rows]
+        self._lines.rows = [(r[1], r[2]) for r in rows]
+        fdes: list[tuple[int, int, FDE]] = []
+        for entries in (dwarf.EH_CFI_entries() if dwarf.has_EH_CFI() else [],
+                        dwarf.CFI_entries() if dwarf.has_CFI() else []):
+            for e in entries:
+                if isinstance(e, FDE):
+                    start = e["initial_location"]
+                    fdes.append((start, start + e["address_range"], e))
+        fdes.sort(key=lambda t: t[0])
+        self._fdes = fdes
+        self._fde_starts = [t[0] for t in fdes]
 
     def function_at(self, pc: int) -> ForeignFunction | None:
         self._load()

@@ -6,11 +6,15 @@ Facade over the single-purpose modules of this package:
 - dwarf_units / dwarf_lines: compile-unit index and per-unit line tables,
   loaded only when a question needs DWARF (producer, optimized flag,
   is_stmt/prologue_end rows for breakpoint placement);
+- dwarf_types / gotypes / foreign: the readers of DWARF types and of C code,
+  made here once, on first use, over the same DWARFInfo;
 - prologue: Delve's stack-split prologue heuristic;
 - funcnames: Delve's partial function-name matching.
 
-Opening reads the ELF headers and the pclntab header only; everything else is
-computed on first use and cached. Where Delve's behaviour is reproduced, the
+The binary owns the executable's one file handle (ElfImage) and its one pyelftools
+DWARFInfo (made with the compile-unit index, under the lock): no other module opens
+the file. Opening reads the ELF headers and the pclntab header only; everything else
+is computed on first use and cached. Where Delve's behaviour is reproduced, the
 docstring names the Delve function it follows.
 """
 
@@ -22,13 +26,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from elftools.dwarf.dwarfinfo import DWARFInfo
+from elftools.elf.elffile import ELFFile
 
 from ..errors import UserError
 from .buildinfo import go_string_at, go_version
 from .dwarf_lines import LineProgram, LineSection
+from .dwarf_types import DwarfTypes
 from .dwarf_units import DwarfUnits
 from .elfimage import ElfImage
+from .foreign import ForeignCode
 from .funcnames import FuncSpec, name_without_type_params, partial_package_match, split_name
+from .gotypes import GoTypes
 from .pclntab import Pclntab, PclntabError
 from .prologue import first_pc_after_prologue_disassembly
 
@@ -120,7 +128,36 @@ class GoBinary:
     def dwarf_info(self) -> DWARFInfo | None:
         """pyelftools' DWARFInfo of the executable, shared by variables and types (DIE caches)."""
         units = self._units
-        return units._dwarf if units is not None else None  # noqa: SLF001 - same package
+        return units.dwarf if units is not None else None
+
+    @cached_property
+    def dwarf_types(self) -> DwarfTypes:
+        """Struct layouts of runtime internals and subprogram flags, for the runtime model.
+        Made without reading anything: its first question loads the unit index."""
+        return DwarfTypes(lambda: self._units)
+
+    @cached_property
+    def go_types(self) -> GoTypes | None:
+        """The Go types of values (None without DWARF): made on first use, over the same DWARFInfo."""
+        units = self._units
+        if units is None:
+            return None
+        return GoTypes(units, types_base=self.symbol_address("runtime.types") or 0)
+
+    @cached_property
+    def foreign_code(self) -> ForeignCode:
+        """C functions of cgo binaries, their lines and CFI: read once a C pc is seen."""
+        return ForeignCode(lambda: self.dwarf_info)
+
+    @property
+    def elf(self) -> ELFFile:
+        """pyelftools' view of the executable's headers (segments, sections)."""
+        return self._image.elf
+
+    def file_bytes(self, addr: int, size: int) -> bytes:
+        """Bytes at a virtual address as the executable file has them, so breakpoints
+        cannot hide them (b"" outside its sections)."""
+        return self._image.read(addr, size) or b""
 
     # -- symbols and functions -------------------------------------------------
 

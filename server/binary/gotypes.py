@@ -1,14 +1,15 @@
 """Go types read from DWARF on demand, shaped the way Delve's godwarf sees them.
 
 API (all lookups lazy and cached):
-- `GoTypes(dwarf).by_offset(off)` -> GoType for a type DIE (what DW_AT_type refers to);
+- `GoTypes(units, types_base).by_offset(off)` -> GoType for a type DIE (what DW_AT_type
+  refers to);
 - `by_name("main.Rect")`, `by_runtime_addr(addr)` (DW_AT_go_runtime_type: the dynamic type
   of an interface), `names()` (ListTypes). These three walk the top-level DIEs of the unit
   that holds the program's types (the last `runtime` unit that has any) once.
 
 Kinds follow Delve's newVariable, not DW_AT_go_kind: every signed integer type is reported as
-reflect.Int (2) and every unsigned one as reflect.Uint (7), whatever its size, because Delve
-derives the kind from the DWARF base-type encoding. Strings, slices and interfaces are DWARF
+Kind.Int and every unsigned one as Kind.Uint, whatever its size, because Delve derives the
+kind from the DWARF base-type encoding. Strings, slices and interfaces are DWARF
 structures recognised by DW_AT_go_kind; maps and channels are typedefs of a pointer to the
 runtime's hash/hchan structure, also recognised by DW_AT_go_kind.
 """
@@ -16,16 +17,51 @@ runtime's hash/hchan structure, also recognised by DW_AT_go_kind.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from elftools.dwarf.die import DIE
-from elftools.dwarf.dwarfinfo import DWARFInfo
 
-# reflect.Kind numbers as they appear on the wire.
-K_INVALID, K_BOOL, K_INT, K_UINT = 0, 1, 2, 7
-K_FLOAT32, K_FLOAT64, K_COMPLEX64, K_COMPLEX128 = 13, 14, 15, 16
-K_ARRAY, K_CHAN, K_FUNC, K_INTERFACE, K_MAP, K_PTR, K_SLICE, K_STRING, K_STRUCT = range(17, 26)
-K_UNSAFE_POINTER = 26
+from .dwarf_units import DwarfUnits
+
+
+class Kind(IntEnum):
+    """reflect.Kind, with Go's names and numbers: api.Variable.kind on the wire, and the
+    value of DW_AT_go_kind. An IntEnum so that it compares, hashes and encodes as the int."""
+
+    Invalid = 0
+    Bool = 1
+    Int = 2
+    Int8 = 3
+    Int16 = 4
+    Int32 = 5
+    Int64 = 6
+    Uint = 7
+    Uint8 = 8
+    Uint16 = 9
+    Uint32 = 10
+    Uint64 = 11
+    Uintptr = 12
+    Float32 = 13
+    Float64 = 14
+    Complex64 = 15
+    Complex128 = 16
+    Array = 17
+    Chan = 18
+    Func = 19
+    Interface = 20
+    Map = 21
+    Pointer = 22
+    Slice = 23
+    String = 24
+    Struct = 25
+    UnsafePointer = 26
+
+
+# reflect.Kind.String(), the names Delve's messages use: the member names in lower case,
+# except for the two pointer kinds.
+KIND_NAMES: dict[int, str] = {**{k: k.name.lower() for k in Kind},
+                              Kind.Pointer: "ptr", Kind.UnsafePointer: "unsafe.Pointer"}
 
 # Go's vendor attributes (cmd/internal/dwarf); pyelftools keys them by number.
 AT_GO_KIND, AT_GO_KEY, AT_GO_ELEM, AT_GO_EMBEDDED, AT_GO_RUNTIME_TYPE = 0x2900, 0x2901, 0x2902, 0x2903, 0x2904
@@ -34,7 +70,9 @@ AT_GO_DICT_INDEX = 0x2906
 _TYPE_TAGS = frozenset({"DW_TAG_base_type", "DW_TAG_pointer_type", "DW_TAG_structure_type", "DW_TAG_typedef",
                         "DW_TAG_array_type", "DW_TAG_subroutine_type", "DW_TAG_unspecified_type"})
 GO_TYPEDEF = "go_typedef"  # tag of a map/chan/interface typedef (see _build)
-_GO_KIND_MAP, _GO_KIND_CHAN, _GO_KIND_IFACE, _GO_KIND_SLICE, _GO_KIND_STRING = 21, 18, 20, 23, 24
+# Kinds of DWARF base-type encodings (DW_ATE_*): 2 boolean, 5 signed, 6 signed_char, 7 unsigned,
+# 8 unsigned_char. Floats (4) and complexes (3) are told apart by their size in _build.
+_ATE_KINDS = {2: Kind.Bool, 5: Kind.Int, 6: Kind.Int, 7: Kind.Uint, 8: Kind.Int}
 
 
 @dataclass(slots=True)
@@ -53,7 +91,7 @@ class GoType:
     offset: int
     name: str
     tag: str
-    kind: int
+    kind: Kind
     size: int
     target: GoType | None = None
     elem: GoType | None = None
@@ -87,11 +125,11 @@ class GoType:
     def direct_iface(self) -> bool:
         """Go's isdirectiface: values of this type are stored in an interface's data word."""
         r = self.resolved()
-        if r.kind in (K_PTR, K_UNSAFE_POINTER, K_CHAN, K_MAP, K_FUNC):
+        if r.kind in (Kind.Pointer, Kind.UnsafePointer, Kind.Chan, Kind.Map, Kind.Func):
             return True
-        if r.kind == K_STRUCT and len(r.fields) == 1:
+        if r.kind == Kind.Struct and len(r.fields) == 1:
             return r.fields[0].type.direct_iface()
-        if r.kind == K_ARRAY and r.count == 1 and r.elem is not None:
+        if r.kind == Kind.Array and r.count == 1 and r.elem is not None:
             return r.elem.direct_iface()
         return False
 
@@ -101,14 +139,23 @@ def _text(v: Any) -> str:
 
 
 class GoTypes:
-    def __init__(self, dwarf: DWARFInfo) -> None:
-        self._dwarf = dwarf
+    """The Go types of values (variables, eval, calls), as Delve's godwarf builds them.
+
+    One of the two readers of the executable's DWARF types, both owned by GoBinary and both
+    reading its one DWARFInfo (GoBinary.go_types and GoBinary.dwarf_types): this one builds
+    whole types, fields and elements included; binary.dwarf_types.DwarfTypes reads just the
+    struct layouts of runtime internals, without building the types they refer to.
+    """
+
+    def __init__(self, units: DwarfUnits, types_base: int = 0) -> None:
+        self._units = units
+        self._dwarf = units.dwarf
         self._by_off: dict[int, GoType] = {}
         self._names: dict[str, int] | None = None
         self._runtime: dict[int, int] = {}
         # Start of the runtime type data (runtime.types): DW_AT_go_runtime_type holds a type's
         # offset from there (absolute addresses are tried too).
-        self.types_base = 0
+        self.types_base = types_base
 
     # -- by offset --------------------------------------------------------
 
@@ -140,51 +187,50 @@ class GoTypes:
         size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0
         gokind = a[AT_GO_KIND].value if AT_GO_KIND in a else 0
         rt = a[AT_GO_RUNTIME_TYPE].value if AT_GO_RUNTIME_TYPE in a else 0
-        t = GoType(die.offset, name, die.tag, K_INVALID, size, runtime_addr=rt)
+        t = GoType(die.offset, name, die.tag, Kind.Invalid, size, runtime_addr=rt)
         # Registered before children are built: types refer to themselves through pointers.
         self._by_off[die.offset] = t
         tag = die.tag
         if tag == "DW_TAG_base_type":
             enc = a["DW_AT_encoding"].value if "DW_AT_encoding" in a else 0
-            t.kind = {2: K_BOOL, 5: K_INT, 6: K_INT, 7: K_UINT, 8: K_INT}.get(enc, K_INVALID)
+            t.kind = _ATE_KINDS.get(enc, Kind.Invalid)
             if enc == 4:
-                t.kind = K_FLOAT32 if size == 4 else K_FLOAT64
+                t.kind = Kind.Float32 if size == 4 else Kind.Float64
             elif enc == 3:
-                t.kind = K_COMPLEX64 if size == 8 else K_COMPLEX128
+                t.kind = Kind.Complex64 if size == 8 else Kind.Complex128
         elif tag == "DW_TAG_pointer_type":
             target = self.ref(die, "DW_AT_type")
             t.size = size or 8
             if target is None:
-                t.kind = K_UNSAFE_POINTER
+                t.kind = Kind.UnsafePointer
             else:
-                t.kind = K_PTR
+                t.kind = Kind.Pointer
                 t.target = self.by_offset(target.offset)
         elif tag == "DW_TAG_typedef":
             target = self.ref(die, "DW_AT_type")
             t.target = self.by_offset(target.offset) if target is not None else None
-            if gokind == _GO_KIND_MAP:
-                t.kind = K_MAP
+            if gokind == Kind.Map:
+                t.kind = Kind.Map
                 t.key = self._go_ref(die, AT_GO_KEY)
                 t.elem = self._go_ref(die, AT_GO_ELEM)
-            elif gokind == _GO_KIND_CHAN:
-                t.kind = K_CHAN
+            elif gokind == Kind.Chan:
+                t.kind = Kind.Chan
                 t.elem = self._go_ref(die, AT_GO_ELEM)
-            elif gokind == _GO_KIND_IFACE:
-                t.kind = K_INTERFACE
+            elif gokind == Kind.Interface:
+                t.kind = Kind.Interface
             else:
-                t.kind = t.target.resolved().kind if t.target is not None else K_INVALID
+                t.kind = t.target.resolved().kind if t.target is not None else Kind.Invalid
                 if AT_GO_DICT_INDEX in a:
                     t.dict_index = a[AT_GO_DICT_INDEX].value
             if not t.size and t.target is not None:
                 t.size = t.target.resolved().size
-            if gokind in (_GO_KIND_MAP, _GO_KIND_CHAN, _GO_KIND_IFACE):
+            if gokind in (Kind.Map, Kind.Chan, Kind.Interface):
                 # Delve's MapType/ChanType/InterfaceType: a typedef that is itself the Go type
                 # (it resolves to itself; its target is the runtime's representation).
                 t.tag = GO_TYPEDEF
                 t.fields = t.target.resolved().fields if t.target is not None else []
         elif tag == "DW_TAG_structure_type":
-            t.kind = {_GO_KIND_SLICE: K_SLICE, _GO_KIND_STRING: K_STRING,
-                      _GO_KIND_IFACE: K_INTERFACE}.get(gokind, K_STRUCT)
+            t.kind = Kind(gokind) if gokind in (Kind.Slice, Kind.String, Kind.Interface) else Kind.Struct
             for m in die.iter_children():
                 if m.tag != "DW_TAG_member":
                     continue
@@ -197,12 +243,12 @@ class GoTypes:
                 t.fields.append(Field(_text(ma["DW_AT_name"].value) if "DW_AT_name" in ma else "",
                                       loc.value if loc is not None and isinstance(loc.value, int) else 0,
                                       mt, bool(emb is not None and emb.value)))
-            if t.kind == K_SLICE:
+            if t.kind == Kind.Slice:
                 t.elem = self._go_ref(die, AT_GO_ELEM)
                 if t.elem is None and t.fields and t.fields[0].type.target is not None:
                     t.elem = t.fields[0].type.target
         elif tag == "DW_TAG_array_type":
-            t.kind = K_ARRAY
+            t.kind = Kind.Array
             t.elem = self.type_of(die)
             for sub in die.iter_children():
                 if sub.tag == "DW_TAG_subrange_type":
@@ -212,7 +258,7 @@ class GoTypes:
                     elif "DW_AT_upper_bound" in sa:
                         t.count = sa["DW_AT_upper_bound"].value + 1
         elif tag == "DW_TAG_subroutine_type":
-            t.kind = K_FUNC
+            t.kind = Kind.Func
             t.size = size or 8
         return t
 
@@ -225,9 +271,7 @@ class GoTypes:
     def _index(self) -> dict[str, int]:
         if self._names is None:
             names: dict[str, int] = {}
-            units = [cu for cu in self._dwarf.iter_CUs()
-                     if _text(cu.get_top_DIE().attributes.get("DW_AT_name").value
-                              if cu.get_top_DIE().attributes.get("DW_AT_name") else b"") == "runtime"]
+            units = [self._units.die_unit(u) for u in self._units.units if u.name == "runtime"]
             for cu in reversed(units):
                 found = False
                 for die in cu.get_top_DIE().iter_children():

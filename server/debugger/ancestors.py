@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..binary.gobinary import Function
+from ..binary.gotypes import Kind
 from ..errors import UserError
 from ..goruntime.model import Goroutine, Location
 from ..goruntime.unwind import location_at
-from ..goruntime.values import K_INT, K_UINT, LOAD_SINGLE, LoadCfg, Value
+from ..goruntime.values import LOAD_SINGLE, LoadCfg, Value
 from .target import Target
 
 
@@ -48,7 +49,7 @@ def _check_enabled(t: Target) -> None:
     if tba is None:
         return  # Delve goes on when the variable cannot be evaluated
     ctx.loader.load(tba, LOAD_SINGLE)
-    if not tba.unreadable and tba.kind == K_INT and int(tba.value) == 0:
+    if not tba.unreadable and tba.kind == Kind.Int and int(tba.value) == 0:
         raise AncestorsError("tracebackancestors is disabled")
 
 
@@ -118,7 +119,7 @@ def _stack(t: Target, pcs: Value, depth: int) -> list[AncestorFrame]:
         if item.unreadable:
             frames.append(AncestorFrame(Location(0), err=item.unreadable))
             continue
-        if item.kind != K_UINT:
+        if item.kind != Kind.Uint:
             raise AncestorsError(f"wrong type for pcs item {len(frames)}: {item.kind}")
         pc = int(item.value)
         fn = _function(t, pc)

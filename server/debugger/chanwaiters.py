@@ -3,7 +3,7 @@ hchan.recvq, then hchan.sendq), for ListGoroutines' channel filter. Tracer threa
 
 from __future__ import annotations
 
-from ..binary.gotypes import K_CHAN, K_PTR
+from ..binary.gotypes import Kind
 from ..goruntime.values import LOAD_SINGLE, Value, ValueLoader
 from .eval import parse_expr
 from .expressions import evaluator
@@ -15,7 +15,7 @@ def _path(loader: ValueLoader, v: Value, *names: str) -> Value | None:
     for name in names:
         v = loader.deref(v)
         rt = v.real_type
-        f = rt.field(name) if rt is not None and rt.kind != K_PTR else None
+        f = rt.field(name) if rt is not None and rt.kind != Kind.Pointer else None
         if f is None:
             return None
         v = loader.field(v, f)
@@ -30,13 +30,13 @@ def chan_goroutine_ids(t: Target, sel: Selection, goroutine_id: int, frame: int,
     node = parse_expr(expr)
     ev = evaluator(t, sel, goroutine_id, frame, deferred_call)
     v = ev.eval(node)
-    if not isinstance(v, Value) or v.kind != K_CHAN:
+    if not isinstance(v, Value) or v.kind != Kind.Chan:
         return []
     loader = t.variables.loader
     # A chan value is a *hchan: the typedef's target is that pointer type.
     chan_t = v.type.resolved() if v.type is not None else None
     ptr_t = chan_t.target.resolved() if chan_t is not None and chan_t.target is not None else None
-    if ptr_t is None or ptr_t.kind != K_PTR:
+    if ptr_t is None or ptr_t.kind != Kind.Pointer:
         return []
     hchan = loader.new("", v.addr, ptr_t, v.mem)
     ids: list[int] = []

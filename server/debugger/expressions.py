@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from ..binary.gotypes import K_BOOL
+from ..binary.gotypes import Kind
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
 from .eval import ParseError, parse_expr
 from .eval.constants import Constant, ConstKind
@@ -74,7 +74,7 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
         if r.kind is not ConstKind.BOOL:
             return True, "condition expression not boolean"
         return bool(r.value), ""
-    if not isinstance(r, Value) or r.kind != K_BOOL:
+    if not isinstance(r, Value) or r.kind != Kind.Bool:
         return True, "condition expression not boolean"
     scope.loader.load(r, LOAD_FULL)
     if r.unreadable:

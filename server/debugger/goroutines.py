@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import logging
 
-from ..binary.dwarf_types import DwarfTypes
 from ..binary.gobinary import GoBinary
 from ..goruntime.goroutines import GoRuntime
 from ..goruntime.model import G_DEAD, Goroutine
@@ -18,7 +17,7 @@ log = logging.getLogger("pydlv.debugger")
 class GoroutineReader:
     def __init__(self, binary: GoBinary, proc: Inferior) -> None:
         self.proc = proc
-        self.runtime = GoRuntime(binary, DwarfTypes(binary.path), proc.read_memory)
+        self.runtime = GoRuntime(binary, proc.read_memory)
         self._by_thread: dict[int, Goroutine | None] = {}
         self._all: list[Goroutine] | None = None
         self._all_index: list[int] = []

@@ -8,7 +8,8 @@ API for the RPC layer and the expression evaluator (server/debugger/eval):
     `Frame N does not exist in goroutine G`;
   - `package_vars(filter_regex)` -> unloaded Values named `pkg.Name`;
   - `package_var(name, package)` -> Value of `pkg.Var`, or of bare `Var` in `package`.
-  - `types`: binary.gotypes.GoTypes (by_name for `x.(main.Rect)`, names() for ListTypes).
+  - `types`: the binary's GoTypes, GoBinary.go_types (by_name for `x.(main.Rect)`, names()
+    for ListTypes).
   - `loader`: goruntime.values.ValueLoader (load/field/index/deref/write).
 - `EvalScope`: `pc`, `line`, `function` (name), `locals()`, `args()`, `variables()` (both, in
   Delve's order, with flags Argument/ReturnArgument/Escaped/Shadowed/FakeAddress),
@@ -28,7 +29,7 @@ from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
 from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import GoBinary
-from ..binary.gotypes import GoType, GoTypes
+from ..binary.gotypes import GoType
 from ..errors import UserError
 from ..goruntime.model import Frame
 from ..goruntime.values import (
@@ -175,14 +176,13 @@ class EvalScope:
 
 class VariableContext:
     def __init__(self, binary: GoBinary, proc: Inferior, goroutines: GoroutineReader) -> None:
-        dwarf = binary.dwarf_info
-        if dwarf is None:
+        types, dwarf = binary.go_types, binary.dwarf_info
+        if types is None or dwarf is None:
             raise ScopeError("could not find DWARF information")
         self.binary = binary
         self.proc = proc
         self.goroutines = goroutines
-        self.types = GoTypes(dwarf)
-        self.types.types_base = binary.symbol_address("runtime.types") or 0
+        self.types = types  # the binary's: types outlive a restart of the process
         self.dwarf_vars = DwarfVars(dwarf)
 
         def func_name(pc: int) -> str | None:

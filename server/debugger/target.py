@@ -57,7 +57,7 @@ class Target:
     def of_process(cls, binary: GoBinary, proc: Inferior, argv: list[str], cwd: str, launched: bool) -> Target:
         breakpoints = BreakpointSet(proc)
         goroutines = GoroutineReader(binary, proc)
-        calls = CallController(binary, proc, goroutines.runtime.types)
+        calls = CallController(binary, proc)
         return cls(binary, proc, argv, cwd, launched, LocationResolver(binary), breakpoints, goroutines,
                    calls, CallQueue(proc, goroutines, calls, breakpoints))
 

@@ -1,7 +1,7 @@
 """The Go runtime as Delve sees it: goroutines, their stacks and locations.
 
-Independent of ptrace: it needs the binary (pclntab), its DWARF types and a
-memory reader. Behaviour follows Delve's pkg/proc (variables.go: GetG, parseG,
+Independent of ptrace: it needs the binary (pclntab, and the DWARF readers it owns)
+and a memory reader. Behaviour follows Delve's pkg/proc (variables.go: GetG, parseG,
 GoroutinesInfo, UserCurrent, Go, StartLoc; stack.go: the stack iterator).
 """
 
@@ -10,14 +10,12 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping
 
-from ..binary.dwarf_types import DwarfTypes
-from ..binary.foreign import ForeignCode
+from ..binary.gobinary import GoBinary
 from .defers import DeferReader, DeferRecord
 from .gstruct import GLayout
 from .labels import LabelReader
 from .model import (
     G_DEAD,
-    BinaryLike,
     Frame,
     Goroutine,
     GoroutineLocations,
@@ -48,21 +46,20 @@ def is_user_function(name: str) -> bool:
 
 
 class GoRuntime:
-    def __init__(self, binary: BinaryLike, types: DwarfTypes, read: ReadMemory) -> None:
+    def __init__(self, binary: GoBinary, read: ReadMemory) -> None:
         self.binary = binary
-        self.types = types
+        self.types = types = binary.dwarf_types
         self.read = read
         self._layout: GLayout | None = None
-        self._tls_offset = g_tls_offset(types.elf, binary.symbol_address)
+        self._tls_offset = g_tls_offset(binary.elf, binary.symbol_address)
         self._unwinder = Unwinder(binary, read)
-        self._wrappers = WrapperResolver(binary, types)
+        self._wrappers = WrapperResolver(binary)
         self._labels = LabelReader(types, read)
         self._defers = DeferReader(types, read)
         # go-statement and start locations by pc: code does not change while debugging.
         self._pc_locs: dict[tuple[str, int], Location] = {}
         # C functions of cgo binaries: parsed only once a pc outside pclntab is seen.
-        path = getattr(binary, "path", None)
-        self._foreign = ForeignCode(path) if isinstance(path, str) else None
+        self._foreign = binary.foreign_code
 
     @property
     def layout(self) -> GLayout:

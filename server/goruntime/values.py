@@ -24,30 +24,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..binary.gotypes import (
-    GO_TYPEDEF,
-    K_ARRAY,
-    K_BOOL,
-    K_CHAN,
-    K_COMPLEX64,
-    K_COMPLEX128,
-    K_FLOAT32,
-    K_FLOAT64,
-    K_FUNC,
-    K_INT,
-    K_INTERFACE,
-    K_INVALID,
-    K_MAP,
-    K_PTR,
-    K_SLICE,
-    K_STRING,
-    K_STRUCT,
-    K_UINT,
-    K_UNSAFE_POINTER,
-    Field,
-    GoType,
-    GoTypes,
-)
+from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kind
 
 # Delve's Variable flags.
 F_ESCAPED, F_SHADOWED, F_CONSTANT, F_ARGUMENT, F_RETURN, F_FAKE_ADDRESS = 1, 2, 4, 8, 16, 32
@@ -136,7 +113,7 @@ class Value:
     name: str
     addr: int
     type: GoType | None
-    kind: int
+    kind: Kind
     mem: Memory
     flags: int = 0
     value: Any = None
@@ -175,13 +152,12 @@ class Value:
 
 
 def fake_array(elem: GoType, n: int) -> GoType:
-    return GoType(-1, f"[{n}]{elem.name}", "DW_TAG_array_type", K_ARRAY, elem.resolved().size * n, elem=elem, count=n)
+    return GoType(-1, f"[{n}]{elem.name}", "DW_TAG_array_type", Kind.Array, elem.resolved().size * n,
+                  elem=elem, count=n)
 
 
 # Delve's godwarf.VoidType: what an unsafe.Pointer or a nil interface points to.
-VOID = GoType(-1, "void", "DW_TAG_unspecified_type", K_INVALID, 0)
-# reflect.Kind.String() of the kinds Delve can fail to load (its "unsupported kind" error).
-_KIND_NAMES = {K_INVALID: "invalid"}
+VOID = GoType(-1, "void", "DW_TAG_unspecified_type", Kind.Invalid, 0)
 
 
 def package_name(name: str) -> str:
@@ -192,7 +168,7 @@ def package_name(name: str) -> str:
 
 
 def pointer_to(t: GoType) -> GoType:
-    return GoType(-1, "*" + t.name, "DW_TAG_pointer_type", K_PTR, 8, target=t)
+    return GoType(-1, "*" + t.name, "DW_TAG_pointer_type", Kind.Pointer, 8, target=t)
 
 
 def _uint(b: bytes) -> int:
@@ -220,20 +196,20 @@ class ValueLoader:
     def new(self, name: str, addr: int, typ: GoType | None, mem: Memory | None = None) -> Value:
         mem = mem or self.mem
         if typ is None:
-            return Value(name, addr, None, K_INVALID, mem, unreadable="unknown type")
+            return Value(name, addr, None, Kind.Invalid, mem, unreadable="unknown type")
         rt = typ.resolved()
         v = Value(name, addr, typ, rt.kind, mem)
         try:
-            if rt.kind == K_STRING and addr:
+            if rt.kind == Kind.String and addr:
                 hdr = mem.read(addr, 16)
                 v.base, v.len = _uint(hdr[:8]), _int(hdr[8:16])
                 v.stride = 1
-            elif rt.kind == K_SLICE and addr:
+            elif rt.kind == Kind.Slice and addr:
                 self._slice_info(v, rt)
-            elif rt.kind == K_ARRAY:
+            elif rt.kind == Kind.Array:
                 v.base, v.len, v.cap, v.elem = addr, rt.count, rt.count, rt.elem
                 v.stride = rt.size // rt.count if rt.count else 0
-            elif rt.kind == K_CHAN and addr:
+            elif rt.kind == Kind.Chan and addr:
                 self._chan_info(v, rt)
         except OSError as e:
             v.unreadable = str(e)
@@ -250,7 +226,8 @@ class ValueLoader:
             elif f.name == "cap":
                 v.cap = _int(raw)
         if v.elem is not None:
-            v.stride = 8 if v.elem.kind == K_PTR and v.elem.tag == "DW_TAG_pointer_type" else v.elem.resolved().size
+            v.stride = (8 if v.elem.kind == Kind.Pointer and v.elem.tag == "DW_TAG_pointer_type"
+                        else v.elem.resolved().size)
 
     def _hchan(self, v: Value, rt: GoType) -> tuple[int, GoType | None]:
         ptr = rt.target
@@ -270,8 +247,9 @@ class ValueLoader:
             return
         fields = [Field(f.name, f.offset, pointer_to(fake_array(rt.elem, dataqsiz)) if f.name == "buf" else f.type,
                         f.embedded) for f in hstruct.fields]
-        fake_struct = GoType(-1, hstruct.name, "DW_TAG_structure_type", K_STRUCT, hstruct.size, fields=fields)
-        v.real_override = GoType(-1, rt.name, GO_TYPEDEF, K_CHAN, 8,
+        fake_struct = GoType(-1, hstruct.name, "DW_TAG_structure_type", Kind.Struct, hstruct.size,
+                             fields=fields)
+        v.real_override = GoType(-1, rt.name, GO_TYPEDEF, Kind.Chan, 8,
                                  target=pointer_to(fake_struct), elem=rt.elem)
 
     # -- navigation ---------------------------------------------------------
@@ -282,7 +260,7 @@ class ValueLoader:
     def deref(self, v: Value) -> Value:
         """Delve's maybeDereference: the pointee of a pointer value (name "")."""
         rt = v.real_type
-        if rt is None or rt.kind != K_PTR:
+        if rt is None or rt.kind != Kind.Pointer:
             return v
         if (v.addr == 0 or v.flags & F_FAKE_ADDRESS) and len(v.children) == 1 and v.loaded:
             return v.children[0]
@@ -295,7 +273,7 @@ class ValueLoader:
         return self.new("", ptr, rt.target, self.mem)
 
     def index(self, v: Value, i: int) -> Value:
-        mem = v.mem if v.kind == K_ARRAY else self.mem
+        mem = v.mem if v.kind == Kind.Array else self.mem
         return self.new("", v.base + i * v.stride, v.elem, mem)
 
     # -- loading (Delve's loadValueInternal) --------------------------------
@@ -314,14 +292,15 @@ class ValueLoader:
         k = v.kind
         rt = v.real_type
         assert rt is not None
-        if k in (K_PTR, K_UNSAFE_POINTER):
+        if k in (Kind.Pointer, Kind.UnsafePointer):
             self._load_ptr(v, rt)
             child = v.children[0]
             if cfg.follow_pointers:
                 nxt, check = level, False
-                if child.kind == K_INTERFACE:
+                if child.kind == Kind.Interface:
                     nxt += 1
-                elif rt.kind == K_PTR and rt.target is not None and rt.target.resolved().kind == K_PTR \
+                elif rt.kind == Kind.Pointer and rt.target is not None \
+                        and rt.target.resolved().kind == Kind.Pointer \
                         and rt.target.resolved().tag == "DW_TAG_pointer_type":
                     nxt += 1
                     check = True
@@ -331,31 +310,31 @@ class ValueLoader:
                     self.load(child, cfg, nxt)
             else:
                 child.only_addr = True
-        elif k == K_CHAN:
+        elif k == Kind.Chan:
             haddr, _ = self._hchan(v, rt)
             if haddr and rt.target is not None and rt.target.target is not None:
                 sv = self.new("", haddr, rt.target.target, v.mem)
                 self.load(sv, LOAD_FULL, 0)
                 v.children, v.len, v.base = sv.children, sv.len, sv.addr
-        elif k == K_MAP:
+        elif k == Kind.Map:
             if level <= cfg.max_variable_recurse:
                 self._load_map(v, rt, level, cfg)
             else:
                 self._map_header(v, rt)
-        elif k == K_STRING:
+        elif k == Kind.String:
             n = min(v.len, cfg.max_string_len)
             raw = v.mem.read(v.base, n) if n > 0 else b""
             v.value = raw.decode("utf-8", "surrogateescape")
-        elif k in (K_SLICE, K_ARRAY):
+        elif k in (Kind.Slice, Kind.Array):
             self._load_array(v, level, cfg)
-        elif k == K_STRUCT:
+        elif k == Kind.Struct:
             v.len = len(rt.fields)
             if level <= cfg.max_variable_recurse:
                 for f in rt.fields:
                     if 0 <= cfg.max_struct_fields <= len(v.children):
                         break
                     c = self.field(v, f)
-                    if not rt.name and f.name.startswith("&") and c.kind == K_PTR:
+                    if not rt.name and f.name.startswith("&") and c.kind == Kind.Pointer:
                         c = self.deref(c)
                         c.flags |= F_ESCAPED
                         c.name = f.name[1:]
@@ -363,29 +342,29 @@ class ValueLoader:
                     self.load(c, cfg, level + 1)
             if rt.name == "time.Time":
                 self._format_time(v)
-        elif k == K_INTERFACE:
+        elif k == Kind.Interface:
             self._load_interface(v, rt, level, cfg)
-        elif k in (K_COMPLEX64, K_COMPLEX128):
-            fs = 4 if k == K_COMPLEX64 else 8
+        elif k in (Kind.Complex64, Kind.Complex128):
+            fs = 4 if k == Kind.Complex64 else 8
             raw = v.mem.read(v.addr, 2 * fs)
             fmt = "<ff" if fs == 4 else "<dd"
             re_, im = struct.unpack(fmt, raw)
             v.value = complex(re_, im)
-        elif k == K_INT:
+        elif k == Kind.Int:
             v.value = _int(v.mem.read(v.addr, rt.size))
             v.const_descr = self._const_descr(v)
-        elif k == K_UINT:
+        elif k == Kind.Uint:
             v.value = _uint(v.mem.read(v.addr, rt.size))
             v.const_descr = self._const_descr(v)
-        elif k == K_BOOL:
+        elif k == Kind.Bool:
             v.value = v.mem.read(v.addr, 1)[0] != 0
-        elif k in (K_FLOAT32, K_FLOAT64):
+        elif k in (Kind.Float32, Kind.Float64):
             raw = v.mem.read(v.addr, rt.size)
             v.value = struct.unpack("<f" if rt.size == 4 else "<d", raw)[0]
-        elif k == K_FUNC:
+        elif k == Kind.Func:
             self._load_func(v)
         else:
-            v.unreadable = f'unknown or unsupported kind: "{_KIND_NAMES.get(k, k)}"'
+            v.unreadable = f'unknown or unsupported kind: "{KIND_NAMES.get(k, k)}"'
 
     def _load_ptr(self, v: Value, rt: GoType) -> None:
         if v.children:
@@ -457,7 +436,7 @@ class ValueLoader:
             return
         data = self.field(v, data_f)
         if isnil:
-            data = self.deref(data) if data.kind == K_PTR else self._void_at(data)
+            data = self.deref(data) if data.kind == Kind.Pointer else self._void_at(data)
             v.children = [data]
             self.load(data, cfg, level)
             return
@@ -478,7 +457,7 @@ class ValueLoader:
 
     def _void_at(self, data: Value) -> Value:
         ptr = _uint(data.mem.read(data.addr, 8))
-        return Value("", ptr, VOID, K_INVALID, self.mem)
+        return Value("", ptr, VOID, Kind.Invalid, self.mem)
 
     # -- Delve's special renderings ------------------------------------------
 
@@ -542,7 +521,7 @@ class ValueLoader:
     def _time_location(self, loc: Value | None) -> tzinfo | None:
         """time.LoadLocation(loc.name) as Delve (the debugger's own zone database) does it;
         None (UTC) when loc is nil or the zone is unknown."""
-        if loc is None or loc.unreadable or loc.kind != K_PTR:
+        if loc is None or loc.unreadable or loc.kind != Kind.Pointer:
             return None
         target = self.deref(loc)
         f = target.type.field("name") if target.type is not None and target.addr else None
@@ -582,12 +561,12 @@ class ValueLoader:
             return
         entries = self._swiss_entries(haddr, hs) if hs.field("dirPtr") else self._classic_entries(haddr, hs)
         errs = 0
-        key_ptr = rt.key is not None and rt.key.resolved().kind == K_PTR
-        elem_ptr = rt.elem is not None and rt.elem.resolved().kind == K_PTR
+        key_ptr = rt.key is not None and rt.key.resolved().kind == Kind.Pointer
+        elem_ptr = rt.elem is not None and rt.elem.resolved().kind == Kind.Pointer
         for count, (key, val) in enumerate(entries, 1):
-            if key.kind == K_PTR and not key_ptr:
+            if key.kind == Kind.Pointer and not key_ptr:
                 key = self.deref(key)
-            if val.kind == K_PTR and not elem_ptr:
+            if val.kind == Kind.Pointer and not elem_ptr:
                 val = self.deref(val)
             self.load(key, cfg, level + 1)
             self.load(val, cfg, level + 1)
@@ -605,11 +584,11 @@ class ValueLoader:
         if not haddr or hs is None:
             return
         entries = self._swiss_entries(haddr, hs) if hs.field("dirPtr") else self._classic_entries(haddr, hs)
-        key_ptr = rt.key is not None and rt.key.resolved().kind == K_PTR
-        elem_ptr = rt.elem is not None and rt.elem.resolved().kind == K_PTR
+        key_ptr = rt.key is not None and rt.key.resolved().kind == Kind.Pointer
+        elem_ptr = rt.elem is not None and rt.elem.resolved().kind == Kind.Pointer
         for key, val in entries:
-            yield (self.deref(key) if key.kind == K_PTR and not key_ptr else key,
-                   self.deref(val) if val.kind == K_PTR and not elem_ptr else val)
+            yield (self.deref(key) if key.kind == Kind.Pointer and not key_ptr else key,
+                   self.deref(val) if val.kind == Kind.Pointer and not elem_ptr else val)
 
     def _classic_entries(self, haddr: int, hs: GoType):  # noqa: ANN202 - generator of (key, value)
         fb, fbuckets = hs.field("B"), hs.field("buckets")

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import re
 
-from elftools.elf.elffile import ELFFile
-
-from ..binary.dwarf_types import DwarfTypes
-from .model import BinaryLike, FunctionLike
+from ..binary.gobinary import GoBinary
+from .model import FunctionLike
 
 _MAX_WRAPPER_BYTES = 4096
 # go-statement wrappers are closures: main.main.func1 (<=1.21), main.main.gowrap1 (1.22+),
@@ -33,22 +31,9 @@ def is_private_runtime(name: str) -> bool:
     return bool(rest) and not ("A" <= rest[0] <= "Z")
 
 
-def file_bytes(elf: ELFFile, addr: int, size: int) -> bytes:
-    for seg in elf.iter_segments():
-        if seg["p_type"] != "PT_LOAD":
-            continue
-        start, filesz = seg["p_vaddr"], seg["p_filesz"]
-        if start <= addr < start + filesz:
-            size = min(size, start + filesz - addr)
-            elf.stream.seek(seg["p_offset"] + addr - start)
-            return elf.stream.read(size)
-    return b""
-
-
 class WrapperResolver:
-    def __init__(self, binary: BinaryLike, types: DwarfTypes) -> None:
+    def __init__(self, binary: GoBinary) -> None:
         self._bin = binary
-        self._types = types
         self._cache: dict[int, FunctionLike] = {}
 
     def unwrap(self, fn: FunctionLike) -> FunctionLike:
@@ -65,12 +50,12 @@ class WrapperResolver:
         callee = self._first_call(fn)
         if callee is None:
             return fn
-        if dwrap or self._types.is_trampoline(fn.name):
+        if dwrap or self._bin.dwarf_types.is_trampoline(fn.name):
             return callee
         return fn
 
     def _first_call(self, fn: FunctionLike) -> FunctionLike | None:
-        code = file_bytes(self._types.elf, fn.entry, min(fn.end - fn.entry, _MAX_WRAPPER_BYTES))
+        code = self._bin.file_bytes(fn.entry, min(fn.end - fn.entry, _MAX_WRAPPER_BYTES))
         for i in range(len(code) - 4):
             if code[i] != 0xE8:
                 continue

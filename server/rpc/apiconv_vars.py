@@ -5,12 +5,7 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 
-from ..goruntime.values import K_CHAN as KIND_CHAN
-from ..goruntime.values import K_COMPLEX64 as KIND_COMPLEX64
-from ..goruntime.values import K_COMPLEX128 as KIND_COMPLEX128
-from ..goruntime.values import K_FLOAT32 as KIND_FLOAT32
-from ..goruntime.values import K_FLOAT64 as KIND_FLOAT64
-from ..goruntime.values import LoadCfg, Value
+from ..goruntime.values import Kind, LoadCfg, Value
 from ..protocol import api
 
 
@@ -53,8 +48,8 @@ def _value_string(v: Value) -> str:
     x = v.value
     if x is None:
         return ""
-    if v.kind in (KIND_FLOAT32, KIND_FLOAT64):
-        return format_float(x, 32 if v.kind == KIND_FLOAT32 else 64)
+    if v.kind in (Kind.Float32, Kind.Float64):
+        return format_float(x, 32 if v.kind == Kind.Float32 else 64)
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, complex):
@@ -68,19 +63,19 @@ def _value_string(v: Value) -> str:
 def variable(v: Value) -> api.Variable:
     r = api.Variable(
         name=v.name, addr=v.addr, onlyAddr=v.only_addr, type=v.type_name, realType=v.real_type_name,
-        flags=v.flags, kind=v.kind, value=_value_string(v), len=v.len, cap=v.cap, base=v.base,
+        flags=v.flags, kind=int(v.kind), value=_value_string(v), len=v.len, cap=v.cap, base=v.base,
         unreadable=v.unreadable, LocationExpr=v.location_expr, DeclLine=v.decl_line)
-    if v.kind == KIND_CHAN:
+    if v.kind == Kind.Chan:
         # Delve never sets a channel's Cap, and its Len is the hchan field count once loaded
         # (the loader keeps qcount/dataqsiz in len/cap for the evaluator's len() and cap()).
         r.len, r.cap = (v.len if v.loaded else 0), 0
-    if v.kind in (KIND_COMPLEX64, KIND_COMPLEX128):
-        bits, kind = (32, KIND_FLOAT32) if v.kind == KIND_COMPLEX64 else (64, KIND_FLOAT64)
+    if v.kind in (Kind.Complex64, Kind.Complex128):
+        bits, kind = (32, Kind.Float32) if v.kind == Kind.Complex64 else (64, Kind.Float64)
         c = v.value if isinstance(v.value, complex) else None
         r.len = 2
         r.children = [
-            api.Variable(name="real", kind=kind, value=format_float(c.real, bits) if c else "nil", children=None),
-            api.Variable(name="imaginary", kind=kind, value=format_float(c.imag, bits) if c else "nil",
+            api.Variable(name="real", kind=int(kind), value=format_float(c.real, bits) if c else "nil", children=None),
+            api.Variable(name="imaginary", kind=int(kind), value=format_float(c.imag, bits) if c else "nil",
                          children=None),
         ]
     else:

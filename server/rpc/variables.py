@@ -16,7 +16,7 @@ from typing import Any
 from ..debugger.eval import constant_variable
 from ..debugger.eval.constants import Constant
 from ..debugger.eval.evaluator import Operand
-from ..goruntime.values import K_PTR, Value
+from ..goruntime.values import Kind, Value
 from ..protocol import api
 from ..protocol import methods as m
 from . import apiconv_vars
@@ -63,4 +63,4 @@ def operand_variable(r: Operand, expr: str) -> api.Variable:
         children = [api.Variable(name=name, kind=kind, value=val, children=[]) for name, kind, val in c.children]
         return api.Variable(name=expr, kind=c.kind, value=c.value, len=c.len, flags=c.flags, children=children)
     # Delve's nilVariable
-    return api.Variable(name="nil", kind=K_PTR, children=[api.Variable(onlyAddr=True, children=[])])
+    return api.Variable(name="nil", kind=int(Kind.Pointer), children=[api.Variable(onlyAddr=True, children=[])])

@@ -15,7 +15,6 @@ from typing import Any
 import gotoolchains
 import pytest
 from ptrace.binding.linux_struct import user_regs_struct
-from pydlv.binary.dwarf_types import DwarfTypes
 from pydlv.native.launch import launch_traced
 from pydlv.native.process import StopKind, TracedProcess
 
@@ -126,7 +125,6 @@ def stopped_at(path: Path, addr: int, hit: int = 1,
 @dataclass
 class StoppedBasic:
     binary: Any
-    types: DwarfTypes
     stop: Stop
 
 
@@ -134,10 +132,9 @@ class StoppedBasic:
 def stopped_basic(basic_binary: Path) -> Iterator[StoppedBasic]:
     """testdata/basic stopped at BP-ADD in main.add, called from main.loop."""
     binary = open_binary(basic_binary)
-    types = DwarfTypes(str(basic_binary))
     bp = line_address(binary, "main.add", marker_line(TESTDATA / "basic" / "main.go", "BP-ADD"))
     try:
         with stopped_at(basic_binary, bp) as stop:
-            yield StoppedBasic(binary, types, stop)
+            yield StoppedBasic(binary, stop)
     finally:
-        types.close()
+        binary.close()

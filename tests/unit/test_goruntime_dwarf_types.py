@@ -6,11 +6,17 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import open_binary
 from pydlv.binary.dwarf_types import DwarfTypeError, DwarfTypes
+from pydlv.binary.gotypes import Kind
+
+
+def _types(path: Path) -> DwarfTypes:
+    return open_binary(path).dwarf_types
 
 
 def test_runtime_g_layout(basic_binary: Path) -> None:
-    types = DwarfTypes(str(basic_binary))
+    types = _types(basic_binary)
     start = time.perf_counter()
     g = types.struct_layout("runtime.g")
     elapsed = time.perf_counter() - start
@@ -29,7 +35,7 @@ def test_runtime_g_layout(basic_binary: Path) -> None:
 
 
 def test_other_runtime_layouts(basic_binary: Path) -> None:
-    types = DwarfTypes(str(basic_binary))
+    types = _types(basic_binary)
     gobuf = types.struct_layout("runtime.gobuf")
     assert {"sp", "pc", "bp", "ctxt"} <= set(gobuf.fields)
     assert gobuf.fields["sp"].offset == 0 and gobuf.fields["pc"].offset == 8
@@ -44,15 +50,34 @@ def test_other_runtime_layouts(basic_binary: Path) -> None:
 
 
 def test_missing_type(basic_binary: Path) -> None:
-    types = DwarfTypes(str(basic_binary))
+    types = _types(basic_binary)
     with pytest.raises(DwarfTypeError):
         types.struct_layout("main.NoSuchType")
     assert types.try_struct_layout("main.NoSuchType") is None
 
 
 def test_trampolines(basic_binary: Path) -> None:
-    types = DwarfTypes(str(basic_binary))
+    types = _types(basic_binary)
     # The wrapper of `go worker(...)`: main.main.gowrap1 (1.22+) or main.main.func1 (older).
     wrappers = [n for n in ("main.main.gowrap1", "main.main.func1") if types.is_trampoline(n)]
     assert len(wrappers) == 1
     assert not types.is_trampoline("main.worker")
+
+
+def test_one_dwarf_handle_read_lazily(basic_binary: Path) -> None:
+    """Both type readers come from the binary, over its one DWARFInfo, made on first use."""
+    binary = open_binary(basic_binary)
+    try:
+        types = binary.dwarf_types
+        assert "_units" not in binary.__dict__  # made without reading DWARF (it is made at launch)
+        assert types.struct_layout("runtime.g").size > 0
+        assert "_units" in binary.__dict__  # the first question loaded the binary's unit index
+        go_types = binary.go_types
+        assert go_types is not None and binary.dwarf_types is types and binary.go_types is go_types
+        point = go_types.by_name("main.Point")
+        assert point is not None and point.resolved().kind == Kind.Struct
+        assert [f.name for f in point.resolved().fields] == list(types.struct_layout("main.Point").fields)
+        assert go_types.die_at(point.offset).dwarfinfo is binary.dwarf_info
+        assert go_types.types_base == binary.symbol_address("runtime.types")
+    finally:
+        binary.close()

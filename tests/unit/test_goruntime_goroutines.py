@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import TESTDATA, Stop, StoppedBasic, line_containing, marker_line, open_binary, stopped_at
-from pydlv.binary.dwarf_types import DwarfTypes
 from pydlv.goruntime.goroutines import GoRuntime, is_user_function
 from pydlv.goruntime.model import G_RUNNING, G_WAITING
 
 
 def _runtime(s: StoppedBasic) -> GoRuntime:
-    return GoRuntime(s.binary, s.types, s.stop.proc.read_memory)
+    return GoRuntime(s.binary, s.stop.proc.read_memory)
 
 
 def _name(loc) -> str:
@@ -121,10 +120,9 @@ def test_system_stack_switch(basic_binary: Path) -> None:
     """A thread in runtime.newproc1 runs on g0 (runtime.systemstack): its goroutine is
     m.curg and the unwinding crosses from the system stack to the goroutine stack."""
     binary = open_binary(basic_binary)
-    types = DwarfTypes(str(basic_binary))
 
     def from_main_main(stop: Stop) -> bool:
-        rt = GoRuntime(binary, types, stop.proc.read_memory)
+        rt = GoRuntime(binary, stop.proc.read_memory)
         g = rt.thread_goroutine(stop.tid, stop.proc.regs(stop.tid))
         if g is None or g.id != 1:
             return False
@@ -132,7 +130,7 @@ def test_system_stack_switch(basic_binary: Path) -> None:
 
     try:
         with stopped_at(basic_binary, binary.symbol_address("runtime.newproc1"), accept=from_main_main) as stop:
-            rt = GoRuntime(binary, types, stop.proc.read_memory)
+            rt = GoRuntime(binary, stop.proc.read_memory)
             regs = stop.proc.regs(stop.tid)
             g = rt.thread_goroutine(stop.tid, regs)
             assert g is not None and g.id == 1 and g.system_stack
@@ -151,4 +149,4 @@ def test_system_stack_switch(basic_binary: Path) -> None:
             assert _name(user) == "main.main"
             assert user.line == line_containing(TESTDATA / "basic" / "main.go", "go worker(")
     finally:
-        types.close()
+        binary.close()

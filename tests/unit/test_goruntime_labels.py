@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import build_program, line_address, open_binary, stopped_at
-from pydlv.binary.dwarf_types import DwarfTypes
 from pydlv.goruntime.goroutines import GoRuntime
 
 PROGRAM = """package main
@@ -31,14 +30,13 @@ func main() {
 def test_labels(tmp_path_factory: pytest.TempPathFactory) -> None:
     path = build_program(tmp_path_factory.mktemp("labels"), PROGRAM)
     binary = open_binary(path)
-    types = DwarfTypes(str(path))
     bp = line_address(binary, "main.ready", 10)
     try:
         for hit, expected in ((1, {}), (2, {"k1": "v1", "zz": "last"})):
             with stopped_at(path, bp, hit=hit) as stop:
-                rt = GoRuntime(binary, types, stop.proc.read_memory)
+                rt = GoRuntime(binary, stop.proc.read_memory)
                 g = rt.thread_goroutine(stop.tid, stop.proc.regs(stop.tid))
                 assert g is not None and g.id == 1
                 assert rt.labels(g) == expected
     finally:
-        types.close()
+        binary.close()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from conftest import build_program, line_address, open_binary, stopped_at
-from pydlv.binary.dwarf_types import DwarfTypes
 from pydlv.goruntime.goroutines import GoRuntime
 
 N = 10_000
@@ -46,7 +45,6 @@ def many_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_ten_thousand_goroutines(many_binary: Path) -> None:
     binary = open_binary(many_binary)
-    types = DwarfTypes(str(many_binary))
     bp = line_address(binary, "main.ready", 7)
     reads = 0
     try:
@@ -57,7 +55,7 @@ def test_ten_thousand_goroutines(many_binary: Path) -> None:
                 reads += 1
                 return stop.proc.read_memory(addr, size)
 
-            rt = GoRuntime(binary, types, counting_read)
+            rt = GoRuntime(binary, counting_read)
             _ = rt.layout  # DWARF work is not what is measured here
             start = time.perf_counter()
             gs = rt.all_goroutines(stop.thread_regs())
@@ -73,4 +71,4 @@ def test_ten_thousand_goroutines(many_binary: Path) -> None:
             print(f"all_goroutines: {elapsed * 1000:.0f} ms, {reads} reads; "
                   f"userCurrentLoc x{N}: {(time.perf_counter() - start) * 1000:.0f} ms")
     finally:
-        types.close()
+        binary.close()

@@ -15,18 +15,12 @@ from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 
+from ...binary.gotypes import Kind
 from . import nodes as n
 from .scanner import Source
 from .tokens import TOKEN_STRING, Tok
 
-# reflect.Kind numbers and api.Variable flags used in Delve's replies
-KIND_BOOL = 1
-KIND_INT = 2
-KIND_UINT64 = 11
-KIND_FLOAT64 = 14
-KIND_COMPLEX128 = 16
-KIND_STRING = 24
-FLAG_CONSTANT = 4  # proc.VariableConstant
+FLAG_CONSTANT = 4  # proc.VariableConstant: api.Variable flag of Delve's constant replies
 
 _INT64_MAX = (1 << 63) - 1
 
@@ -401,30 +395,30 @@ class ConstantVariable:
     """The fields of api.Variable that differ from zero for a constant result (the
     name is the expression text; type, realType, addr... stay empty/zero)."""
 
-    kind: int
+    kind: Kind
     value: str
     len: int = 0
     flags: int = FLAG_CONSTANT
-    children: tuple[tuple[str, int, str], ...] = ()  # (name, kind, value) for complexes
+    children: tuple[tuple[str, Kind, str], ...] = ()  # (name, kind, value) for complexes
 
 
 def constant_variable(c: Constant) -> ConstantVariable:
     """What Delve's Eval reports for a constant: proc.newConstant + api.ConvertVar."""
     if c.kind is ConstKind.BOOL:
-        return ConstantVariable(KIND_BOOL, c.go_string())
+        return ConstantVariable(Kind.Bool, c.go_string())
     if c.kind is ConstKind.STRING:
         s = str(c.value)
-        return ConstantVariable(KIND_STRING, s, len(s.encode("utf-8", "surrogatepass")))
+        return ConstantVariable(Kind.String, s, len(s.encode("utf-8", "surrogatepass")))
     if c.kind is ConstKind.INT:
         v = int(c.value)  # type: ignore[arg-type]
         # Delve 1.20: positive ints past int64 get kind Uint64, negative ones stay Int
-        kind = KIND_UINT64 if v > _INT64_MAX else KIND_INT
+        kind = Kind.Uint64 if v > _INT64_MAX else Kind.Int
         return ConstantVariable(kind, str(v))
     if c.kind is ConstKind.FLOAT:
-        return ConstantVariable(KIND_FLOAT64, format_float64(c.value))  # type: ignore[arg-type]
+        return ConstantVariable(Kind.Float64, format_float64(c.value))  # type: ignore[arg-type]
     re, im = _as_complex(c)
-    children = (("real", KIND_FLOAT64, format_float64(re)), ("imaginary", KIND_FLOAT64, format_float64(im)))
-    return ConstantVariable(KIND_COMPLEX128, c.go_string(), 2, FLAG_CONSTANT, children)
+    children = (("real", Kind.Float64, format_float64(re)), ("imaginary", Kind.Float64, format_float64(im)))
+    return ConstantVariable(Kind.Complex128, c.go_string(), 2, FLAG_CONSTANT, children)
 
 
 __all__ = [

@@ -17,27 +17,7 @@ import struct
 from collections.abc import Callable
 from fractions import Fraction
 
-from ...binary.gotypes import (
-    K_ARRAY,
-    K_BOOL,
-    K_CHAN,
-    K_COMPLEX64,
-    K_COMPLEX128,
-    K_FLOAT32,
-    K_FLOAT64,
-    K_FUNC,
-    K_INT,
-    K_INTERFACE,
-    K_INVALID,
-    K_MAP,
-    K_PTR,
-    K_SLICE,
-    K_STRING,
-    K_STRUCT,
-    K_UINT,
-    K_UNSAFE_POINTER,
-    GoType,
-)
+from ...binary.gotypes import KIND_NAMES, GoType, Kind
 from ...errors import UserError
 from ...goruntime.values import F_FAKE_ADDRESS, LOAD_FULL, LOAD_SINGLE, LoadCfg, Value, pointer_to
 from ..scope import EvalScope
@@ -68,28 +48,22 @@ ERR_STR_ALLOC = ("literal string can not be allocated because function calls are
 _LONG_STRINGS = LoadCfg(True, 1, 1 << 20, 64, -1)  # loadFullValueLongerStrings
 _ADDR_ONLY = LoadCfg(False, -1, 64, 0, 0)  # loads an interface header, not its data
 _BUILTINS = frozenset({"cap", "len", "complex", "imag", "real"})
-_INTS = (K_INT, K_UINT)
-_FLOATS = (K_FLOAT32, K_FLOAT64)
-_COMPLEXES = (K_COMPLEX64, K_COMPLEX128)
-_SCALARS = (K_BOOL, *_INTS, *_FLOATS, *_COMPLEXES)
+_INTS = (Kind.Int, Kind.Uint)
+_FLOATS = (Kind.Float32, Kind.Float64)
+_COMPLEXES = (Kind.Complex64, Kind.Complex128)
+_SCALARS = (Kind.Bool, *_INTS, *_FLOATS, *_COMPLEXES)
 _COMPARISONS = (Tok.EQL, Tok.NEQ, Tok.LSS, Tok.LEQ, Tok.GTR, Tok.GEQ)
-_NILLABLE = (K_PTR, K_UNSAFE_POINTER, K_CHAN, K_MAP, K_INTERFACE, K_SLICE, K_FUNC)
-KIND_NAMES = {
-    0: "invalid", 1: "bool", 2: "int", 3: "int8", 4: "int16", 5: "int32", 6: "int64", 7: "uint", 8: "uint8",
-    9: "uint16", 10: "uint32", 11: "uint64", 12: "uintptr", 13: "float32", 14: "float64", 15: "complex64",
-    16: "complex128", 17: "array", 18: "chan", 19: "func", 20: "interface", 21: "map", 22: "ptr", 23: "slice",
-    24: "string", 25: "struct", 26: "unsafe.Pointer",
-}  # fmt: skip
-_CONST_KIND = {ConstKind.BOOL: K_BOOL, ConstKind.INT: K_INT, ConstKind.FLOAT: K_FLOAT64,
-               ConstKind.STRING: K_STRING, ConstKind.COMPLEX: K_COMPLEX128}
-_BYTE = GoType(-1, "byte", "DW_TAG_base_type", K_UINT, 1)  # Delve's element type of strings
+_NILLABLE = (Kind.Pointer, Kind.UnsafePointer, Kind.Chan, Kind.Map, Kind.Interface, Kind.Slice, Kind.Func)
+_CONST_KIND = {ConstKind.BOOL: Kind.Bool, ConstKind.INT: Kind.Int, ConstKind.FLOAT: Kind.Float64,
+               ConstKind.STRING: Kind.String, ConstKind.COMPLEX: Kind.Complex128}
+_BYTE = GoType(-1, "byte", "DW_TAG_base_type", Kind.Uint, 1)  # Delve's element type of strings
 
 
-def kind_of(x: Operand) -> int:
+def kind_of(x: Operand) -> Kind:
     if isinstance(x, Constant):
         return _CONST_KIND[x.kind]
     if isinstance(x, NilValue):
-        return K_PTR
+        return Kind.Pointer
     return x.kind
 
 
@@ -177,7 +151,7 @@ class Evaluator:
 
     def _prep(self, x: Operand) -> Operand:
         """evalBinary's operand loading: everything but strings at once (strings on use)."""
-        if isinstance(x, Value) and x.kind != K_STRING:
+        if isinstance(x, Value) and x.kind != Kind.String:
             self._load(x, LOAD_FULL)
         if isinstance(x, Value) and x.unreadable:
             raise EvalError(x.unreadable)
@@ -196,7 +170,7 @@ class Evaluator:
         return Value("", 0, typ, rt.kind, self.loader.mem, value=value, len=length, loaded=True)
 
     def _maybe_deref(self, v: Value) -> Value:
-        if v.kind == K_PTR and not v.unreadable:
+        if v.kind == Kind.Pointer and not v.unreadable:
             if (v.addr == 0 or v.flags & F_FAKE_ADDRESS) and v.loaded and len(v.children) == 1:
                 return v.children[0]
             return self.loader.deref(v)
@@ -252,16 +226,16 @@ class Evaluator:
         if v.unreadable:
             return v
         vname = v.name
-        if v.loaded and v.flags & F_FAKE_ADDRESS and v.kind == K_STRUCT and v.children:
+        if v.loaded and v.flags & F_FAKE_ADDRESS and v.kind == Kind.Struct and v.children:
             for c in v.children:
                 if c.name == member:
                     return c
             raise EvalError(f"{vname} has no member {member}")
-        if v.kind == K_CHAN:
+        if v.kind == Kind.Chan:
             rt = v.real_type
             if rt is not None and rt.target is not None:
                 v = self.loader.new(v.name, v.addr, rt.target, v.mem)
-        elif v.kind == K_INTERFACE:
+        elif v.kind == Kind.Interface:
             self.loader.load(v, _ADDR_ONLY)
             if v.children:
                 v = v.children[0]
@@ -278,7 +252,7 @@ class Evaluator:
             if sv.unreadable:
                 return sv
             rt = sv.real_type
-            if rt is not None and rt.kind == K_STRUCT:
+            if rt is not None and rt.kind == Kind.Struct:
                 for f in rt.fields:
                     if f.name == member:
                         return self._to_field(sv, f)
@@ -309,7 +283,7 @@ class Evaluator:
 
     def _type_assert(self, node: n.TypeAssertExpr) -> Value:
         xv = self.eval(node.x)
-        if kind_of(xv) != K_INTERFACE:
+        if kind_of(xv) != Kind.Interface:
             raise EvalError(f'expression "{expr_string(node.x)}" not an interface')
         assert isinstance(xv, Value)
         self.loader.load(xv, _ADDR_ONLY)
@@ -338,7 +312,7 @@ class Evaluator:
             raise EvalError("can not convert value of type  to int")
         self._load(x, LOAD_SINGLE)
         rt = x.real_type
-        if rt is None or rt.kind != K_INT:
+        if rt is None or rt.kind != Kind.Int:
             raise EvalError(f"can not convert value of type {x.type_name} to int")
         return int(x.value)
 
@@ -353,17 +327,17 @@ class Evaluator:
         if not isinstance(xv, Value):
             raise cantindex
         k = xv.kind
-        if k == K_PTR:  # a pointer to an array (the first dereference gave a pointer)
+        if k == Kind.Pointer:  # a pointer to an array (the first dereference gave a pointer)
             rt = xv.real_type
-            if rt is None or rt.target is None or rt.target.resolved().kind != K_ARRAY:
+            if rt is None or rt.target is None or rt.target.resolved().kind != Kind.Array:
                 raise cantindex
             xv = self._maybe_deref(xv)
             k = xv.kind
-        if k in (K_SLICE, K_ARRAY, K_STRING):
+        if k in (Kind.Slice, Kind.Array, Kind.String):
             if xv.base == 0:
                 raise EvalError(f'can not index "{expr_string(node.x)}"')
             return self._slice_access(xv, self._as_int(idx))
-        if k == K_MAP:
+        if k == Kind.Map:
             if isinstance(idx, Value):
                 self._load(idx, LOAD_FULL)
             return self._map_access(xv, idx)
@@ -373,7 +347,7 @@ class Evaluator:
         if i < 0 or i >= v.len:
             raise EvalError("index out of bounds")
         if v.loaded:
-            if v.kind == K_STRING:
+            if v.kind == Kind.String:
                 raw = _str_bytes(v.value or "")
                 if i >= len(raw):
                     raise EvalError("index out of bounds")
@@ -383,13 +357,13 @@ class Evaluator:
             if i < len(v.children):
                 return v.children[i]
             raise EvalError("index out of bounds")
-        if v.kind == K_STRING:
+        if v.kind == Kind.String:
             return self.loader.new("", v.base + i, _BYTE)
         return self.loader.index(v, i)
 
     def _map_access(self, m: Value, idx: Operand) -> Value:
         cfg = LOAD_FULL
-        if isinstance(idx, Value) and idx.kind == K_STRING and idx.len > cfg.max_string_len:
+        if isinstance(idx, Value) and idx.kind == Kind.String and idx.len > cfg.max_string_len:
             cfg = dataclasses.replace(cfg, max_string_len=idx.len)
         elif isinstance(idx, Constant) and idx.kind is ConstKind.STRING:
             cfg = dataclasses.replace(cfg, max_string_len=max(64, len(_str_bytes(str(idx.value)))))
@@ -427,19 +401,19 @@ class Evaluator:
                 high = self._as_int(self.eval(node.high))
             except EvalError as e:
                 raise EvalError(f'can not convert "{expr_string(node.high)}" to int: {e}') from None
-        if not isinstance(xv, Value) or xv.kind not in (K_SLICE, K_ARRAY, K_STRING):
+        if not isinstance(xv, Value) or xv.kind not in (Kind.Slice, Kind.Array, Kind.String):
             raise EvalError(f'can not slice "{expr_string(node.x)}" (type {type_string(xv)})')
         if xv.base == 0:
             raise EvalError(f'can not slice "{expr_string(node.x)}"')
-        limit = xv.cap if xv.kind == K_SLICE else xv.len
+        limit = xv.cap if xv.kind == Kind.Slice else xv.len
         if low < 0 or low > limit or high < 0 or high > limit or high < low:
             raise EvalError("index out of bounds")
         typ = xv.type
-        if xv.kind == K_ARRAY and xv.elem is not None:
+        if xv.kind == Kind.Array and xv.elem is not None:
             typ = _fake_slice(xv.elem)
         r = self.loader.new("", 0, typ)
         r.base, r.len, r.cap = xv.base + low * xv.stride, high - low, xv.cap - low
-        r.stride, r.elem = xv.stride, xv.elem if xv.kind != K_STRING else None
+        r.stride, r.elem = xv.stride, xv.elem if xv.kind != Kind.String else None
         r.flags = xv.flags | F_TRUST_LEN
         return r
 
@@ -449,7 +423,7 @@ class Evaluator:
         xv = self.eval(node.x)
         if isinstance(xv, NilValue):
             raise EvalError("nil can not be dereferenced")
-        if kind_of(xv) != K_PTR or not isinstance(xv, Value):
+        if kind_of(xv) != Kind.Pointer or not isinstance(xv, Value):
             raise EvalError(f'expression "{expr_string(node.x)}" ({type_string(xv)}) can not be dereferenced')
         if len(xv.children) == 1:  # pointers made by &x or by a cast from an integer
             xv.children[0].only_addr = False
@@ -466,7 +440,7 @@ class Evaluator:
         if not isinstance(xv, Value) or xv.addr == 0 or xv.type is None:
             raise EvalError(f'can not take address of "{expr_string(node.x)}"')
         xv.only_addr = True
-        return Value("", 0, pointer_to(xv.type), K_PTR, xv.mem, children=[xv], loaded=True)
+        return Value("", 0, pointer_to(xv.type), Kind.Pointer, xv.mem, children=[xv], loaded=True)
 
     # -- operators -------------------------------------------------------------------
 
@@ -493,7 +467,7 @@ class Evaluator:
     def _to_const(self, v: Value) -> Constant:
         """The loaded scalar of `v` as an untyped constant (Delve keeps Values as constants)."""
         x = v.value
-        if v.kind == K_BOOL:
+        if v.kind == Kind.Bool:
             return Constant(ConstKind.BOOL, bool(x))
         if v.kind in _INTS:
             return Constant(ConstKind.INT, int(x))
@@ -502,26 +476,26 @@ class Evaluator:
         if v.kind in _COMPLEXES:
             return Constant(ConstKind.COMPLEX, (Constant(ConstKind.FLOAT, Fraction(x.real)),
                                                 Constant(ConstKind.FLOAT, Fraction(x.imag))))
-        if v.kind == K_STRING:
+        if v.kind == Kind.String:
             return Constant(ConstKind.STRING, self._string(v))
         raise EvalError(f"unsupported operand of kind {KIND_NAMES.get(v.kind, v.kind)}")
 
     def _fit(self, typ: GoType, c: Constant) -> object:
         """A constant result stored in a value of type `typ` (Python scalar for Value.value)."""
         rt = typ.resolved()
-        if rt.kind == K_BOOL:
+        if rt.kind == Kind.Bool:
             return bool(c.value)
         if rt.kind in _INTS:
-            return _wrap(int(Fraction(c.value)), rt.size, rt.kind == K_INT)  # type: ignore[arg-type]
+            return _wrap(int(Fraction(c.value)), rt.size, rt.kind == Kind.Int)  # type: ignore[arg-type]
         if rt.kind in _FLOATS:
             f = float(Fraction(c.value))  # type: ignore[arg-type]
-            return _f32(f) if rt.kind == K_FLOAT32 else f
+            return _f32(f) if rt.kind == Kind.Float32 else f
         if rt.kind in _COMPLEXES:
             if c.kind is ConstKind.COMPLEX:
                 re, im = c.value  # type: ignore[misc]
                 return complex(float(Fraction(re.value)), float(Fraction(im.value)))
             return complex(float(Fraction(c.value)), 0)  # type: ignore[arg-type]
-        if rt.kind == K_STRING:
+        if rt.kind == Kind.String:
             return str(c.value)
         return c.value
 
@@ -530,7 +504,7 @@ class Evaluator:
         if op in (Tok.INC, Tok.DEC, Tok.ARROW):
             raise EvalError(f"operator {TOKEN_STRING[op]} not supported")
         xv = self._prep(self.eval(node.x))
-        if op in (Tok.LAND, Tok.LOR) and kind_of(xv) == K_BOOL:
+        if op in (Tok.LAND, Tok.LOR) and kind_of(xv) == Kind.Bool:
             xb = bool(xv.value)  # type: ignore[union-attr]
             if xb == (op is Tok.LOR):
                 return Constant(ConstKind.BOOL, xb)
@@ -538,9 +512,9 @@ class Evaluator:
         typ = self._negotiate(op, xv, yv)
         if op in _COMPARISONS:
             return Constant(ConstKind.BOOL, self._compare(op, xv, yv))
-        if isinstance(xv, NilValue) or (isinstance(xv, Value) and (xv.kind not in (*_SCALARS, K_STRING))):
+        if isinstance(xv, NilValue) or (isinstance(xv, Value) and (xv.kind not in (*_SCALARS, Kind.String))):
             raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to "{expr_string(node.x)}"')
-        if isinstance(yv, NilValue) or (isinstance(yv, Value) and (yv.kind not in (*_SCALARS, K_STRING))):
+        if isinstance(yv, NilValue) or (isinstance(yv, Value) and (yv.kind not in (*_SCALARS, Kind.String))):
             raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to "{expr_string(node.y)}"')
         xc = xv if isinstance(xv, Constant) else self._to_const(xv)
         yc = yv if isinstance(yv, Constant) else self._to_const(yv)
@@ -558,7 +532,7 @@ class Evaluator:
             rc = self._const_binary(op, xc, yc)
         else:
             rc = self._const_binary(op, xc, yc)
-        length = len(_str_bytes(str(rc.value))) if rt.kind == K_STRING else 0
+        length = len(_str_bytes(str(rc.value))) if rt.kind == Kind.String else 0
         return self._typed(typ, self._fit(typ, rc), length)
 
     @staticmethod
@@ -580,10 +554,10 @@ class Evaluator:
             if kind_of(xv) not in _INTS:
                 raise EvalError(f"shift of type {KIND_NAMES.get(kind_of(xv), '')}")
             yk = kind_of(yv)
-            if yk == K_INT:
+            if yk == Kind.Int:
                 if (int(yv.value) if yv.value is not None else 0) < 0:  # type: ignore[union-attr,arg-type]
                     raise EvalError("shift count must not be negative")
-            elif yk != K_UINT:
+            elif yk != Kind.Uint:
                 raise EvalError(f"shift count type {KIND_NAMES.get(yk, '')}, must be unsigned integer")
             return xv.type if isinstance(xv, Value) else None
         if isinstance(xv, Constant) and isinstance(yv, Constant):
@@ -607,15 +581,15 @@ class Evaluator:
                 raise EvalError(f"can not convert value of type {x.type_name} to {tname}")
             return
         if isinstance(x, NilValue):
-            if target.kind in (K_SLICE, K_MAP, K_FUNC, K_PTR, K_CHAN, K_INTERFACE):
+            if target.kind in (Kind.Slice, Kind.Map, Kind.Func, Kind.Pointer, Kind.Chan, Kind.Interface):
                 return
             raise EvalError(f"mismatched types nil and {tname}")
         ok = {
-            K_INT: (ConstKind.INT,), K_UINT: (ConstKind.INT,),
-            K_FLOAT32: (ConstKind.INT, ConstKind.FLOAT), K_FLOAT64: (ConstKind.INT, ConstKind.FLOAT),
-            K_BOOL: (ConstKind.BOOL,), K_STRING: (ConstKind.STRING,),
-            K_COMPLEX64: (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX),
-            K_COMPLEX128: (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX),
+            Kind.Int: (ConstKind.INT,), Kind.Uint: (ConstKind.INT,),
+            Kind.Float32: (ConstKind.INT, ConstKind.FLOAT), Kind.Float64: (ConstKind.INT, ConstKind.FLOAT),
+            Kind.Bool: (ConstKind.BOOL,), Kind.String: (ConstKind.STRING,),
+            Kind.Complex64: (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX),
+            Kind.Complex128: (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX),
         }.get(target.kind, ())
         if x.kind not in ok:
             raise EvalError(f"can not convert {_const_str(x)} constant to {tname}")
@@ -626,7 +600,7 @@ class Evaluator:
             xc = xv if isinstance(xv, Constant) else self._to_const(xv)  # type: ignore[arg-type]
             yc = yv if isinstance(yv, Constant) else self._to_const(yv)  # type: ignore[arg-type]
             return self._const_compare(op, xc, yc)
-        if k == K_STRING and not isinstance(xv, NilValue) and not isinstance(yv, NilValue):
+        if k == Kind.String and not isinstance(xv, NilValue) and not isinstance(yv, NilValue):
             xl = xv.len if isinstance(xv, Value) else len(_str_bytes(str(xv.value)))
             yl = yv.len if isinstance(yv, Value) else len(_str_bytes(str(yv.value)))
             if xl != yl and op in (Tok.EQL, Tok.NEQ):
@@ -642,15 +616,15 @@ class Evaluator:
             eq = isinstance(other, NilValue) or self._is_nil(other)  # type: ignore[arg-type]
             return eq if op is Tok.EQL else not eq
         assert isinstance(xv, Value) and isinstance(yv, Value)
-        if k == K_PTR:
+        if k == Kind.Pointer:
             eq = self._pointee(xv) == self._pointee(yv)
-        elif k in (K_ARRAY, K_STRUCT):
+        elif k in (Kind.Array, Kind.Struct):
             if len(xv.children) != len(yv.children):
                 return op is Tok.NEQ
             eq = all(self._compare(Tok.EQL, a, b) for a, b in zip(xv.children, yv.children, strict=True))
-        elif k in (K_SLICE, K_MAP, K_FUNC, K_CHAN):
+        elif k in (Kind.Slice, Kind.Map, Kind.Func, Kind.Chan):
             raise EvalError(f"can not compare {KIND_NAMES[k]} variables")
-        elif k == K_INTERFACE:
+        elif k == Kind.Interface:
             a, b = xv.children[0], yv.children[0]
             eq = a.real_type_name == b.real_type_name and self._compare(Tok.EQL, a, b)
         else:
@@ -670,11 +644,11 @@ class Evaluator:
         return int(v.value or 0)
 
     def _is_nil(self, v: Value) -> bool:
-        if v.kind == K_PTR:
+        if v.kind == Kind.Pointer:
             return self._pointee(v) == 0
-        if v.kind == K_INTERFACE:
-            return bool(v.children) and v.children[0].addr == 0 and v.children[0].kind == K_INVALID
-        if v.kind in (K_SLICE, K_MAP, K_FUNC, K_CHAN):
+        if v.kind == Kind.Interface:
+            return bool(v.children) and v.children[0].addr == 0 and v.children[0].kind == Kind.Invalid
+        if v.kind in (Kind.Slice, Kind.Map, Kind.Func, Kind.Chan):
             return v.base == 0
         return False
 
@@ -765,8 +739,8 @@ class Evaluator:
                 parts.append(c)
             sizes = [a.real_type.size for a in args if isinstance(a, Value) and a.real_type is not None]
             bits = max(sizes) * 16 if sizes else 128
-            typ = GoType(-1, f"complex{bits}", "DW_TAG_base_type", K_COMPLEX64 if bits == 64 else K_COMPLEX128,
-                         bits // 8)
+            typ = GoType(-1, f"complex{bits}", "DW_TAG_base_type",
+                         Kind.Complex64 if bits == 64 else Kind.Complex128, bits // 8)
             re_, im = parts
             return self._typed(typ, complex(float(Fraction(re_.value)), float(Fraction(im.value))))  # type: ignore[arg-type]
         if len(args) != 1:
@@ -789,23 +763,23 @@ class Evaluator:
         if not isinstance(arg, Value):
             raise err
         k = arg.kind
-        if k == K_PTR:
+        if k == Kind.Pointer:
             arg = self._maybe_deref(arg)
-            if arg.kind != K_ARRAY:
+            if arg.kind != Kind.Array:
                 raise err
-            k = K_ARRAY
-        if k == K_ARRAY or (name == "len" and k in (K_SLICE, K_STRING)):
+            k = Kind.Array
+        if k == Kind.Array or (name == "len" and k in (Kind.Slice, Kind.String)):
             if arg.unreadable:
                 raise EvalError(arg.unreadable)
             return Constant(ConstKind.INT, arg.len)
-        if name == "cap" and k == K_SLICE:
+        if name == "cap" and k == Kind.Slice:
             return Constant(ConstKind.INT, arg.cap)
-        if k == K_CHAN:
+        if k == Kind.Chan:
             # newVariable already read the channel's qcount/dataqsiz
             if arg.unreadable:
                 raise EvalError(arg.unreadable)
             return Constant(ConstKind.INT, arg.len if name == "len" else arg.cap)
-        if name == "len" and k == K_MAP:
+        if name == "len" and k == Kind.Map:
             rt = arg.real_type
             if rt is not None and not arg.loaded:
                 try:
@@ -824,9 +798,9 @@ class Evaluator:
         styp = self.types.by_name(target)
         if styp is None:
             if target in ("[]byte", "[]uint8"):
-                styp = _fake_slice(GoType(-1, "uint8", "DW_TAG_base_type", K_UINT, 1))
+                styp = _fake_slice(GoType(-1, "uint8", "DW_TAG_base_type", Kind.Uint, 1))
             elif target in ("[]int32", "[]rune"):
-                styp = _fake_slice(GoType(-1, "int32", "DW_TAG_base_type", K_INT, 4))
+                styp = _fake_slice(GoType(-1, "int32", "DW_TAG_base_type", Kind.Int, 4))
             else:
                 raise _TypeNotFound("type not found")
         typ = styp.resolved()
@@ -835,41 +809,41 @@ class Evaluator:
             raise converr
         if isinstance(argv, Value) and _cast_compatible(argv.real_type, typ):
             r = dataclasses.replace(argv, type=styp, kind=typ.kind, children=list(argv.children))
-            if typ.kind == K_PTR and argv.kind == K_PTR and argv.loaded and r.children:
+            if typ.kind == Kind.Pointer and argv.kind == Kind.Pointer and argv.loaded and r.children:
                 c = r.children[0]
                 r.children[0] = self.loader.new(c.name, c.addr, typ.target, c.mem)
                 r.children[0].only_addr = True
             return r
         ak = kind_of(argv)
-        if isinstance(argv, Value) and typ.kind in (K_PTR, K_UINT, K_INT, K_FLOAT32, K_FLOAT64, *_COMPLEXES):
+        if isinstance(argv, Value) and typ.kind in (Kind.Pointer, *_INTS, *_FLOATS, *_COMPLEXES):
             self._load(argv, LOAD_SINGLE)
-        if typ.kind == K_PTR:
+        if typ.kind == Kind.Pointer:
             if ak not in _INTS:
                 raise converr
             addr = int(argv.value if isinstance(argv, Value) else argv.value)  # type: ignore[arg-type]
             child = self.loader.new("", addr, typ.target)
             child.only_addr = True
-            return Value("", 0, styp, K_PTR, self.loader.mem, children=[child], loaded=True)
+            return Value("", 0, styp, Kind.Pointer, self.loader.mem, children=[child], loaded=True)
         if typ.kind in _INTS:
             if ak in _INTS or ak in _FLOATS:
                 x = argv.value if isinstance(argv, Value) else Fraction(argv.value)  # type: ignore[arg-type]
-                return self._typed(styp, _wrap(int(x), typ.size, typ.kind == K_INT))
-            if ak == K_PTR and typ.kind == K_UINT and isinstance(argv, Value):
+                return self._typed(styp, _wrap(int(x), typ.size, typ.kind == Kind.Int))
+            if ak == Kind.Pointer and typ.kind == Kind.Uint and isinstance(argv, Value):
                 return self._typed(styp, self._pointee(argv))
         if typ.kind in _FLOATS and (ak in _INTS or ak in _FLOATS):
             x = float(argv.value if isinstance(argv, Value) else Fraction(argv.value))  # type: ignore[arg-type]
-            return self._typed(styp, _f32(x) if typ.kind == K_FLOAT32 else x)
+            return self._typed(styp, _f32(x) if typ.kind == Kind.Float32 else x)
         if typ.kind in _COMPLEXES and (ak in _INTS or ak in _FLOATS):
             x = float(argv.value if isinstance(argv, Value) else Fraction(argv.value))  # type: ignore[arg-type]
             return self._typed(styp, complex(x, 0))
         if isinstance(argv, Value):
             self._load(argv, self.load_cfg)
-        if typ.kind == K_SLICE and typ.elem is not None and ak == K_STRING:
+        if typ.kind == Kind.Slice and typ.elem is not None and ak == Kind.String:
             s = self._string(argv)
             ek = typ.elem.resolved()
-            if ek.kind == K_UINT and ek.size == 1:
+            if ek.kind == Kind.Uint and ek.size == 1:
                 items = list(_str_bytes(s))
-            elif ek.kind == K_INT and ek.size == 4:
+            elif ek.kind == Kind.Int and ek.size == 4:
                 items = [ord(ch) for ch in s]
             else:
                 raise converr
@@ -880,19 +854,19 @@ class Evaluator:
             for i, c in enumerate(r.children):
                 c.addr = base + i
             return r
-        if typ.kind == K_STRING:
-            if ak == K_STRING:
+        if typ.kind == Kind.String:
+            if ak == Kind.String:
                 s = self._string(argv)
                 return self._typed(styp, s, len(_str_bytes(s)))
             if ak in _INTS:
                 s = chr(int(argv.value))  # type: ignore[arg-type,union-attr]
                 return self._typed(styp, s, len(_str_bytes(s)))
-            if ak in (K_SLICE, K_ARRAY) and isinstance(argv, Value) and argv.elem is not None:
+            if ak in (Kind.Slice, Kind.Array) and isinstance(argv, Value) and argv.elem is not None:
                 ek = argv.elem.resolved()
                 vals = [int(c.value) for c in argv.children]
-                if ek.kind == K_UINT and argv.elem.name in ("uint8", "byte"):
+                if ek.kind == Kind.Uint and argv.elem.name in ("uint8", "byte"):
                     s = bytes(v & 0xFF for v in vals).decode("utf-8", "surrogateescape")
-                elif ek.kind == K_INT and argv.elem.name in ("int32", "rune"):
+                elif ek.kind == Kind.Int and argv.elem.name in ("int32", "rune"):
                     s = "".join(chr(v) for v in vals)
                 else:
                     raise converr
@@ -936,19 +910,19 @@ class Evaluator:
             v = int(Fraction(c.value))  # type: ignore[arg-type]
             self._write(dst, (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
             return
-        if k == K_BOOL and c is not None:
+        if k == Kind.Bool and c is not None:
             self._write(dst, b"\x01" if c.value else b"\x00")
             return
         if k in _COMPLEXES and c is not None:
             z = complex(self._fit(dst.type, c)) if dst.type is not None else 0j  # type: ignore[arg-type]
             self._write(dst, struct.pack("<ff" if size == 8 else "<dd", z.real, z.imag))
             return
-        if k == K_FUNC and size == 0:
+        if k == Kind.Func and size == 0:
             raise EvalError(f"can not assign to {dst.name}" if dst.name else "can not assign to function expression")
         if isinstance(src, NilValue):
             self._write(dst, bytes(size))
             return
-        if kind_of(src) == K_STRING:
+        if kind_of(src) == Kind.String:
             if isinstance(src, Constant):
                 if src.value:
                     raise EvalError(ERR_STR_ALLOC)
@@ -959,11 +933,11 @@ class Evaluator:
             self._write(dst, src.base.to_bytes(8, "little") + src.len.to_bytes(8, "little", signed=True))
             return
         assert isinstance(src, Value)
-        if src.kind == K_SLICE:
+        if src.kind == Kind.Slice:
             self._write(dst, src.base.to_bytes(8, "little") + src.len.to_bytes(8, "little", signed=True)
                         + src.cap.to_bytes(8, "little", signed=True))
             return
-        if rt.kind == K_PTR:
+        if rt.kind == Kind.Pointer:
             self._write(dst, self._pointee(src).to_bytes(8, "little"))
             return
         if src.addr != 0:
@@ -987,18 +961,18 @@ class _TypeNotFound(EvalError):
 
 
 def _fake_slice(elem: GoType) -> GoType:
-    return GoType(-1, "[]" + elem.name, "DW_TAG_structure_type", K_SLICE, 24, elem=elem)
+    return GoType(-1, "[]" + elem.name, "DW_TAG_structure_type", Kind.Slice, 24, elem=elem)
 
 
 def _same_type(t1: GoType, t2: GoType | None) -> bool:
     if t2 is None:
         return False
     t1, t2 = t1.resolved(), t2.resolved()
-    if t1.kind == K_PTR and t1.tag == "DW_TAG_pointer_type":
-        return t2.kind == K_PTR and t1.target is not None and t2.target is not None \
+    if t1.kind == Kind.Pointer and t1.tag == "DW_TAG_pointer_type":
+        return t2.kind == Kind.Pointer and t1.target is not None and t2.target is not None \
             and _same_type(t1.target, t2.target)
-    if t1.kind == K_SLICE:
-        return t2.kind == K_SLICE and t1.elem is not None and _same_type(t1.elem, t2.elem)
+    if t1.kind == Kind.Slice:
+        return t2.kind == Kind.Slice and t1.elem is not None and _same_type(t1.elem, t2.elem)
     return t1.name == t2.name
 
 
@@ -1008,14 +982,14 @@ def _cast_compatible(t1: GoType | None, t2: GoType) -> bool:
         return False
     if t1.name == t2.name:
         return True
-    if t1.kind == K_PTR and t2.kind == K_PTR:
+    if t1.kind == Kind.Pointer and t2.kind == Kind.Pointer:
         if t1.target is None or t2.target is None:
             return True
         return _cast_compatible(t1.target.resolved(), t2.target.resolved())
-    if t1.kind == K_STRUCT and t2.kind == K_STRUCT:
+    if t1.kind == Kind.Struct and t2.kind == Kind.Struct:
         return [(f.name, f.offset, f.type.name) for f in t1.fields] == \
             [(f.name, f.offset, f.type.name) for f in t2.fields]
-    return t1.kind == t2.kind and t1.kind in (K_STRING, *_COMPLEXES, *_FLOATS, *_INTS, K_BOOL)
+    return t1.kind == t2.kind and t1.kind in (Kind.String, *_COMPLEXES, *_FLOATS, *_INTS, Kind.Bool)
 
 
 def _const_value_text(c: Constant) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...binary.gobinary import GoBinary
-from ...binary.gotypes import K_INTERFACE, GoType, GoTypes
+from ...binary.gotypes import GoType, GoTypes, Kind
 from ...goruntime.values import Memory, Value
 
 # (size, runtime type address) -> address of a zeroed heap object in the target
@@ -61,7 +61,7 @@ class Boxer:
         """The 16-byte image of `src` converted to the interface type `dst`."""
         rt = src.real_type
         assert rt is not None and src.type is not None
-        if rt.kind == K_INTERFACE:
+        if rt.kind == Kind.Interface:
             words = src.mem.read(src.addr, 16)
             tab, data = _word(words), _word(words[8:])
             if tab == 0:

@@ -34,27 +34,7 @@ from dataclasses import dataclass
 
 from ...binary.dwarf_funcs import FuncSignature, Param, ShapeKind, SignatureError, TypeShape, scalar
 from ...binary.gobinary import Function
-from ...binary.gotypes import (
-    K_ARRAY,
-    K_BOOL,
-    K_CHAN,
-    K_COMPLEX64,
-    K_COMPLEX128,
-    K_FLOAT32,
-    K_FLOAT64,
-    K_FUNC,
-    K_INT,
-    K_INTERFACE,
-    K_INVALID,
-    K_MAP,
-    K_PTR,
-    K_SLICE,
-    K_STRING,
-    K_STRUCT,
-    K_UINT,
-    K_UNSAFE_POINTER,
-    GoType,
-)
+from ...binary.gotypes import GoType, Kind
 from ...goruntime.values import (
     F_CONSTANT,
     F_FAKE_ADDRESS,
@@ -95,11 +75,12 @@ _MALLOCGC_SIG = FuncSignature(MALLOCGC, [
 # The debug pinner (runtime/pinner.go); hand-written signatures for the same reason.
 PINNER_NEW, PIN, UNPIN = "runtime.debugPinnerV1", "runtime.(*Pinner).Pin", "runtime.(*Pinner).Unpin"
 _PTR = scalar("unsafe.Pointer", ShapeKind.INT, 8, 26)
-_EFACE = TypeShape("interface {}", ShapeKind.STRUCT, 16, 8, K_INTERFACE, (("_type", 0, _PTR), ("data", 8, _PTR)))
+_EFACE = TypeShape("interface {}", ShapeKind.STRUCT, 16, 8, Kind.Interface,
+                   (("_type", 0, _PTR), ("data", 8, _PTR)))
 _PINNER_NEW_SIG = FuncSignature(PINNER_NEW, [Param("~r0", _PTR, True)])
 _PIN_SIG = FuncSignature(PIN, [Param("p", _PTR, False), Param("pointer", _EFACE, False)])
 _UNPIN_SIG = FuncSignature(UNPIN, [Param("p", _PTR, False)])
-_NO_POINTERS = (K_BOOL, K_INT, K_UINT, K_FLOAT32, K_FLOAT64, K_COMPLEX64, K_COMPLEX128)
+_NO_POINTERS = (Kind.Bool, Kind.Int, Kind.Uint, Kind.Float32, Kind.Float64, Kind.Complex64, Kind.Complex128)
 
 
 class CallFailed(Exception):
@@ -190,11 +171,11 @@ class CallPlanner:
             # Delve's newConstant (`call len(greet("ab"))`): a typed value flagged constant.
             tname, conv = _CONST_TYPES[r.kind]
             t = ev.types.by_name(tname)
-            kind = t.resolved().kind if t is not None else K_INVALID
+            kind = t.resolved().kind if t is not None else Kind.Invalid
             return [Value("", 0, t, kind, ev.loader.mem, flags=F_CONSTANT, value=conv(r.value), loaded=True)]
         if not isinstance(r, Value):
             raise CallFailed(f"{expr} is not a value in the target")
-        if r.addr == 0 and r.type is None and r.kind == K_INVALID:
+        if r.addr == 0 and r.type is None and r.kind == Kind.Invalid:
             return r.children  # several results (or none)
         return [ev.loader.load(r, self.ret_cfg)]
 
@@ -257,7 +238,7 @@ class CallPlanner:
                 if t is not None:
                     return t
         fv = ev.eval(fun)  # a func-typed variable (closure), or Delve's lookup error
-        if not isinstance(fv, Value) or fv.kind != K_FUNC:
+        if not isinstance(fv, Value) or fv.kind != Kind.Func:
             raise CallFailed(f'expression "{name}" is not a function')
         mem = fv.mem
         funcval = int.from_bytes(mem.read(fv.addr, 8), "little") if fv.addr else 0
@@ -281,13 +262,13 @@ class CallPlanner:
 
     def _method(self, x: Value, method: str, text: str, ev: Evaluator) -> _Target | None:
         v = x
-        if v.kind == K_INTERFACE:
+        if v.kind == Kind.Interface:
             ev.loader.load(v, _ADDR_ONLY)
             if not v.children or v.children[0].addr == 0:
                 return None
             v = v.children[0]  # the dynamic value: the method set is its type's
         binary = self.controller.binary
-        is_ptr = v.kind == K_PTR
+        is_ptr = v.kind == Kind.Pointer
         rt = v.real_type
         tname = (rt.target.name if is_ptr and rt is not None and rt.target is not None else v.type_name)
         pkg, _, base = tname.rpartition(".")
@@ -301,7 +282,7 @@ class CallPlanner:
                 recv = v
             elif v.addr and v.type is not None:
                 v.only_addr = True
-                recv = Value("", 0, pointer_to(v.type), K_PTR, v.mem, children=[v], loaded=True)
+                recv = Value("", 0, pointer_to(v.type), Kind.Pointer, v.mem, children=[v], loaded=True)
             else:
                 return None
             value_m = ptr_m
@@ -318,7 +299,7 @@ class CallPlanner:
         the conversion would fail)."""
         lit = n.unparen(arg)
         if not (isinstance(lit, n.BasicLit) and lit.kind is Tok.STRING and isinstance(v, Constant)
-                and v.kind is ConstKind.STRING and v.value and (elem_kind or p.shape.go_kind) == K_STRING):
+                and v.kind is ConstKind.STRING and v.value and (elem_kind or p.shape.go_kind) == Kind.String):
             return v
         return self._string_in_target(str(v.value), ev)
 
@@ -327,7 +308,7 @@ class CallPlanner:
         ptr = self.alloc(len(data))
         ev.loader.mem.write(ptr, data)
         st = ev.types.by_name("string")
-        return Value("", 0, st, K_STRING, ev.loader.mem, value=text, len=len(data), base=ptr, loaded=True)
+        return Value("", 0, st, Kind.String, ev.loader.mem, value=text, len=len(data), base=ptr, loaded=True)
 
     def alloc(self, size: int, typ: int = 0) -> int:
         """An injected runtime.mallocgc(size, typ, typ != 0): a typed (zeroed, scanned) object
@@ -401,7 +382,7 @@ class CallPlanner:
         is an interface that `v` is not already a value of."""
         mem = BufferMemory(ev.loader.mem, FAKE_ADDRESS_BASE, bytes(t.resolved().size))
         dst = ev.loader.new(name, FAKE_ADDRESS_BASE, t, mem)
-        if t.resolved().kind == K_INTERFACE and not isinstance(v, NilValue) \
+        if t.resolved().kind == Kind.Interface and not isinstance(v, NilValue) \
                 and not (isinstance(v, Value) and v.real_type_name == dst.real_type_name):
             mem.data[:] = self._box(v, text, t, ev)
         else:
@@ -420,7 +401,7 @@ class CallPlanner:
                 if dt is None:
                     raise CallFailed(f"can not convert {text} constant to {t.name}")
                 v = self._copy(v, text, dt, ev)
-        if isinstance(v, Value) and v.type is not None and v.kind != K_INTERFACE:
+        if isinstance(v, Value) and v.type is not None and v.kind != Kind.Interface:
             # Addressable bytes, whatever v was (register, result, a string just allocated).
             v = self._copy(v, text, v.type, ev)
         if not isinstance(v, Value) or v.type is None:
@@ -447,11 +428,11 @@ class CallPlanner:
         if node.ellipsis or not formal or len(actual) < len(formal) - 1:
             return False
         last = ev.types.by_offset(formal[-1].type_offset)
-        if last.resolved().kind != K_SLICE:
+        if last.resolved().kind != Kind.Slice:
             return False
         if len(actual) == len(formal):
             v = actual[-1][0]
-            if isinstance(v, NilValue) or (isinstance(v, Value) and v.kind == K_SLICE
+            if isinstance(v, NilValue) or (isinstance(v, Value) and v.kind == Kind.Slice
                                            and v.real_type_name == last.resolved().name):
                 return False
         return True
@@ -493,19 +474,19 @@ class CallPlanner:
         def word(addr: int) -> int:
             return int.from_bytes(v.mem.read(addr, 8), "little")
 
-        if k in (K_PTR, K_UNSAFE_POINTER):
+        if k in (Kind.Pointer, Kind.UnsafePointer):
             yield (v.children[0].addr if len(v.children) == 1 else (word(v.addr) if v.addr else 0)), name
-        elif k in (K_CHAN, K_STRING, K_SLICE):
+        elif k in (Kind.Chan, Kind.String, Kind.Slice):
             yield v.base, name
-        elif k in (K_MAP, K_FUNC):
+        elif k in (Kind.Map, Kind.Func):
             yield (word(v.addr) if v.addr else 0), name
-        elif k == K_INTERFACE and v.addr:
+        elif k == Kind.Interface and v.addr:
             yield word(v.addr), f"{name}.tab"
             yield word(v.addr + 8), f"{name}.data"
-        elif k == K_STRUCT and rt is not None and v.addr:
+        elif k == Kind.Struct and rt is not None and v.addr:
             for f in rt.fields:
                 yield from self._pointers(ev.loader.field(v, f), f"{name}.{f.name}", ev)
-        elif k == K_ARRAY and v.addr:
+        elif k == Kind.Array and v.addr:
             for i in range(v.len):
                 yield from self._pointers(ev.loader.index(v, i), f"{name}[{i}]", ev)
 
@@ -532,7 +513,7 @@ class CallPlanner:
             return values[0]
         # Delve's funcCallFinish: no results -> an unreadable value; several -> a typeless
         # value whose children are the results (ReturnValues lists them).
-        r = Value("", 0, None, K_INVALID, ev.loader.mem, children=values, loaded=True)
+        r = Value("", 0, None, Kind.Invalid, ev.loader.mem, children=values, loaded=True)
         if not values:
             r.unreadable = "no return values"
         return r
@@ -556,9 +537,9 @@ class CallPlanner:
 
 def _pointer_free(t: GoType) -> bool:
     r = t.resolved()
-    if r.kind == K_ARRAY:
+    if r.kind == Kind.Array:
         return r.elem is None or _pointer_free(r.elem)
-    if r.kind == K_STRUCT:
+    if r.kind == Kind.Struct:
         return all(_pointer_free(f.type) for f in r.fields)
     return r.kind in _NO_POINTERS
 

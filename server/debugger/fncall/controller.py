@@ -6,7 +6,6 @@ continue loop asks when a thread traps.
 from __future__ import annotations
 
 from ...binary.dwarf_funcs import SignatureReader
-from ...binary.dwarf_types import DwarfTypes
 from ...binary.gobinary import GoBinary
 from ...errors import UserError
 from ...goruntime.model import Goroutine
@@ -25,11 +24,12 @@ class CallError(UserError):
 
 
 class CallController:
-    def __init__(self, binary: GoBinary, proc: Inferior, types: DwarfTypes) -> None:
+    def __init__(self, binary: GoBinary, proc: Inferior) -> None:
         self.binary = binary
         self.proc = proc
-        self.signatures = SignatureReader(types)
-        self.rtypes = RuntimeTypes(types, proc.read_memory, binary.symbol_address("runtime.firstmoduledata"))
+        self.signatures = SignatureReader(binary.dwarf_types)
+        self.rtypes = RuntimeTypes(binary.dwarf_types, proc.read_memory,
+                                   binary.symbol_address("runtime.firstmoduledata"))
         self.active: Injection | None = None
         self.finished: Injection | None = None  # the last completed injection
         # The `call` being evaluated (fncall/session.py), the thread it injects on, its end.
