@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 
 from elftools.dwarf.die import DIE
 
-from .dwarf_types import DwarfTypes, _text, package_of
+from .dwarf_types import TRANSPARENT_TAGS, DwarfTypes, package_of
+from .dwarf_units import dwarf_text
+from .gotypes import AT_GO_KIND
 
-_DW_AT_GO_KIND = 0x2900
 _DW_ATE_FLOAT = 0x04
 _DW_ATE_COMPLEX_FLOAT = 0x03
 _DW_OP_FBREG = 0x91
-_TRANSPARENT_TAGS = ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type")
 _POINTER_LIKE_TAGS = ("DW_TAG_pointer_type", "DW_TAG_subroutine_type", "DW_TAG_unspecified_type")
 
 
@@ -111,7 +111,7 @@ class SignatureReader:
             line = child.attributes.get("DW_AT_decl_line")
             type_die = child.get_DIE_from_attribute("DW_AT_type")
             sig.params.append(Param(
-                name=_text(name_attr.value) if name_attr is not None else "",
+                name=dwarf_text(name_attr.value) if name_attr is not None else "",
                 shape=self.shape_of(type_die),
                 is_result=bool(var is not None and var.value),
                 decl_line=line.value if line is not None else 0,
@@ -129,11 +129,11 @@ class SignatureReader:
 
     def _build(self, die: DIE) -> TypeShape:
         name_attr = die.attributes.get("DW_AT_name")
-        name = _text(name_attr.value) if name_attr is not None else ""
-        kind_attr = die.attributes.get(_DW_AT_GO_KIND)
+        name = dwarf_text(name_attr.value) if name_attr is not None else ""
+        kind_attr = die.attributes.get(AT_GO_KIND)
         go_kind = kind_attr.value if kind_attr is not None else 0
         tag = die.tag
-        if tag in _TRANSPARENT_TAGS:
+        if tag in TRANSPARENT_TAGS:
             if "DW_AT_type" not in die.attributes:
                 return TypeShape(name, ShapeKind.STRUCT, 0, 1, go_kind)
             inner = self.shape_of(die.get_DIE_from_attribute("DW_AT_type"))
@@ -153,7 +153,7 @@ class SignatureReader:
             pointee = ""
             if tag == "DW_TAG_pointer_type" and "DW_AT_type" in die.attributes:
                 target = die.get_DIE_from_attribute("DW_AT_type").attributes.get("DW_AT_name")
-                pointee = _text(target.value) if target is not None else ""
+                pointee = dwarf_text(target.value) if target is not None else ""
             return TypeShape(name, ShapeKind.INT, 8, 8, go_kind, pointee=pointee)
         if tag == "DW_TAG_structure_type":
             fields = []
@@ -163,7 +163,7 @@ class SignatureReader:
                 loc = member.attributes.get("DW_AT_data_member_location")
                 off = loc.value if loc is not None and isinstance(loc.value, int) else 0
                 mname = member.attributes.get("DW_AT_name")
-                fields.append((_text(mname.value) if mname is not None else "", off,
+                fields.append((dwarf_text(mname.value) if mname is not None else "", off,
                                self.shape_of(member.get_DIE_from_attribute("DW_AT_type"))))
             align = max((f[2].align for f in fields), default=1)
             return TypeShape(name, ShapeKind.STRUCT, size, align, go_kind, tuple(fields))

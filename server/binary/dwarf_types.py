@@ -23,19 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 
-from .dwarf_units import DwarfUnits
+from .dwarf_units import DwarfUnits, dwarf_text
+from .gotypes import AT_GO_EMBEDDED
 
 _STRUCT = "DW_TAG_structure_type"
 _SUBPROGRAM = "DW_TAG_subprogram"
 # Typedef-like wrappers to look through when sizing a field's type.
-_TRANSPARENT_TAGS = ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type")
-# Go's vendor attribute (cmd/internal/dwarf): pyelftools keys unknown attributes by number.
-_DW_AT_GO_EMBEDDED_FIELD = 0x2903
+TRANSPARENT_TAGS = ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type")
 
 
 class DwarfTypeError(LookupError):
@@ -91,7 +89,7 @@ class _UnitIndex:
             attr = child.attributes.get("DW_AT_name")
             if attr is None:
                 continue
-            child_key = (child.tag, _text(attr.value))
+            child_key = (child.tag, dwarf_text(attr.value))
             # The first DIE of a name wins: later duplicates are not expected in Go.
             self.names.setdefault(child_key, child)
             if child_key == key:
@@ -99,10 +97,6 @@ class _UnitIndex:
         self.done = True
         self.pending = None
         return None
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def package_of(symbol: str) -> str:
@@ -200,11 +194,11 @@ class DwarfTypes:
         for member in die.iter_children():
             if member.tag != "DW_TAG_member":
                 continue
-            mname = _text(member.attributes["DW_AT_name"].value)
+            mname = dwarf_text(member.attributes["DW_AT_name"].value)
             loc = member.attributes.get("DW_AT_data_member_location")
             offset = loc.value if loc is not None and isinstance(loc.value, int) else 0
             tname, tsize = self._type_name_size(member)
-            emb = member.attributes.get(_DW_AT_GO_EMBEDDED_FIELD)
+            emb = member.attributes.get(AT_GO_EMBEDDED)
             embedded = bool(emb is not None and emb.value)
             fields[mname] = FieldInfo(offset, tsize, tname, embedded)
         size_attr = die.attributes.get("DW_AT_byte_size")
@@ -216,13 +210,13 @@ class DwarfTypes:
             return "", 0
         tdie = die.get_DIE_from_attribute("DW_AT_type")
         attr = tdie.attributes.get("DW_AT_name")
-        tname = _text(attr.value) if attr is not None else ""
+        tname = dwarf_text(attr.value) if attr is not None else ""
         # Named Go types are typedefs without a size: size comes from what they name.
         for _ in range(16):
             size = tdie.attributes.get("DW_AT_byte_size")
             if size is not None:
                 return tname, size.value
-            if tdie.tag not in _TRANSPARENT_TAGS or "DW_AT_type" not in tdie.attributes:
+            if tdie.tag not in TRANSPARENT_TAGS or "DW_AT_type" not in tdie.attributes:
                 break
             tdie = tdie.get_DIE_from_attribute("DW_AT_type")
         return tname, 8 if tdie.tag == "DW_TAG_pointer_type" else 0

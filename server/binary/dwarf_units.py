@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from elftools.dwarf.compileunit import CompileUnit as DieUnit
 from elftools.dwarf.dwarfinfo import DWARFInfo
@@ -24,6 +25,11 @@ from elftools.dwarf.dwarfinfo import DWARFInfo
 from .dwarf_lines import LineProgram
 
 DW_LANG_GO = 0x16
+
+
+def dwarf_text(value: Any) -> str:
+    """A string attribute's value: pyelftools gives bytes, decoded as Go's debug/dwarf does."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 @dataclass(slots=True)
@@ -73,8 +79,7 @@ class DwarfUnits:
 
             def text(name: str, attrs=attrs) -> str:  # noqa: ANN001 - closure default binding
                 a = attrs.get(name)
-                v = a.value if a is not None else b""
-                return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                return dwarf_text(a.value) if a is not None else ""
 
             lang = attrs["DW_AT_language"].value if "DW_AT_language" in attrs else None
             is_go = lang == DW_LANG_GO

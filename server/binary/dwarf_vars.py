@@ -24,6 +24,8 @@ from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from .dwarf_units import dwarf_text
+
 _VAR_TAGS = ("DW_TAG_variable", "DW_TAG_formal_parameter")
 _BLOCK_TAGS = ("DW_TAG_lexical_block", "DW_TAG_subprogram")
 # Compiler-internal names Delve never lists (goDictionaryName, goClosurePtr).
@@ -61,10 +63,6 @@ class FunctionDIE:
     tree: _Node | None = None
 
 
-def _text(v: Any) -> str:
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-
-
 class DwarfVars:
     def __init__(self, dwarf: DWARFInfo) -> None:
         self._dwarf = dwarf
@@ -97,7 +95,7 @@ class DwarfVars:
                 low = a["DW_AT_low_pc"].value
                 hi = a["DW_AT_high_pc"]
                 high = hi.value if hi.form == "DW_FORM_addr" else low + hi.value
-                funcs.append(FunctionDIE(die, _text(a["DW_AT_name"].value) if "DW_AT_name" in a else "", low, high))
+                funcs.append(FunctionDIE(die, dwarf_text(a["DW_AT_name"].value) if "DW_AT_name" in a else "", low, high))
             funcs.sort(key=lambda f: f.low)
             idx = ([f.low for f in funcs], funcs)
             self._unit_funcs[unit_index] = idx
@@ -139,7 +137,7 @@ class DwarfVars:
         for child in die.iter_children():
             if child.tag in _VAR_TAGS:
                 a = child.attributes
-                name = _text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
+                name = dwarf_text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
                 vp = a.get("DW_AT_variable_parameter")
                 dl = a.get("DW_AT_decl_line")
                 node.vars.append(VarEntry(child, name, child.tag == "DW_TAG_formal_parameter",
@@ -222,7 +220,7 @@ class DwarfVars:
                     expr = bytes(loc.value)
                     if not expr or expr[0] != 0x03:  # DW_OP_addr
                         continue
-                    out.append((_text(a["DW_AT_name"].value), die))
+                    out.append((dwarf_text(a["DW_AT_name"].value), die))
             self._pkg_vars = out
         return self._pkg_vars
 
@@ -236,7 +234,7 @@ class DwarfVars:
         value = val.value
         if val.form in ("DW_FORM_data8", "DW_FORM_udata") and value >= 1 << 63:
             value -= 1 << 64  # Delve reads it as int64
-        self._consts.setdefault(off, []).append((_text(name.value), value))
+        self._consts.setdefault(off, []).append((dwarf_text(name.value), value))
 
     def constants(self, type_offset: int) -> list[tuple[str, int]] | None:
         """(qualified name, value) of the Go constants whose type is the DIE at type_offset."""

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
 
 from elftools.dwarf.die import DIE
 
-from .dwarf_units import DwarfUnits
+from .dwarf_units import DwarfUnits, dwarf_text
 
 
 class Kind(IntEnum):
@@ -134,10 +133,6 @@ class GoType:
         return False
 
 
-def _text(v: Any) -> str:
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-
-
 class GoTypes:
     """The Go types of values (variables, eval, calls), as Delve's godwarf builds them.
 
@@ -183,7 +178,7 @@ class GoTypes:
 
     def _build(self, die: DIE) -> GoType:
         a = die.attributes
-        name = _text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
+        name = dwarf_text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
         size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0
         gokind = a[AT_GO_KIND].value if AT_GO_KIND in a else 0
         rt = a[AT_GO_RUNTIME_TYPE].value if AT_GO_RUNTIME_TYPE in a else 0
@@ -240,7 +235,7 @@ class GoTypes:
                 if mt is None:
                     continue
                 emb = ma.get(AT_GO_EMBEDDED)
-                t.fields.append(Field(_text(ma["DW_AT_name"].value) if "DW_AT_name" in ma else "",
+                t.fields.append(Field(dwarf_text(ma["DW_AT_name"].value) if "DW_AT_name" in ma else "",
                                       loc.value if loc is not None and isinstance(loc.value, int) else 0,
                                       mt, bool(emb is not None and emb.value)))
             if t.kind == Kind.Slice:
@@ -280,7 +275,7 @@ class GoTypes:
                     found = True
                     a = die.attributes
                     if "DW_AT_name" in a:
-                        n = _text(a["DW_AT_name"].value)
+                        n = dwarf_text(a["DW_AT_name"].value)
                         # A named struct has a typedef and a structure DIE of the same name:
                         # the typedef is what variables refer to.
                         if n not in names or die.tag == "DW_TAG_typedef":
