@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from elftools.dwarf.die import DIE
 
 from .dwarf_types import TRANSPARENT_TAGS, DwarfTypes, package_of
-from .dwarf_units import dwarf_text
+from .dwarf_units import attributes, dwarf_text
 from .gotypes import AT_GO_KIND
 
 _DW_ATE_FLOAT = 0x04
@@ -130,7 +130,7 @@ class SignatureReader:
     def _build(self, die: DIE) -> TypeShape:
         name_attr = die.attributes.get("DW_AT_name")
         name = dwarf_text(name_attr.value) if name_attr is not None else ""
-        kind_attr = die.attributes.get(AT_GO_KIND)
+        kind_attr = attributes(die).get(AT_GO_KIND)
         go_kind = kind_attr.value if kind_attr is not None else 0
         tag = die.tag
         if tag in TRANSPARENT_TAGS:

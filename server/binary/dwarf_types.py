@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 
-from .dwarf_units import DwarfUnits, dwarf_text
+from .dwarf_units import DwarfUnits, attributes, dwarf_text
 from .gotypes import AT_GO_EMBEDDED
 
 _STRUCT = "DW_TAG_structure_type"
@@ -89,7 +89,7 @@ class _UnitIndex:
             attr = child.attributes.get("DW_AT_name")
             if attr is None:
                 continue
-            child_key = (child.tag, dwarf_text(attr.value))
+            child_key = (str(child.tag), dwarf_text(attr.value))
             # The first DIE of a name wins: later duplicates are not expected in Go.
             self.names.setdefault(child_key, child)
             if child_key == key:
@@ -198,7 +198,7 @@ class DwarfTypes:
             loc = member.attributes.get("DW_AT_data_member_location")
             offset = loc.value if loc is not None and isinstance(loc.value, int) else 0
             tname, tsize = self._type_name_size(member)
-            emb = member.attributes.get(AT_GO_EMBEDDED)
+            emb = attributes(member).get(AT_GO_EMBEDDED)
             embedded = bool(emb is not None and emb.value)
             fields[mname] = FieldInfo(offset, tsize, tname, embedded)
         size_attr = die.attributes.get("DW_AT_byte_size")

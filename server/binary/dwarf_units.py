@@ -16,15 +16,24 @@ Delve's rules reproduced here (pkg/proc/bininfo.go, loading compile units):
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from elftools.dwarf.compileunit import CompileUnit as DieUnit
+from elftools.dwarf.die import DIE, AttributeValue
 from elftools.dwarf.dwarfinfo import DWARFInfo
+from elftools.dwarf.ranges import BaseAddressEntry
 
 from .dwarf_lines import LineProgram
 
 DW_LANG_GO = 0x16
+
+
+def attributes(die: DIE) -> Mapping[str | int, AttributeValue]:
+    """A DIE's attributes. pyelftools keys the ones it does not know, such as Go's DW_AT_go_*
+    vendor attributes, by number; its type hints only foresee names."""
+    return cast("Mapping[str | int, AttributeValue]", die.attributes)
 
 
 def dwarf_text(value: Any) -> str:
@@ -101,7 +110,7 @@ class DwarfUnits:
                     mask = (1 << (8 * cu.header.address_size)) - 1
                     base = low
                     for e in rl.get_range_list_at_offset(attrs["DW_AT_ranges"].value, cu=cu):
-                        if hasattr(e, "base_address"):
+                        if isinstance(e, BaseAddressEntry):
                             base = e.base_address
                             continue
                         if getattr(e, "is_absolute", False):

@@ -14,6 +14,7 @@ import zlib
 from typing import BinaryIO
 
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import Section
 
 _SHF_COMPRESSED = 0x800
 _SHT_NOBITS = 8
@@ -24,10 +25,11 @@ class ElfImage:
     def __init__(self, path: str) -> None:
         self.path = path
         self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - lives as long as the image
+        self._map: mmap.mmap | bytes
         try:
             self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
         except ValueError:  # empty file
-            self._map = b""  # type: ignore[assignment]
+            self._map = b""
         self.elf = ELFFile(self._fh)
         self.entry_point: int = self.elf.header["e_entry"]
         self._sections = {s.name: s for s in self.elf.iter_sections()}
@@ -64,8 +66,8 @@ class ElfImage:
             return zlib.decompress(raw[24:])  # Elf64_Chdr is 24 bytes
         return raw
 
-    def _raw(self, s: object) -> bytes:
-        off, size = s["sh_offset"], s["sh_size"]  # type: ignore[index]
+    def _raw(self, s: Section) -> bytes:
+        off, size = s["sh_offset"], s["sh_size"]
         return bytes(self._map[off : off + size])
 
     def read(self, addr: int, size: int) -> bytes | None:

@@ -21,7 +21,7 @@ from enum import IntEnum
 
 from elftools.dwarf.die import DIE
 
-from .dwarf_units import DwarfUnits, dwarf_text
+from .dwarf_units import DwarfUnits, attributes, dwarf_text
 
 
 class Kind(IntEnum):
@@ -159,7 +159,7 @@ class GoTypes:
 
     def ref(self, die: DIE, attr: str | int) -> DIE | None:
         """The DIE an attribute refers to (CU-relative ref4 or absolute ref_addr)."""
-        a = die.attributes.get(attr)
+        a = attributes(die).get(attr)
         if a is None:
             return None
         off = a.value if a.form == "DW_FORM_ref_addr" else a.value + die.cu.cu_offset
@@ -177,12 +177,12 @@ class GoTypes:
         return t
 
     def _build(self, die: DIE) -> GoType:
-        a = die.attributes
+        a = attributes(die)
         name = dwarf_text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
         size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0
         gokind = a[AT_GO_KIND].value if AT_GO_KIND in a else 0
         rt = a[AT_GO_RUNTIME_TYPE].value if AT_GO_RUNTIME_TYPE in a else 0
-        t = GoType(die.offset, name, die.tag, Kind.Invalid, size, runtime_addr=rt)
+        t = GoType(die.offset, name, str(die.tag), Kind.Invalid, size, runtime_addr=rt)
         # Registered before children are built: types refer to themselves through pointers.
         self._by_off[die.offset] = t
         tag = die.tag
@@ -229,7 +229,7 @@ class GoTypes:
             for m in die.iter_children():
                 if m.tag != "DW_TAG_member":
                     continue
-                ma = m.attributes
+                ma = attributes(m)
                 loc = ma.get("DW_AT_data_member_location")
                 mt = self.type_of(m)
                 if mt is None:
@@ -247,7 +247,7 @@ class GoTypes:
             t.elem = self.type_of(die)
             for sub in die.iter_children():
                 if sub.tag == "DW_TAG_subrange_type":
-                    sa = sub.attributes
+                    sa = attributes(sub)
                     if "DW_AT_count" in sa:
                         t.count = sa["DW_AT_count"].value
                     elif "DW_AT_upper_bound" in sa:
@@ -273,7 +273,7 @@ class GoTypes:
                     if die.tag not in _TYPE_TAGS:
                         continue
                     found = True
-                    a = die.attributes
+                    a = attributes(die)
                     if "DW_AT_name" in a:
                         n = dwarf_text(a["DW_AT_name"].value)
                         # A named struct has a typedef and a structure DIE of the same name:

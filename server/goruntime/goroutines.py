@@ -17,6 +17,7 @@ from .labels import LabelReader
 from .model import (
     G_DEAD,
     Frame,
+    FunctionLike,
     Goroutine,
     GoroutineLocations,
     Location,
@@ -228,7 +229,7 @@ class GoRuntime:
         return loc
 
     def _start_loc(self, startpc: int) -> Location:
-        fn = self.binary.function_at(startpc)
+        fn: FunctionLike | None = self.binary.function_at(startpc)
         if fn is None:
             return Location(startpc)
         fn = self._wrappers.unwrap(fn)
@@ -249,7 +250,7 @@ class GoRuntime:
 
     def deferred_location(self, fn_pc: int) -> Location | None:
         """Delve's Defer.DeferredFunc: the deferred function (through wrappers) at its entry line."""
-        fn = self.binary.function_at(fn_pc)
+        fn: FunctionLike | None = self.binary.function_at(fn_pc)
         if fn is None:
             return None
         fn = self._wrappers.unwrap(fn)

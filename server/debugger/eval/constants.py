@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from typing import TypeAlias, TypeVar
 
 from ...binary.gotypes import Kind
 from . import nodes as n
@@ -33,13 +34,33 @@ class ConstKind(Enum):
     COMPLEX = "complex"
 
 
+ConstValue: TypeAlias = bool | str | int | Fraction | tuple["Constant", "Constant"]
+"""Constant.value by kind: BOOL bool, STRING str (Go string as text), INT int, FLOAT Fraction,
+COMPLEX a (real, imag) pair of Constants of kind INT or FLOAT."""
+
+
 @dataclass(frozen=True, slots=True)
 class Constant:
-    """An untyped constant. `value` is bool, str (Go string as text), int, Fraction, or,
-    for COMPLEX, a (real, imag) pair of Constants of kind INT or FLOAT."""
+    """An untyped constant: `value` is the ConstValue of its kind."""
 
     kind: ConstKind
-    value: object
+    value: ConstValue
+
+    @property
+    def number(self) -> int | Fraction:
+        """The value of an INT or FLOAT constant (go/constant's are exact: int or Fraction)."""
+        v = self.value
+        if isinstance(v, int | Fraction):
+            return v
+        raise TypeError(f"{self.kind.value} constant has no real value")
+
+    @property
+    def parts(self) -> tuple[Constant, Constant]:
+        """The (real, imag) parts of a COMPLEX constant."""
+        v = self.value
+        if isinstance(v, tuple):
+            return v
+        raise TypeError(f"{self.kind.value} constant has no complex parts")
 
     def go_string(self) -> str:
         """go/constant's Value.String(), which Delve shows for ints, bools and complexes."""
@@ -51,8 +72,8 @@ class Constant:
         if k is ConstKind.INT:
             return str(v)
         if k is ConstKind.FLOAT:
-            return _short_float(v)  # type: ignore[arg-type]
-        re, im = v  # type: ignore[misc]
+            return _short_float(self.number)
+        re, im = self.parts
         return f"({re.go_string()} + {im.go_string()}i)"
 
 
@@ -148,7 +169,7 @@ def _go_quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
 
-def _short_float(v: Fraction) -> str:
+def _short_float(v: Fraction | int) -> str:
     """go/constant's floatVal.String(): %.6g, more digits if that hides a fraction."""
     f = _to_float64(v)
     if math.isinf(f):
@@ -209,15 +230,11 @@ def fold(expr: n.Expr, source: str | None = None) -> Constant | None:
     return None
 
 
-def _num(c: Constant) -> int | Fraction | complex:
-    return c.value  # type: ignore[return-value]
-
-
 def _as_complex(c: Constant) -> tuple[Fraction, Fraction]:
     if c.kind is ConstKind.COMPLEX:
-        re, im = c.value  # type: ignore[misc]
-        return Fraction(re.value), Fraction(im.value)
-    return Fraction(c.value), Fraction(0)  # type: ignore[arg-type]
+        re, im = c.parts
+        return Fraction(re.number), Fraction(im.number)
+    return Fraction(c.number), Fraction(0)
 
 
 def _make_number(v: Fraction | int, as_float: bool) -> Constant:
@@ -271,20 +288,20 @@ def binary_op(op: Tok, x: Constant, y: Constant) -> Constant:
     rank = max(_RANK[x.kind], _RANK[y.kind])
     if rank == 2:
         return _complex_op(op, x, y)
-    a, b = _num(x), _num(y)
+    a, b = x.number, y.number
     if op is Tok.ADD:
-        return _make_number(a + b, rank == 1)  # type: ignore[operator]
+        return _make_number(a + b, rank == 1)
     if op is Tok.SUB:
-        return _make_number(a - b, rank == 1)  # type: ignore[operator]
+        return _make_number(a - b, rank == 1)
     if op is Tok.MUL:
-        return _make_number(a * b, rank == 1)  # type: ignore[operator]
+        return _make_number(a * b, rank == 1)
     if op is Tok.QUO:
         if b == 0:
             raise ConstantError("division by zero")
-        return Constant(ConstKind.FLOAT, Fraction(a) / Fraction(b))  # type: ignore[arg-type]
+        return Constant(ConstKind.FLOAT, Fraction(a) / Fraction(b))
     if rank == 1:
         raise _invalid(x, op, y)  # the rest are integer-only
-    ia, ib = int(a), int(b)  # type: ignore[arg-type]
+    ia, ib = int(a), int(b)
     if op is Tok.REM:
         if ib == 0:
             raise ConstantError("runtime error: integer divide by zero")
@@ -328,24 +345,30 @@ def _compare(op: Tok, x: Constant, y: Constant) -> bool:
                 raise ConstantError(f"invalid comparison {x.go_string()} {TOKEN_STRING[op]} {y.go_string()}")
             eq = _as_complex(x) == _as_complex(y)
             return eq if op is Tok.EQL else not eq
-        a, b = _num(x), _num(y)
-    elif x.kind is y.kind and x.kind in (ConstKind.STRING, ConstKind.BOOL):
-        if x.kind is ConstKind.BOOL and op not in (Tok.EQL, Tok.NEQ):
-            raise ConstantError(f"invalid comparison {x.go_string()} {TOKEN_STRING[op]} {y.go_string()}")
-        # Go compares strings bytewise: compare the UTF-8 encodings
-        a = str(x.value).encode("utf-8", "surrogatepass")  # type: ignore[assignment]
-        b = str(y.value).encode("utf-8", "surrogatepass")  # type: ignore[assignment]
+        return _ordered(op, x.number, y.number)
+    if x.kind is y.kind and x.kind in (ConstKind.STRING, ConstKind.BOOL):
         if x.kind is ConstKind.BOOL:
-            a, b = x.value, y.value  # type: ignore[assignment]
-    else:
-        raise ConstantError(f"invalid comparison {x.go_string()} {TOKEN_STRING[op]} {y.go_string()}")
+            if op not in (Tok.EQL, Tok.NEQ):
+                raise ConstantError(f"invalid comparison {x.go_string()} {TOKEN_STRING[op]} {y.go_string()}")
+            eq = x.value == y.value
+            return eq if op is Tok.EQL else not eq
+        # Go compares strings bytewise: compare the UTF-8 encodings
+        xb, yb = str(x.value).encode("utf-8", "surrogatepass"), str(y.value).encode("utf-8", "surrogatepass")
+        return _ordered(op, xb, yb)
+    raise ConstantError(f"invalid comparison {x.go_string()} {TOKEN_STRING[op]} {y.go_string()}")
+
+
+_Ordered = TypeVar("_Ordered", int | Fraction, bytes)
+
+
+def _ordered(op: Tok, a: _Ordered, b: _Ordered) -> bool:
     return {
         Tok.EQL: a == b,
         Tok.NEQ: a != b,
-        Tok.LSS: a < b,  # type: ignore[operator]
-        Tok.LEQ: a <= b,  # type: ignore[operator]
-        Tok.GTR: a > b,  # type: ignore[operator]
-        Tok.GEQ: a >= b,  # type: ignore[operator]
+        Tok.LSS: a < b,
+        Tok.LEQ: a <= b,
+        Tok.GTR: a > b,
+        Tok.GEQ: a >= b,
     }[op]
 
 
@@ -354,10 +377,10 @@ def _shift(op: Tok, x: Constant, y: Constant) -> Constant:
         raise ConstantError(f"shift of type {_delve_type_name(x)}")
     if y.kind is not ConstKind.INT:
         raise ConstantError(f"shift count type {_delve_type_name(y)}, must be unsigned integer")
-    s = int(y.value)  # type: ignore[arg-type]
+    s = int(y.number)
     if s < 0:
         raise ConstantError(f"invalid shift count {s}")
-    v = int(x.value)  # type: ignore[arg-type]
+    v = int(x.number)
     return Constant(ConstKind.INT, v << s if op is Tok.SHL else v >> s)
 
 
@@ -379,9 +402,9 @@ def unary_op(op: Tok, x: Constant) -> Constant:
         if x.kind is ConstKind.COMPLEX:
             re, im = _as_complex(x)
             return _make_complex(-re, -im)
-        return Constant(x.kind, -x.value)  # type: ignore[operator]
+        return Constant(x.kind, -x.number)
     if op is Tok.XOR and x.kind is ConstKind.INT:
-        return Constant(ConstKind.INT, ~int(x.value))  # type: ignore[arg-type]
+        return Constant(ConstKind.INT, ~int(x.number))
     if op is Tok.NOT and x.kind is ConstKind.BOOL:
         return Constant(ConstKind.BOOL, not x.value)
     raise ConstantError(f"invalid unary operation {TOKEN_STRING[op]}{x.go_string()}")
@@ -410,12 +433,12 @@ def constant_variable(c: Constant) -> ConstantVariable:
         s = str(c.value)
         return ConstantVariable(Kind.String, s, len(s.encode("utf-8", "surrogatepass")))
     if c.kind is ConstKind.INT:
-        v = int(c.value)  # type: ignore[arg-type]
+        v = int(c.number)
         # Delve 1.20: positive ints past int64 get kind Uint64, negative ones stay Int
         kind = Kind.Uint64 if v > _INT64_MAX else Kind.Int
         return ConstantVariable(kind, str(v))
     if c.kind is ConstKind.FLOAT:
-        return ConstantVariable(Kind.Float64, format_float64(c.value))  # type: ignore[arg-type]
+        return ConstantVariable(Kind.Float64, format_float64(c.number))
     re, im = _as_complex(c)
     children = (("real", Kind.Float64, format_float64(re)), ("imaginary", Kind.Float64, format_float64(im)))
     return ConstantVariable(Kind.Complex128, c.go_string(), 2, FLAG_CONSTANT, children)
@@ -423,6 +446,7 @@ def constant_variable(c: Constant) -> ConstantVariable:
 
 __all__ = [
     "ConstKind",
+    "ConstValue",
     "Constant",
     "ConstantError",
     "ConstantVariable",

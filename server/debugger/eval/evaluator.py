@@ -84,6 +84,14 @@ def _f32(f: float) -> float:
     return struct.unpack("<f", struct.pack("<f", f))[0]
 
 
+def _complex(c: Constant) -> complex:
+    """A numeric constant as a Python complex (what a complex64/128 Value holds)."""
+    if c.kind is ConstKind.COMPLEX:
+        re, im = c.parts
+        return complex(float(Fraction(re.number)), float(Fraction(im.number)))
+    return complex(float(Fraction(c.number)), 0)
+
+
 def _const_str(c: Constant) -> str:
     """%v of a go/constant value in Delve's messages."""
     return c.go_string()
@@ -307,7 +315,7 @@ class Evaluator:
         if isinstance(x, Constant):
             if x.kind is not ConstKind.INT:
                 raise EvalError(f"can not convert constant {_const_str(x)} to int")
-            return int(x.value)  # type: ignore[arg-type]
+            return int(x.number)
         if isinstance(x, NilValue):
             raise EvalError("can not convert value of type  to int")
         self._load(x, LOAD_SINGLE)
@@ -486,15 +494,12 @@ class Evaluator:
         if rt.kind == Kind.Bool:
             return bool(c.value)
         if rt.kind in _INTS:
-            return _wrap(int(Fraction(c.value)), rt.size, rt.kind == Kind.Int)  # type: ignore[arg-type]
+            return _wrap(int(Fraction(c.number)), rt.size, rt.kind == Kind.Int)
         if rt.kind in _FLOATS:
-            f = float(Fraction(c.value))  # type: ignore[arg-type]
+            f = float(Fraction(c.number))
             return _f32(f) if rt.kind == Kind.Float32 else f
         if rt.kind in _COMPLEXES:
-            if c.kind is ConstKind.COMPLEX:
-                re, im = c.value  # type: ignore[misc]
-                return complex(float(Fraction(re.value)), float(Fraction(im.value)))
-            return complex(float(Fraction(c.value)), 0)  # type: ignore[arg-type]
+            return _complex(c)
         if rt.kind == Kind.String:
             return str(c.value)
         return c.value
@@ -504,8 +509,8 @@ class Evaluator:
         if op in (Tok.INC, Tok.DEC, Tok.ARROW):
             raise EvalError(f"operator {TOKEN_STRING[op]} not supported")
         xv = self._prep(self.eval(node.x))
-        if op in (Tok.LAND, Tok.LOR) and kind_of(xv) == Kind.Bool:
-            xb = bool(xv.value)  # type: ignore[union-attr]
+        if op in (Tok.LAND, Tok.LOR) and not isinstance(xv, NilValue) and kind_of(xv) == Kind.Bool:
+            xb = bool(xv.value)
             if xb == (op is Tok.LOR):
                 return Constant(ConstKind.BOOL, xb)
         yv = self._prep(self.eval(node.y))
@@ -523,7 +528,7 @@ class Evaluator:
         rt = typ.resolved()
         if rt.kind in _INTS and op in (Tok.QUO, Tok.REM):
             # integer division on typed operands truncates (Delve's QUO_ASSIGN)
-            a, b = int(xc.value), int(yc.value)  # type: ignore[arg-type]
+            a, b = int(xc.number), int(yc.number)
             if b == 0:
                 raise EvalError("runtime error: integer divide by zero")
             q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
@@ -555,7 +560,8 @@ class Evaluator:
                 raise EvalError(f"shift of type {KIND_NAMES.get(kind_of(xv), '')}")
             yk = kind_of(yv)
             if yk == Kind.Int:
-                if (int(yv.value) if yv.value is not None else 0) < 0:  # type: ignore[union-attr,arg-type]
+                count = yv.value if isinstance(yv, Value) else yv.number
+                if (int(count) if count is not None else 0) < 0:
                     raise EvalError("shift count must not be negative")
             elif yk != Kind.Uint:
                 raise EvalError(f"shift count type {KIND_NAMES.get(yk, '')}, must be unsigned integer")
@@ -597,8 +603,10 @@ class Evaluator:
     def _compare(self, op: Tok, xv: Operand, yv: Operand) -> bool:  # noqa: C901 - Delve's compareOp
         k = kind_of(xv) if not isinstance(xv, NilValue) else kind_of(yv)
         if k in _SCALARS:
-            xc = xv if isinstance(xv, Constant) else self._to_const(xv)  # type: ignore[arg-type]
-            yc = yv if isinstance(yv, Constant) else self._to_const(yv)  # type: ignore[arg-type]
+            # never nil: _negotiate and _check_type refuse to compare nil with a scalar
+            assert not isinstance(xv, NilValue) and not isinstance(yv, NilValue)
+            xc = xv if isinstance(xv, Constant) else self._to_const(xv)
+            yc = yv if isinstance(yv, Constant) else self._to_const(yv)
             return self._const_compare(op, xc, yc)
         if k == Kind.String and not isinstance(xv, NilValue) and not isinstance(yv, NilValue):
             xl = xv.len if isinstance(xv, Value) else len(_str_bytes(str(xv.value)))
@@ -613,7 +621,7 @@ class Evaluator:
             raise EvalError(f"operator {TOKEN_STRING[op]} not defined on {KIND_NAMES.get(k, '')}")
         if isinstance(xv, NilValue) or isinstance(yv, NilValue):
             other = yv if isinstance(xv, NilValue) else xv
-            eq = isinstance(other, NilValue) or self._is_nil(other)  # type: ignore[arg-type]
+            eq = isinstance(other, NilValue) or (isinstance(other, Value) and self._is_nil(other))
             return eq if op is Tok.EQL else not eq
         assert isinstance(xv, Value) and isinstance(yv, Value)
         if k == Kind.Pointer:
@@ -742,7 +750,7 @@ class Evaluator:
             typ = GoType(-1, f"complex{bits}", "DW_TAG_base_type",
                          Kind.Complex64 if bits == 64 else Kind.Complex128, bits // 8)
             re_, im = parts
-            return self._typed(typ, complex(float(Fraction(re_.value)), float(Fraction(im.value))))  # type: ignore[arg-type]
+            return self._typed(typ, complex(float(Fraction(re_.number)), float(Fraction(im.number))))
         if len(args) != 1:
             raise EvalError(f"wrong number of arguments to {name}: {len(args)}")
         a = args[0]
@@ -753,10 +761,10 @@ class Evaluator:
         if name == "imag":
             if not isinstance(a, Constant) or a.kind is not ConstKind.COMPLEX:
                 raise EvalError(f"invalid argument {texts[0]} (type {type_string(args[0])}) to imag")
-            return a.value[1]  # type: ignore[index]
+            return a.parts[1]
         if not isinstance(a, Constant) or a.kind not in (ConstKind.INT, ConstKind.FLOAT, ConstKind.COMPLEX):
             raise EvalError(f"invalid argument {texts[0]} (type {type_string(args[0])}) to real")
-        return a.value[0] if a.kind is ConstKind.COMPLEX else a  # type: ignore[index]
+        return a.parts[0] if a.kind is ConstKind.COMPLEX else a
 
     def _len_cap(self, name: str, arg: Operand, text: str) -> Constant:
         err = EvalError(f"invalid argument {text} (type {type_string(arg)}) for {name}")
@@ -820,21 +828,21 @@ class Evaluator:
         if typ.kind == Kind.Pointer:
             if ak not in _INTS:
                 raise converr
-            addr = int(argv.value if isinstance(argv, Value) else argv.value)  # type: ignore[arg-type]
+            addr = int(argv.value if isinstance(argv, Value) else argv.number)
             child = self.loader.new("", addr, typ.target)
             child.only_addr = True
             return Value("", 0, styp, Kind.Pointer, self.loader.mem, children=[child], loaded=True)
         if typ.kind in _INTS:
             if ak in _INTS or ak in _FLOATS:
-                x = argv.value if isinstance(argv, Value) else Fraction(argv.value)  # type: ignore[arg-type]
+                x = argv.value if isinstance(argv, Value) else Fraction(argv.number)
                 return self._typed(styp, _wrap(int(x), typ.size, typ.kind == Kind.Int))
             if ak == Kind.Pointer and typ.kind == Kind.Uint and isinstance(argv, Value):
                 return self._typed(styp, self._pointee(argv))
         if typ.kind in _FLOATS and (ak in _INTS or ak in _FLOATS):
-            x = float(argv.value if isinstance(argv, Value) else Fraction(argv.value))  # type: ignore[arg-type]
+            x = float(argv.value if isinstance(argv, Value) else Fraction(argv.number))
             return self._typed(styp, _f32(x) if typ.kind == Kind.Float32 else x)
         if typ.kind in _COMPLEXES and (ak in _INTS or ak in _FLOATS):
-            x = float(argv.value if isinstance(argv, Value) else Fraction(argv.value))  # type: ignore[arg-type]
+            x = float(argv.value if isinstance(argv, Value) else Fraction(argv.number))
             return self._typed(styp, complex(x, 0))
         if isinstance(argv, Value):
             self._load(argv, self.load_cfg)
@@ -859,7 +867,7 @@ class Evaluator:
                 s = self._string(argv)
                 return self._typed(styp, s, len(_str_bytes(s)))
             if ak in _INTS:
-                s = chr(int(argv.value))  # type: ignore[arg-type,union-attr]
+                s = chr(int(argv.value if isinstance(argv, Value) else argv.number))
                 return self._typed(styp, s, len(_str_bytes(s)))
             if ak in (Kind.Slice, Kind.Array) and isinstance(argv, Value) and argv.elem is not None:
                 ek = argv.elem.resolved()
@@ -903,18 +911,18 @@ class Evaluator:
             c = self._to_const(src)
         k = dst.kind
         if k in _FLOATS and c is not None:
-            f = float(Fraction(c.value))  # type: ignore[arg-type]
+            f = float(Fraction(c.number))
             self._write(dst, struct.pack("<f" if size == 4 else "<d", f))
             return
         if k in _INTS and c is not None:
-            v = int(Fraction(c.value))  # type: ignore[arg-type]
+            v = int(Fraction(c.number))
             self._write(dst, (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
             return
         if k == Kind.Bool and c is not None:
             self._write(dst, b"\x01" if c.value else b"\x00")
             return
         if k in _COMPLEXES and c is not None:
-            z = complex(self._fit(dst.type, c)) if dst.type is not None else 0j  # type: ignore[arg-type]
+            z = _complex(c) if dst.type is not None else 0j  # _fit(dst.type, c): dst's type is complex
             self._write(dst, struct.pack("<ff" if size == 8 else "<dd", z.real, z.imag))
             return
         if k == Kind.Func and size == 0:

@@ -744,10 +744,9 @@ class _Parser:
             return IndexExpr(x.pos, x, BadExpr(rbrack, rbrack))
         self.expr_lev += 1
         args: list[Expr] = []
-        index: list[Expr | None] = [None, None, None]
+        first = None if self.tok == Tok.COLON else self.parse_rhs()
+        index: list[Expr | None] = [first, None, None]
         colons = [0, 0]
-        if self.tok != Tok.COLON:
-            index[0] = self.parse_rhs()
         ncolons = 0
         if self.tok == Tok.COLON:
             while self.tok == Tok.COLON and ncolons < 2:
@@ -756,8 +755,8 @@ class _Parser:
                 self.next()
                 if self.tok not in (Tok.COLON, Tok.RBRACK, Tok.EOF):
                     index[ncolons] = self.parse_rhs()
-        elif self.tok == Tok.COMMA:
-            args.append(index[0])  # type: ignore[arg-type]
+        elif self.tok == Tok.COMMA and first is not None:  # first is None only if a colon came first
+            args.append(first)
             while self.tok == Tok.COMMA:
                 self.next()
                 if self.tok != Tok.RBRACK and self.tok != Tok.EOF:
@@ -765,7 +764,7 @@ class _Parser:
         self.expr_lev -= 1
         rbrack = self.expect(Tok.RBRACK)
 
-        if ncolons > 0:
+        if ncolons > 0 or first is None:  # first is None implies ncolons > 0
             slice3 = False
             if ncolons == 2:
                 slice3 = True
@@ -777,7 +776,7 @@ class _Parser:
                     index[2] = BadExpr(colons[1] + 1, rbrack)
             return SliceExpr(x.pos, x, index[0], index[1], index[2], slice3)
         if not args:
-            return IndexExpr(x.pos, x, index[0])  # type: ignore[arg-type]
+            return IndexExpr(x.pos, x, first)
         return _pack_index_expr(x, args)
 
     def parse_call_or_conversion(self, fun: Expr) -> CallExpr:

@@ -57,11 +57,11 @@ from .session import SessionCancelled
 
 Inject = Callable[[CallPlan], CallOutcome]
 _ADDR_ONLY = LoadCfg(False, -1, 64, 0, 0)
-_CONST_TYPES: dict[ConstKind, tuple[str, Callable[[object], object]]] = {
-    ConstKind.INT: ("int", lambda x: int(x)),  # type: ignore[call-overload]
-    ConstKind.FLOAT: ("float64", lambda x: float(x)),  # type: ignore[arg-type]
-    ConstKind.BOOL: ("bool", bool),
-    ConstKind.STRING: ("string", str),
+_CONST_TYPES: dict[ConstKind, tuple[str, Callable[[Constant], object]]] = {
+    ConstKind.INT: ("int", lambda c: int(c.number)),
+    ConstKind.FLOAT: ("float64", lambda c: float(c.number)),
+    ConstKind.BOOL: ("bool", lambda c: bool(c.value)),
+    ConstKind.STRING: ("string", lambda c: str(c.value)),
 }
 MALLOCGC = "runtime.mallocgc"
 # runtime.mallocgc(size uintptr, typ *_type, needzero bool) unsafe.Pointer. Optimized, so its
@@ -172,7 +172,7 @@ class CallPlanner:
             tname, conv = _CONST_TYPES[r.kind]
             t = ev.types.by_name(tname)
             kind = t.resolved().kind if t is not None else Kind.Invalid
-            return [Value("", 0, t, kind, ev.loader.mem, flags=F_CONSTANT, value=conv(r.value), loaded=True)]
+            return [Value("", 0, t, kind, ev.loader.mem, flags=F_CONSTANT, value=conv(r), loaded=True)]
         if not isinstance(r, Value):
             raise CallFailed(f"{expr} is not a value in the target")
         if r.addr == 0 and r.type is None and r.kind == Kind.Invalid:
