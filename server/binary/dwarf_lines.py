@@ -326,6 +326,10 @@ class LineProgram:
             out.append(r)
         return out
 
+    def statement_rows(self, start: int, end: int) -> list[LineRow]:
+        """The is_stmt rows of the function at [start, end)."""
+        return [r for r in self._rows_in(start, end) if r.is_stmt]
+
     def prologue_end_pc(self, start: int, end: int) -> LineRow | None:
         for r in self._rows_in(start, end):
             if r.prologue_end:

@@ -335,6 +335,16 @@ class GoBinary:
                 return row.address
         return pc
 
+    def statement_pcs(self, fn: Function, exclude_file: str = "", exclude_line: int = 0) -> list[int]:
+        """Delve's Function.AllPCs: every is_stmt pc of fn, less those of exclude_file:exclude_line
+        (where `next` must not stop again)."""
+        lp = self._function_lines(fn)
+        if lp is None:
+            return []
+        files = lp.files
+        return sorted({r.address for r in lp.statement_rows(fn.entry, fn.end)
+                       if not (r.line == exclude_line and files[r.file] == exclude_file)})
+
     def function_breakpoint_pc(self, fn: Function) -> int:
         """Where `break <function>` goes (Delve's FindFunctionLocation, line offset 0)."""
         return self.first_pc_after_prologue(fn, sameline=False)
@@ -393,7 +403,7 @@ class GoBinary:
                 by_func.setdefault(fn, []).append((pc, stmt))
         selected: list[int] = []
         for fn, fpcs in by_func.items():
-            if "·dwrap·" in fn.name or self._is_wrapper(fn):
+            if "·dwrap·" in fn.name or self.is_wrapper(fn):
                 continue
             pc = next((p for p, stmt in fpcs if stmt), fpcs[0][0])
             if pc == fn.entry:
@@ -410,7 +420,8 @@ class GoBinary:
         best = max((pcln.func_id(i) for i in range(pcln.nfunc)), default=0)
         return best or None
 
-    def _is_wrapper(self, fn: Function) -> bool:
+    def is_wrapper(self, fn: Function) -> bool:
+        """A compiler-generated wrapper (Delve: DW_AT_trampoline)."""
         # Delve skips functions with DW_AT_trampoline; the linker sets it exactly for wrappers.
         wid = self._wrapper_func_id
         if wid is None:

@@ -17,6 +17,8 @@ from iced_x86 import (
     FormatterSyntax,
     Instruction,
     MemorySizeOptions,
+    OpKind,
+    Register,
 )
 
 from ..goruntime.model import Location
@@ -69,3 +71,61 @@ def disassemble(code: bytes, start: int, flavour: int, location: Callable[[int],
             text = f"{head.upper()} {rest}".rstrip()
         out.append(AsmLine(location(ins.ip), dest, text, raw, ins.ip in breakpoints, ins.ip == pc))
     return out
+
+
+# ---- control flow for stepping (stepping.py) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Branch:
+    """A CALL (or, with jumps, an unconditional JMP) of a function's code."""
+
+    pc: int
+    is_call: bool
+    target: int | None  # None: through a register or memory, known only when the thread is there
+
+
+def branches(code: bytes, start: int, with_jumps: bool = False) -> list[Branch]:
+    """The calls of the code at `start` (Delve's IsCall instructions), and its unconditional jumps."""
+    dec = Decoder(64, code, ip=start)
+    out: list[Branch] = []
+    ins = Instruction()
+    while dec.can_decode:
+        dec.decode_out(ins)
+        fc = ins.flow_control
+        if fc in (FlowControl.CALL, FlowControl.INDIRECT_CALL):
+            out.append(Branch(ins.ip, True, ins.near_branch_target if fc == FlowControl.CALL else None))
+        elif with_jumps and fc in (FlowControl.UNCONDITIONAL_BRANCH, FlowControl.INDIRECT_BRANCH):
+            out.append(Branch(ins.ip, False, ins.near_branch_target if fc == FlowControl.UNCONDITIONAL_BRANCH else None))
+    return out
+
+
+# iced register -> the ptrace user_regs_struct field with its value.
+_GP_REGS = {getattr(Register, n.upper()): n for n in (
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+    "rip")}
+
+
+def call_target(code: bytes, pc: int, reg: Callable[[str], int], read_word: Callable[[int], int]) -> int | None:
+    """Where the CALL at pc goes, given the thread's registers there (Delve resolves DestLoc the
+    same way for the current instruction): a direct target, a register, or a word in memory."""
+    ins = Decoder(64, code, ip=pc).decode()
+    if ins.flow_control == FlowControl.CALL:
+        return ins.near_branch_target
+    if ins.flow_control != FlowControl.INDIRECT_CALL:
+        return None
+    if ins.op0_kind == OpKind.REGISTER:
+        name = _GP_REGS.get(ins.op0_register)
+        return reg(name) if name is not None else None
+    if ins.op0_kind == OpKind.MEMORY:
+        if ins.is_ip_rel_memory_operand:
+            return read_word(ins.ip_rel_memory_address)
+        addr = ins.memory_displacement
+        for register, scale in ((ins.memory_base, 1), (ins.memory_index, ins.memory_index_scale)):
+            if register == Register.NONE:
+                continue
+            name = _GP_REGS.get(register)
+            if name is None:
+                return None
+            addr += reg(name) * scale
+        return read_word(addr & 0xFFFF_FFFF_FFFF_FFFF)
+    return None

@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 from ..binary.gobinary import GoBinary
 from ..goruntime.model import Goroutine
-from ..goruntime.values import LOAD_FULL, LoadCfg
+from ..goruntime.values import LOAD_FULL, LoadCfg, Value
+from . import inspect
 from .breakpoints import BreakpointError, check_name
+from .disasm import branches
 from .errors import DebuggerError
 from .expressions import check_condition, condition_holds, evaluator
 from .fncall.calls import CallPlanner
@@ -24,6 +26,16 @@ from .fncall.session import CallSession
 from .inferior import StopKind, TargetExited
 from .locspec import LocationError, LocSpec, ResolvedLocation, parse_locspec
 from .model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, BreakpointRequest, StateView, ThreadView
+from .stepping import (
+    StepKind,
+    Stepping,
+    StepPoint,
+    follow_call,
+    plan_next,
+    plan_step_out,
+    point_hit,
+    return_values,
+)
 from .target import Selection, Target
 
 log = logging.getLogger("pydlv.debugger")
@@ -35,6 +47,9 @@ class Engine:
         self.sel = Selection(current_tid=target.pid)
         self.stop_reason = "launched"
         self._call_return_tid = 0  # thread whose injected call just returned (CallReturn)
+        self.stepping: Stepping | None = None  # a next/step/stepOut in progress (stepping.py)
+        self._step_cfg: LoadCfg | None = None  # its ReturnInfoLoadConfig
+        self._stepped: tuple[int, list[Value]] | None = None  # (thread, results) of the step that just ended
         self._call_opts: tuple[LoadCfg, bool] = (LOAD_FULL, False)  # the `call`'s ReturnInfoLoadConfig, unsafe
         self._cancelled_call: PendingCall | None = None  # the queued call a halt just dropped
         # Delve clears the threads' breakpoint state when a `call` resumes the target: the stop
@@ -95,6 +110,8 @@ class Engine:
         if tid == self._call_return_tid:
             th.call_return = True
             th.return_values = t.calls.result_values
+        elif self._stepped is not None and self._stepped[0] == tid:
+            th.return_values = self._stepped[1]
         return th
 
     def state(self) -> StateView:
@@ -110,6 +127,7 @@ class Engine:
             current_thread=current,
             selected_goroutine=gview,
             threads=threads,
+            next_in_progress=self.stepping is not None,
             stop_reason=self.stop_reason,
         )
 
@@ -236,6 +254,7 @@ class Engine:
         proc = t.live()
         resumed_signalled = False
         self._call_return_tid = 0
+        self._stepped = None
         while True:
             if not resumed_signalled:
                 on_resumed()
@@ -249,6 +268,7 @@ class Engine:
             if ev.kind is StopKind.EXITED:
                 self.stop_reason = ""
                 t.queued_call.pending = None
+                self.stepping = None
                 return self.exited_state()
             self.sel.current_tid = ev.tid
             if ev.kind is StopKind.TRAP and t.calls.is_protocol_trap(ev.tid):
@@ -263,20 +283,130 @@ class Engine:
                 self._start_queued(queued, ev.tid)
                 continue
             if ev.kind is StopKind.BREAKPOINT:
+                step = self._step_point_hit(ev.addr, ev.tid)
                 bp = t.breakpoints.at(ev.addr)
                 proc.consume_breakpoint(ev.tid, ev.addr)
-                if bp is None or not self._condition_holds(bp, ev.tid) or not t.breakpoints.record_hit(bp, gid):
+                user_stop = (bp is not None and self._condition_holds(bp, ev.tid)
+                             and t.breakpoints.record_hit(bp, gid))
+                if step is not None:
+                    self._finish_step(step, ev.tid)
+                    self.stop_reason = "next finished"
+                elif user_stop:
+                    self.stop_reason = "breakpoint"
+                    if self.stepping is not None and self._is_stepping_goroutine(ev.tid, gid):
+                        self.cancel_next()  # Delve: a breakpoint on the stepping goroutine ends the step
+                else:
                     continue
-                self.stop_reason = "breakpoint"
             elif ev.kind is StopKind.MANUAL:
                 self.stop_reason = "manual"
+                self.cancel_next()
                 # A halt drops a queued call: nothing has been injected yet (fncall/deferred.py).
                 self._cancelled_call = t.queued_call.cancel()
             else:
                 self.stop_reason = "hardcoded breakpoint"
+                self._leave_runtime_breakpoint(ev.tid)
+                if self.stepping is not None and self._is_stepping_goroutine(ev.tid, gid):
+                    self.cancel_next()
             self._breakpoint_cleared = False
             self.sel.goroutine = gid
             return self.state()
+
+    # ---- stepping (stepping.py) -------------------------------------------------
+
+    def next_(self, on_resumed: Callable[[], None] = lambda: None, cfg: LoadCfg | None = None) -> StateView:
+        """Delve's Next: to the next line of this function on this goroutine."""
+        return self._start_stepping(lambda: plan_next(self.t, self.sel, False), on_resumed, cfg)
+
+    def step(self, on_resumed: Callable[[], None] = lambda: None, cfg: LoadCfg | None = None) -> StateView:
+        """Delve's Step: like next, but into the functions called on this line."""
+        return self._start_stepping(lambda: plan_next(self.t, self.sel, True), on_resumed, cfg)
+
+    def step_out(self, on_resumed: Callable[[], None] = lambda: None, cfg: LoadCfg | None = None) -> StateView:
+        """Delve's StepOut: to the return address in the caller (results read with cfg)."""
+        return self._start_stepping(lambda: plan_step_out(self.t, self.sel), on_resumed, cfg)
+
+    def _start_stepping(self, plan: Callable[[], Stepping], on_resumed: Callable[[], None],
+                        cfg: LoadCfg | None) -> StateView:
+        proc = self.t.live()
+        if self.stepping is not None:
+            raise DebuggerError("next while nexting")
+        stepping = plan()
+        stepping.arm(proc)
+        self.stepping, self._step_cfg = stepping, cfg
+        return self.continue_(on_resumed)
+
+    def cancel_next(self) -> None:
+        """Drop a step in progress (CancelNext; a halt or the stepping goroutine's breakpoint)."""
+        if self.stepping is not None:
+            self.stepping.disarm(self.t.proc)
+            self.stepping = None
+
+    def _is_stepping_goroutine(self, tid: int, gid: int) -> bool:
+        s = self.stepping
+        return s is not None and (gid == s.goroutine_id if s.goroutine_id else tid == s.thread_id)
+
+    def _step_point_hit(self, addr: int, tid: int) -> StepPoint | None:
+        """The stepping point that ends the step here, if any; a CALL point reached adds the
+        call's target and lets the thread go on."""
+        s = self.stepping
+        if s is None:
+            return None
+        point = point_hit(self.t, s, addr, tid)
+        if point is not None and point.kind is StepKind.CALL:
+            follow_call(self.t, s, addr, tid)
+            s.arm(self.t.proc)
+            return None
+        return point
+
+    def _finish_step(self, point: StepPoint, tid: int) -> None:
+        s = self.stepping
+        assert s is not None  # _step_point_hit found the point in it
+        values: list[Value] | None = None
+        if point.kind is StepKind.RETURN and self._step_cfg is not None:
+            values = [self.t.variables.loader.load(v, self._step_cfg) for v in return_values(self.t, s, tid)]
+        self.cancel_next()
+        self._stepped = (tid, values) if values is not None else None
+
+    def step_instruction(self, on_resumed: Callable[[], None] = lambda: None, skip_calls: bool = False,
+                         cfg: LoadCfg | None = None) -> StateView:
+        """Delve's StepInstruction: one instruction of the selected goroutine's thread (a parked
+        goroutine: run it to where it stands); over a CALL with skip_calls (nextInstruction)."""
+        t = self.t
+        proc = t.live()
+        g = t.goroutines.find(self.sel.goroutine) if self.sel.goroutine else None
+        if g is not None and not g.thread_id:
+            if self.stepping is not None:
+                raise DebuggerError("next while nexting")
+            parked = Stepping(g.id, 0)
+            parked.add(StepPoint(g.sched_pc, StepKind.LINE))
+            return self._start_stepping(lambda: parked, on_resumed, cfg)
+        tid = g.thread_id if g is not None else self.sel.current_tid
+        on_resumed()
+        pc = proc.regs(tid).rip
+        is_call = any(b.is_call and b.pc == pc for b in branches(inspect.read_code(proc, pc, 16), pc))
+        proc.step_instruction(tid)
+        t.goroutines.invalidate()
+        self._call_return_tid, self._stepped = 0, None
+        self.sel.current_tid = tid
+        self.sel.goroutine = t.goroutines.goroutine_id_of_thread(tid)
+        self.stop_reason = "next finished"
+        new_pc = proc.regs(tid).rip
+        if t.breakpoints.at(new_pc) is not None:
+            proc.consume_breakpoint(tid, new_pc)  # Delve's SetCurrentBreakpoint: resuming steps over it
+        if skip_calls and is_call:
+            return self.step_out(lambda: None, cfg)
+        return self.state()
+
+    def _leave_runtime_breakpoint(self, tid: int) -> None:
+        """A stop in runtime.Breakpoint() is shown in its caller: step out of runtime.breakpoint
+        instruction by instruction, as Delve's stepInstructionOut."""
+        proc = self.t.proc
+        for _ in range(64):
+            fn = self.t.binary.function_at(proc.regs(tid).rip)
+            if fn is None or fn.name not in ("runtime.breakpoint", "runtime.Breakpoint"):
+                return
+            proc.step_instruction(tid)
+        self.t.goroutines.invalidate()
 
     # ---- injected calls (fncall/) ---------------------------------------------
 

@@ -47,7 +47,8 @@ class LaunchConfig:
 
 @dataclass
 class ResumeCommand:
-    """A Command that runs the target: `continue`, `call` (others are not built yet)."""
+    """A Command that runs the target: continue, call, next, step, stepOut, stepInstruction,
+    nextInstruction."""
 
     name: str
     expr: str = ""
@@ -198,7 +199,8 @@ class Debugger:
             if eng.t.exited:
                 setup_done()
                 return eng.exited_state()
-            if cmd.name not in ("continue", "directionCongruentContinue", "call"):
+            run = self._resume_job(eng, cmd)
+            if run is None:
                 setup_done()
                 raise DebuggerError(f"{cmd.name} is not implemented by pydlv yet")
             loop = asyncio.get_running_loop()
@@ -208,13 +210,33 @@ class Debugger:
 
             self._running = True
             try:
-                if cmd.name == "call":
-                    return await self._on_tracer(eng.call, cmd.expr, cmd.goroutine_id, resumed,
-                                                 cmd.return_cfg or LoadCfg(), cmd.unsafe)
-                return await self._on_tracer(eng.continue_, resumed)
+                return await self._on_tracer(run, resumed)
             finally:
                 self._running = False
                 setup_done()
+
+    @staticmethod
+    def _resume_job(eng: Engine, cmd: ResumeCommand) -> Callable[[Callable[[], None]], StateView] | None:
+        """The engine call that runs cmd (given the resumed callback), None for unknown names."""
+        cfg = cmd.return_cfg
+        match cmd.name:
+            case "continue" | "directionCongruentContinue":
+                return eng.continue_
+            case "call":
+                return lambda resumed: eng.call(cmd.expr, cmd.goroutine_id, resumed, cfg or LoadCfg(), cmd.unsafe)
+            case "next":
+                return lambda resumed: eng.next_(resumed, cfg)
+            case "step":
+                return lambda resumed: eng.step(resumed, cfg)
+            case "stepOut":
+                return lambda resumed: eng.step_out(resumed, cfg)
+            case "stepInstruction" | "nextInstruction":
+                skip = cmd.name == "nextInstruction"
+                return lambda resumed: eng.step_instruction(resumed, skip, cfg)
+        return None
+
+    async def cancel_next(self) -> None:
+        await self._locked(Engine.cancel_next)
 
     def continue_on_start(self) -> None:
         """`--continue`: resume as soon as the target is loaded."""

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
 from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
-from ..binary.gobinary import GoBinary
+from ..binary.gobinary import Function, GoBinary
 from ..binary.gotypes import GoType
 from ..errors import UserError
-from ..goruntime.model import Frame
+from ..goruntime.model import Frame, FunctionRef, Location
 from ..goruntime.values import (
     F_ARGUMENT,
     F_ESCAPED,
@@ -224,6 +224,18 @@ class VariableContext:
         regs = _Regs(self.proc, tid, fr, frame == 0)
         return EvalScope(self, goroutine_id, frame, fr, fr.pc, fr.location.line,
                          fn.name if fn is not None else "", regs, fn_die)
+
+    def function_entry_scope(self, fn: Function, cfa: int, goroutine_id: int) -> EvalScope:
+        """fn's frame as at its entry, its CFA given: Delve's fakeFunctionEntryScope, where a
+        return breakpoint reads the results of the function that just returned."""
+        file, line = self.binary.pc_to_line(fn.entry)
+        fr = Frame(fn.entry, cfa - 8, cfa, 0, fn, Location(fn.entry, file, line, FunctionRef(fn.name, fn.entry, fn)))
+        fn_die = None
+        units = self.binary.dwarf_units
+        unit = units.unit_at(fn.entry) if units is not None else None
+        if unit is not None:
+            fn_die = self.dwarf_vars.function_at(unit.index, fn.entry)
+        return EvalScope(self, goroutine_id, 0, fr, fn.entry, line, fn.name, _Regs(self.proc, 0, fr, False), fn_die)
 
     # -- values of DIEs -------------------------------------------------------
 

@@ -59,7 +59,7 @@ class Target:
         goroutines = GoroutineReader(binary, proc)
         calls = CallController(binary, proc)
         return cls(binary, proc, argv, cwd, launched, LocationResolver(binary), breakpoints, goroutines,
-                   calls, CallQueue(proc, goroutines, calls, breakpoints))
+                   calls, CallQueue(proc, goroutines, calls))
 
     @cached_property
     def variables(self) -> VariableContext:

@@ -3,7 +3,9 @@
 One entry per address, shared by every thread (python-ptrace binds breakpoints to
 one thread, which does not fit a Go program that moves goroutines between
 threads). Logical breakpoints (ids, conditions, hit counts) live in the debugger
-layer; this table only knows addresses and the bytes it replaced.
+layer; this table only knows addresses and the bytes it replaced. Several users of
+one address (a user breakpoint, a stepping breakpoint, a queued call's return) each
+insert and remove it: the INT3 stays while any of them holds it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class BreakpointTable:
         self._read = read
         self._write = write
         self._original: dict[int, bytes] = {}
+        self._holders: dict[int, int] = {}  # how many inserts of each address are not removed yet
         # Addresses whose INT3 was removed: a thread that executed it just before (its SIGTRAP
         # still pending while the world was stopped) reports the trap after the removal.
         self.removed: set[int] = set()
@@ -33,13 +36,21 @@ class BreakpointTable:
 
     def insert(self, addr: int) -> None:
         if addr in self._original:
+            self._holders[addr] += 1
             return
         orig = self._read(addr, 1)  # raises OSError (input/output error) on a bad address
         self._write(addr, INT3)
         self._original[addr] = orig
+        self._holders[addr] = 1
         self.removed.discard(addr)
 
     def remove(self, addr: int) -> None:
+        """Drop one hold of addr; the original byte goes back with the last one."""
+        held = self._holders.get(addr, 0)
+        if held > 1:
+            self._holders[addr] = held - 1
+            return
+        self._holders.pop(addr, None)
         orig = self._original.pop(addr, None)
         if orig is not None:
             self._write(addr, orig)
@@ -48,6 +59,7 @@ class BreakpointTable:
 
     def remove_all(self) -> None:
         for addr in list(self._original):
+            self._holders[addr] = 1
             self.remove(addr)
 
     def lift(self, addr: int) -> None:

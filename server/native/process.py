@@ -372,26 +372,9 @@ class TracedProcess:
             return
         self.breakpoints.lift(addr)
         try:
-            sig_to_send = 0
-            while True:
-                th.forget_registers()
-                sysext.ptrace_singlestep(th.tid, sig_to_send)
-                _, status = os.waitpid(th.tid, sysext.WALL)
-                if os.WIFEXITED(status) or os.WIFSIGNALED(status):
-                    self._thread_exit(th.tid, status)
-                    return
-                sig = os.WSTOPSIG(status)
-                event = status >> 16
-                if event == sysext.PTRACE_EVENT_CLONE:
-                    self._note_clone(th.tid)
-                    continue
-                if event != 0:
-                    continue
-                if sig == signal.SIGTRAP:
-                    return
-                # Another signal came first: keep it for the real resume, step on.
-                if not (sig == signal.SIGSTOP and self._is_our_sigstop()):
-                    th.pending_signal = sig
+            self._single_step(th)
+        except TargetExited:
+            return
         finally:
             if not self.exited:
                 self.breakpoints.relower(addr)
@@ -402,6 +385,20 @@ class TracedProcess:
         Signals that arrive meanwhile are kept for the next real resume, as in _step_over.
         """
         th = self.threads[tid]
+        pc = self.regs(tid).rip
+        lifted = pc in self.breakpoints  # an INT3 here: execute the original instruction
+        if lifted:
+            self.breakpoints.lift(pc)
+        try:
+            self._single_step(th)
+        finally:
+            if lifted and not self.exited:
+                self.breakpoints.relower(pc)
+        if th.consumed_breakpoint == pc:
+            th.consumed_breakpoint = None
+
+    def _single_step(self, th: ThreadState) -> None:
+        tid = th.tid
         while True:
             th.forget_registers()
             sysext.ptrace_singlestep(tid, 0)

@@ -112,7 +112,8 @@ def thread(t: ThreadView, with_bp_info: bool, pid: int = 0, with_return_values: 
         goroutineID=t.goroutine_id,
         breakPoint=bp,
         breakPointInfo=api.BreakpointInfo() if bp is not None and with_bp_info else None,
-        ReturnValues=[variable(v) for v in t.return_values or []] if with_return_values and t.call_return else None,
+        ReturnValues=([variable(v) for v in t.return_values]
+                      if with_return_values and t.return_values is not None else None),
         CallReturn=t.call_return,
     )
 

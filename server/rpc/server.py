@@ -165,6 +165,10 @@ class RPCServer(StackMethods, VariableMethods):
         return m.CommandOut(State=apiconv.state(view, with_bp_info=True,
                                                 with_return_values=cmd.ReturnInfoLoadConfig is not None))
 
+    async def rpc_CancelNext(self, args: m.CancelNextIn, _: Any) -> m.CancelNextOut:
+        await self.dbg.cancel_next()
+        return m.CancelNextOut()
+
     # ---- breakpoints --------------------------------------------------------
 
     async def rpc_CreateBreakpoint(self, args: m.CreateBreakpointIn, _: Any) -> m.CreateBreakpointOut:

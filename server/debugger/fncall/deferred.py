@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from ...errors import UserError
 from ...goruntime.goroutines import USER_CURRENT_DEPTH, is_user_function
 from ...goruntime.model import G_DEAD, G_PREEMPTED, G_RUNNABLE, G_SYSCALL, G_WAITING, Frame, Goroutine
-from ..breakpoints import BreakpointSet
 from ..goroutine_list import is_system
 from ..goroutines import GoroutineReader
 from ..inferior import Inferior
@@ -49,7 +48,6 @@ class PendingCall:
     goroutine_id: int
     addr: int
     function: str  # the user function `addr` returns into, for messages and the evaluator
-    owns_int3: bool  # False when a user breakpoint already had an INT3 there: never remove it
 
 
 def is_user_code(name: str) -> bool:
@@ -82,10 +80,8 @@ class CallQueue:
     """The one queued call and its temporary breakpoint (an INT3 in the native table only, so
     ListBreakpoints never shows it)."""
 
-    def __init__(self, proc: Inferior, goroutines: GoroutineReader, calls: CallController,
-                 user_breakpoints: BreakpointSet) -> None:
+    def __init__(self, proc: Inferior, goroutines: GoroutineReader, calls: CallController) -> None:
         self.proc = proc
-        self.user_breakpoints = user_breakpoints
         self.goroutines = goroutines
         self.calls = calls
         self.pending: PendingCall | None = None
@@ -103,13 +99,11 @@ class CallQueue:
         ret = user_return(frames)
         if ret is None or ret.function is None:
             raise DeferError(f"cannot call function on goroutine {g.id}: no return into user code found on its stack")
-        owns = ret.pc not in self.proc.breakpoints
-        if owns:
-            try:
-                self.proc.breakpoints.insert(ret.pc)
-            except OSError as e:
-                raise DeferError(f"cannot call function on goroutine {g.id}: {e.strerror}") from None
-        self.pending = PendingCall(expr, g.id, ret.pc, ret.function.name, owns)
+        try:
+            self.proc.breakpoints.insert(ret.pc)
+        except OSError as e:
+            raise DeferError(f"cannot call function on goroutine {g.id}: {e.strerror}") from None
+        self.pending = PendingCall(expr, g.id, ret.pc, ret.function.name)
         log.debug("call %r queued on goroutine %d at %#x (%s)", expr, g.id, ret.pc, ret.function.name)
         return self.pending
 
@@ -132,6 +126,5 @@ class CallQueue:
 
     def _disarm(self, p: PendingCall) -> None:
         self.pending = None
-        # A user breakpoint set at the same address since the call was queued shares the INT3.
-        if p.owns_int3 and not self.proc.exited and self.user_breakpoints.at(p.addr) is None:
+        if not self.proc.exited:  # a user breakpoint at the same address keeps its own hold
             self.proc.breakpoints.remove(p.addr)
