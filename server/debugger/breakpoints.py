@@ -5,8 +5,10 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..errors import UserError
+from .eval.scanner import go_quote
 from .inferior import Inferior
 from .model import Breakpoint
 
@@ -16,7 +18,8 @@ class BreakpointError(UserError):
 
 
 _NAME_OK = re.compile(r"[A-Za-z0-9_]")
-_HITCOND = re.compile(r"^\s*(==|!=|>=|<=|>|<|%)?\s*(\d+)\s*$")
+# Delve's hitConditionRegex, unanchored as it is (FindStringSubmatch).
+_HITCOND = re.compile(r"(([=><%!])+|)( |)((\d|_)+)")
 _OPS: dict[str, Callable[[int, int], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
@@ -38,13 +41,49 @@ def check_name(name: str) -> None:
             raise BreakpointError(f"invalid character in breakpoint name '{ch}'")
 
 
-def parse_hit_cond(text: str) -> tuple[Callable[[int, int], bool], int] | None:
+@dataclass(frozen=True)
+class HitCond:
+    op: str
+    n: int
+
+    def __str__(self) -> str:
+        """As Delve reports it (LogicalBreakpoint.HitCond: the operator token, a space, the number)."""
+        return f"{self.op} {self.n}"
+
+    def holds(self, hits: int) -> bool:
+        return _OPS[self.op](hits, self.n)
+
+
+def parse_hit_cond(text: str) -> HitCond | None:
+    """Delve's parseHitCondition, with its error texts; None for no hit condition."""
     if not text:
         return None
-    m = _HITCOND.match(text)
+    m = _HITCOND.search(text.strip())
     if m is None:
-        raise BreakpointError(f"unable to parse breakpoint hit condition: {text!r}")
-    return _OPS[m.group(1) or "=="], int(m.group(2))
+        raise BreakpointError(f"unable to parse breakpoint hit condition: {go_quote(text)}\n"
+                              'hit conditions should be of the form "number" or "OP number"')
+    op = m.group(1) or "=="
+    if op not in _OPS:
+        raise BreakpointError(f"unable to parse breakpoint hit condition: {go_quote(text)}\n"
+                              f"invalid operator: {go_quote(m.group(1))}")
+    digits = m.group(4)
+    if not digits.isdigit():  # strconv.Atoi takes no underscores
+        raise BreakpointError(f"unable to parse breakpoint hit condition: {go_quote(text)}\n"
+                              f"invalid number: {go_quote(digits)}")
+    return HitCond(op, int(digits))
+
+
+def satisfiable(bp: Breakpoint) -> bool:
+    """Delve's breakpointConditionSatisfiable for hit conditions: false once a total-count
+    condition (== N, <= N, < N) can never hold again."""
+    rule = parse_hit_cond(bp.hit_cond)
+    if rule is None or bp.hit_cond_per_g:
+        return True
+    if rule.op in ("==", "<="):
+        return bp.total_hit_count < rule.n
+    if rule.op == "<":
+        return bp.total_hit_count < rule.n - 1
+    return True
 
 
 class BreakpointSet:
@@ -121,7 +160,8 @@ class BreakpointSet:
         else:
             if not bp.addrs:
                 raise BreakpointError(f"breakpoint {bp.id} can not be enabled")
-            self._arm(bp)
+            if not bp.unsatisfiable:
+                self._arm(bp)
         bp.disabled = disabled
 
     def ordered(self) -> list[Breakpoint]:
@@ -138,6 +178,24 @@ class BreakpointSet:
         rule = parse_hit_cond(bp.hit_cond)
         if rule is None:
             return True
-        op, n = rule
-        hits = bp.hit_count[goroutine_id] if bp.hit_cond_per_g else bp.total_hit_count
-        return op(hits, n)
+        per_g = bp.hit_cond_per_g and goroutine_id > 0
+        return rule.holds(bp.hit_count[goroutine_id] if per_g else bp.total_hit_count)
+
+    def update_satisfiable(self, bp: Breakpoint) -> None:
+        """After a hit condition changed: disarm a breakpoint that can no longer stop, re-arm one
+        that can again (Delve's ChangeBreakpointCondition)."""
+        if satisfiable(bp):
+            if bp.unsatisfiable:
+                bp.unsatisfiable = False
+                if not bp.disabled:
+                    self._arm(bp)
+        elif not bp.disabled and not bp.unsatisfiable:
+            self._disarm(bp)
+            bp.unsatisfiable = True
+
+    def drop_unsatisfiable(self) -> None:
+        """Delve's manageUnsatisfiableBreakpoints, before each resume: a breakpoint whose hit
+        condition can no longer hold loses its addresses (it stays enabled, with none: Delve 1.27)."""
+        for bp in list(self.by_id.values()):
+            if not bp.internal:
+                self.update_satisfiable(bp)

@@ -99,6 +99,18 @@ def branches(code: bytes, start: int, with_jumps: bool = False) -> list[Branch]:
     return out
 
 
+def returns(code: bytes, start: int) -> list[int]:
+    """The pcs of the RET instructions of the code at `start`."""
+    dec = Decoder(64, code, ip=start)
+    ins = Instruction()
+    out = []
+    while dec.can_decode:
+        dec.decode_out(ins)
+        if ins.flow_control == FlowControl.RETURN:
+            out.append(ins.ip)
+    return out
+
+
 # iced register -> the ptrace user_regs_struct field with its value.
 _GP_REGS = {getattr(Register, n.upper()): n for n in (
     "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",

@@ -14,7 +14,8 @@ from ..binary.gobinary import GoBinary
 from ..goruntime.model import Goroutine
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
 from . import inspect
-from .breakpoints import BreakpointError, check_name
+from .bpinfo import breakpoint_info, wants_info
+from .breakpoints import BreakpointError, check_name, parse_hit_cond
 from .disasm import branches
 from .errors import DebuggerError
 from .expressions import check_condition, condition_holds, evaluator
@@ -100,13 +101,15 @@ class Engine:
 
     # ---- state --------------------------------------------------------------
 
-    def _thread_view(self, tid: int) -> ThreadView:
+    def _thread_view(self, tid: int, with_info: bool = False) -> ThreadView:
         t = self.t
         pc = t.proc.regs(tid).rip
         th = ThreadView(tid, t.location(pc), t.goroutines.goroutine_id_of_thread(tid))
         bp = t.breakpoints.at(pc)
         if bp is not None and t.proc.threads[tid].consumed_breakpoint == pc and not self._breakpoint_cleared:
             th.breakpoint = bp
+            if with_info and wants_info(bp):
+                th.breakpoint_info = breakpoint_info(t, bp, tid)
         if tid == self._call_return_tid:
             th.call_return = True
             th.return_values = t.calls.result_values
@@ -114,10 +117,11 @@ class Engine:
             th.return_values = self._stepped[1]
         return th
 
-    def state(self) -> StateView:
+    def state(self, with_info: bool = False) -> StateView:
+        """The stopped target; with_info: breakpoints' breakPointInfo too (Command replies)."""
         proc = self.t.live()
         cur = self.sel.current_tid
-        threads = [self._thread_view(tid) for tid in sorted(proc.threads, key=lambda t: (t != cur, t))]
+        threads = [self._thread_view(tid, with_info) for tid in sorted(proc.threads, key=lambda t: (t != cur, t))]
         threads.sort(key=lambda t: t.tid)
         current = next((t for t in threads if t.tid == self.sel.current_tid), None)
         gview = self.t.goroutines.view(self.sel.goroutine) if self.sel.goroutine else None
@@ -158,7 +162,8 @@ class Engine:
         if bp.function_name:
             binary.resolve_function(bp.function_name)  # Delve's "could not find function X"
             # As FindLocation: every generic instantiation; a line counts from the func line.
-            spec = LocSpec("func", bp.function_name, func=bp.function_name, line=bp.line)
+            # Line <= 0 (Delve's tests send -1) is the function itself; N > 0 counts from its line.
+            spec = LocSpec("func", bp.function_name, func=bp.function_name, line=max(bp.line, 0))
             locs = self.t.resolver.resolve(spec, self.t.current_file_line(self.sel))
             return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
         if req.addrs:
@@ -173,10 +178,18 @@ class Engine:
             return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
         return []
 
+    @staticmethod
+    def _check_conditions(bp: Breakpoint) -> None:
+        """Delve's ChangeBreakpointCondition: the condition parses, the hit condition too (kept
+        in Delve's form: `>3` is `> 3`)."""
+        check_condition(bp.cond)
+        rule = parse_hit_cond(bp.hit_cond)
+        bp.hit_cond = str(rule) if rule is not None else ""
+
     def create_breakpoint(self, req: BreakpointRequest) -> Breakpoint:
         self.t.live()
         check_name(req.bp.name)
-        check_condition(req.bp.cond)
+        self._check_conditions(req.bp)
         addrs = self._resolve_request(req)
         bp = req.bp
         bp.id = self.t.breakpoints.allocate_id(bp.id)
@@ -189,6 +202,7 @@ class Engine:
             bp.disabled = False
         self._describe(bp)
         self.t.breakpoints.add(bp)
+        self.t.breakpoints.update_satisfiable(bp)
         return bp
 
     def find_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
@@ -209,12 +223,13 @@ class Engine:
         if bp is None:
             raise DebuggerError(f"no breakpoint with ID {new.id}")
         check_name(new.name)
-        check_condition(new.cond)
+        self._check_conditions(new)
         for attr in ("name", "cond", "hit_cond", "hit_cond_per_g", "tracepoint", "trace_return", "goroutine",
                      "stacktrace", "variables", "load_args", "load_locals", "custom_commands",
                      "root_func_name", "trace_follow_calls"):
             setattr(bp, attr, getattr(new, attr))
         self.t.breakpoints.set_disabled(bp, new.disabled)
+        self.t.breakpoints.update_satisfiable(bp)
 
     def list_breakpoints(self) -> list[Breakpoint]:
         return self.t.breakpoints.ordered()
@@ -259,6 +274,7 @@ class Engine:
             if not resumed_signalled:
                 on_resumed()
                 resumed_signalled = True
+            t.breakpoints.drop_unsatisfiable()
             try:
                 ev = proc.resume_until_event()
             except TargetExited:
@@ -309,7 +325,7 @@ class Engine:
                     self.cancel_next()
             self._breakpoint_cleared = False
             self.sel.goroutine = gid
-            return self.state()
+            return self.state(with_info=True)
 
     # ---- stepping (stepping.py) -------------------------------------------------
 

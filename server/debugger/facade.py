@@ -30,9 +30,8 @@ from .engine import Engine
 from .errors import DebuggerError
 from .eval.evaluator import Operand
 from .locspec import ResolvedLocation
-from .model import Breakpoint, BreakpointRequest, StateView, ThreadView
+from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView
 from .registers import RegisterValue
-from .stacks import FrameView
 
 log = logging.getLogger("pydlv.debugger")
 T = TypeVar("T")
@@ -276,6 +275,9 @@ class Debugger:
 
     async def find_location(self, text: str, include_non_executable: bool) -> list[ResolvedLocation]:
         return await self._locked(lambda e: e.find_location(text, include_non_executable))
+
+    async def function_return_pcs(self, name: str) -> list[int]:
+        return await self._locked(lambda e: queries.function_return_pcs(e.t, name))
 
     async def functions(self, filter_text: str) -> list[str]:
         return await self._locked(lambda e: queries.function_names(e.t, filter_text))

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..goruntime.model import Location
+from ..goruntime.model import Frame, Goroutine, Location
+from ..goruntime.values import LoadCfg, Value
 
 # Ids of the breakpoints Delve sets itself.
 UNRECOVERED_PANIC_ID = -1
@@ -34,14 +35,15 @@ class Breakpoint:
     goroutine: bool = False
     stacktrace: int = 0
     variables: list[str] = field(default_factory=list)
-    load_args: Any = None  # opaque: the rpc layer's load configuration, handed back as given
-    load_locals: Any = None
+    load_args: LoadCfg | None = None  # arguments/locals to load on every stop (breakPointInfo)
+    load_locals: LoadCfg | None = None
     custom_commands: list[str] = field(default_factory=list)
     root_func_name: str = ""
     trace_follow_calls: int = 0
     hit_count: dict[int, int] = field(default_factory=dict)  # goroutine id -> hits
     total_hit_count: int = 0
     disabled: bool = False
+    unsatisfiable: bool = False  # its hit condition can no longer hold: no addresses armed
 
     @property
     def internal(self) -> bool:
@@ -64,14 +66,52 @@ class GoroutineView:
 
 
 @dataclass
+class DeferView:
+    deferred: Location
+    defer_loc: Location
+    sp: int
+    unreadable: str = ""
+
+
+@dataclass
+class FrameView:
+    frame: Frame
+    frame_offset: int
+    frame_pointer_offset: int
+    bottom: bool = False
+    defers: list[DeferView] = field(default_factory=list)
+    err: str = ""
+    # The goroutine the frame belongs to (None for a thread stack): scope needs it.
+    goroutine: Goroutine | None = None
+
+    @property
+    def location(self) -> Location:
+        return self.frame.location
+
+
+@dataclass
+class BreakpointInfoView:
+    """What a breakpoint asks to be shown at each stop (Delve's api.BreakpointInfo), loaded.
+    `variables` pairs each expression with its result: an eval.evaluator.Operand (a Value, a
+    Constant or nil; typed Any: eval imports this module), or an unreadable Value."""
+
+    goroutine: GoroutineView | None = None
+    stacktrace: list[FrameView] = field(default_factory=list)
+    variables: list[tuple[str, Any]] = field(default_factory=list)
+    arguments: list[Value] | None = None
+    locals: list[Value] | None = None
+
+
+@dataclass
 class ThreadView:
     tid: int
     loc: Location
     goroutine_id: int
     breakpoint: Breakpoint | None = None
     call_return: bool = False
-    # Results of the injected call that just finished on this thread (goruntime.values.Value, loaded).
-    return_values: list[Any] | None = None
+    # Results of the call or stepOut that just finished on this thread, loaded.
+    return_values: list[Value] | None = None
+    breakpoint_info: BreakpointInfoView | None = None
 
 
 @dataclass

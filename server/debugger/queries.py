@@ -17,13 +17,13 @@ from . import goroutine_list as gl
 from . import inspect
 from .ancestors import AncestorView, ancestors
 from .chanwaiters import chan_goroutine_ids
-from .disasm import AsmLine, disassemble
+from .disasm import AsmLine, disassemble, returns
 from .errors import DebuggerError
 from .expressions import eval_scope
-from .model import GoroutineView
+from .model import FrameView, GoroutineView
 from .registers import RegisterValue, frame_registers, thread_registers
 from .scope import ScopeError
-from .stacks import FrameView, goroutine_stack, resolve_goroutine, thread_stack
+from .stacks import goroutine_stack, resolve_goroutine, thread_stack
 from .target import Selection, Target
 
 MAX_EXAMINE = 1 << 16
@@ -199,6 +199,15 @@ def type_names(t: Target, filter_text: str) -> list[str]:
     except re.error as e:
         raise DebuggerError(f"invalid filter argument: {e}") from e
     return [n for n in ctx.types.names() if rx is None or rx.search(n)]
+
+
+def function_return_pcs(t: Target, name: str) -> list[int]:
+    """Delve's FunctionReturnLocations: the RET instructions of the function (each instantiation)."""
+    proc = t.live()
+    fns = t.binary.functions_named(name)
+    if not fns:
+        raise DebuggerError(f"could not find function {name}\n")
+    return [pc for fn in fns for pc in returns(inspect.read_code(proc, fn.entry, fn.end - fn.entry), fn.entry)]
 
 
 def function_names(t: Target, filter_text: str) -> list[str]:

@@ -9,40 +9,15 @@ the deferred calls of each frame and Bottom on the outermost one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..errors import UserError
 from ..goruntime.model import Frame, Goroutine, Location
 from .goroutines import GoroutineReader
+from .model import DeferView, FrameView
 
 
 class UnknownGoroutine(UserError):
     def __init__(self, gid: int) -> None:
         super().__init__(f"unknown goroutine {gid}")
-
-
-@dataclass
-class DeferView:
-    deferred: Location
-    defer_loc: Location
-    sp: int
-    unreadable: str = ""
-
-
-@dataclass
-class FrameView:
-    frame: Frame
-    frame_offset: int
-    frame_pointer_offset: int
-    bottom: bool = False
-    defers: list[DeferView] = field(default_factory=list)
-    err: str = ""
-    # The goroutine the frame belongs to (None for a thread stack): scope needs it.
-    goroutine: Goroutine | None = None
-
-    @property
-    def location(self) -> Location:
-        return self.frame.location
 
 
 def resolve_goroutine(reader: GoroutineReader, selected: int, gid: int) -> Goroutine | None:

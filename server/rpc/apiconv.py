@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from ..debugger.locspec import ResolvedLocation
-from ..debugger.model import Breakpoint, BreakpointRequest, GoroutineView, StateView, ThreadView
+from ..debugger.model import (
+    Breakpoint,
+    BreakpointInfoView,
+    BreakpointRequest,
+    FrameView,
+    GoroutineView,
+    StateView,
+    ThreadView,
+)
 from ..goruntime.model import FunctionRef, Location
 from ..protocol import api
-from .apiconv_vars import variable
+from .apiconv_vars import api_load_config, load_cfg, operand_variable, variable
 
 
 def function(fn: FunctionRef | None) -> api.Function | None:
@@ -28,7 +36,8 @@ def found_location(loc: ResolvedLocation, pid: int) -> api.Location:
 
 
 def breakpoint(bp: Breakpoint, pid: int) -> api.Breakpoint:
-    addrs = list(bp.addrs) if bp.addrs and not bp.disabled else None
+    # A disabled breakpoint, and one whose hit condition can no longer hold, show no address.
+    addrs = list(bp.addrs) if bp.addrs and not bp.disabled and not bp.unsatisfiable else None
     return api.Breakpoint(
         id=bp.id,
         name=bp.name,
@@ -49,8 +58,8 @@ def breakpoint(bp: Breakpoint, pid: int) -> api.Breakpoint:
         goroutine=bp.goroutine,
         stacktrace=bp.stacktrace,
         variables=list(bp.variables) or None,
-        LoadArgs=bp.load_args,
-        LoadLocals=bp.load_locals,
+        LoadArgs=api_load_config(bp.load_args),
+        LoadLocals=api_load_config(bp.load_locals),
         customCommands=list(bp.custom_commands) or None,
         hitCount={str(g): n for g, n in bp.hit_count.items()},
         totalHitCount=bp.total_hit_count,
@@ -75,8 +84,8 @@ def breakpoint_request(src: api.Breakpoint, loc_expr: str, suspended: bool) -> B
         goroutine=src.goroutine,
         stacktrace=src.stacktrace,
         variables=list(src.variables or []),
-        load_args=src.LoadArgs,
-        load_locals=src.LoadLocals,
+        load_args=load_cfg(src.LoadArgs) if src.LoadArgs is not None else None,
+        load_locals=load_cfg(src.LoadLocals) if src.LoadLocals is not None else None,
         custom_commands=list(src.customCommands or []),
         root_func_name=src.RootFuncName,
         trace_follow_calls=src.TraceFollowCalls,
@@ -101,6 +110,30 @@ def goroutine(g: GoroutineView) -> api.Goroutine:
     )
 
 
+def stackframe(f: FrameView) -> api.Stackframe:
+    return api.Stackframe(
+        Location=location(f.location),
+        Locals=None,
+        Arguments=None,
+        FrameOffset=f.frame_offset,
+        FramePointerOffset=f.frame_pointer_offset,
+        Defers=[api.Defer(DeferredLoc=location(d.deferred), DeferLoc=location(d.defer_loc),
+                          SP=d.sp, Unreadable=d.unreadable) for d in f.defers],
+        Bottom=f.bottom,
+        Err=f.err,
+    )
+
+
+def breakpoint_info(info: BreakpointInfoView) -> api.BreakpointInfo:
+    return api.BreakpointInfo(
+        stacktrace=[stackframe(f) for f in info.stacktrace] or None,
+        goroutine=goroutine(info.goroutine) if info.goroutine is not None else None,
+        variables=[operand_variable(r, expr) for expr, r in info.variables] or None,
+        arguments=[variable(v) for v in info.arguments] if info.arguments is not None else None,
+        locals=[variable(v) for v in info.locals] if info.locals is not None else None,
+    )
+
+
 def thread(t: ThreadView, with_bp_info: bool, pid: int = 0, with_return_values: bool = False) -> api.Thread:
     bp = breakpoint(t.breakpoint, pid) if t.breakpoint is not None else None
     return api.Thread(
@@ -111,7 +144,8 @@ def thread(t: ThreadView, with_bp_info: bool, pid: int = 0, with_return_values: 
         function=function(t.loc.function),
         goroutineID=t.goroutine_id,
         breakPoint=bp,
-        breakPointInfo=api.BreakpointInfo() if bp is not None and with_bp_info else None,
+        breakPointInfo=(None if bp is None or not with_bp_info else
+                        breakpoint_info(t.breakpoint_info) if t.breakpoint_info is not None else api.BreakpointInfo()),
         ReturnValues=([variable(v) for v in t.return_values]
                       if with_return_values and t.return_values is not None else None),
         CallReturn=t.call_return,

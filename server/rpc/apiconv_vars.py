@@ -5,6 +5,9 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 
+from ..debugger.eval import constant_variable
+from ..debugger.eval.constants import Constant
+from ..debugger.eval.evaluator import Operand
 from ..goruntime.values import Kind, LoadCfg, Value
 from ..protocol import api
 
@@ -14,6 +17,14 @@ def load_cfg(cfg: api.LoadConfig | None) -> LoadCfg:
         return LoadCfg()
     return LoadCfg(cfg.FollowPointers, cfg.MaxVariableRecurse, cfg.MaxStringLen, cfg.MaxArrayValues,
                    cfg.MaxStructFields)
+
+
+def api_load_config(cfg: LoadCfg | None) -> api.LoadConfig | None:
+    if cfg is None:
+        return None
+    return api.LoadConfig(FollowPointers=cfg.follow_pointers, MaxVariableRecurse=cfg.max_variable_recurse,
+                          MaxStringLen=cfg.max_string_len, MaxArrayValues=cfg.max_array_values,
+                          MaxStructFields=cfg.max_struct_fields)
 
 
 def _shortest32(f: float) -> str:
@@ -81,3 +92,15 @@ def variable(v: Value) -> api.Variable:
     else:
         r.children = [variable(c) for c in v.children]
     return r
+
+
+def operand_variable(r: Operand, expr: str) -> api.Variable:
+    """An evaluation result (a loaded Value, a Constant or nil) as api.Variable."""
+    if isinstance(r, Value):
+        return variable(r)
+    if isinstance(r, Constant):
+        c = constant_variable(r)
+        children = [api.Variable(name=name, kind=kind, value=val, children=[]) for name, kind, val in c.children]
+        return api.Variable(name=expr, kind=c.kind, value=c.value, len=c.len, flags=c.flags, children=children)
+    # Delve's nilVariable
+    return api.Variable(name="nil", kind=int(Kind.Pointer), children=[api.Variable(onlyAddr=True, children=[])])

@@ -210,6 +210,10 @@ class RPCServer(StackMethods, VariableMethods):
     async def rpc_ListFunctions(self, args: m.ListFunctionsIn, _: Any) -> m.ListFunctionsOut:
         return m.ListFunctionsOut(Funcs=await self.dbg.functions(args.Filter))
 
+    async def rpc_FunctionReturnLocations(self, args: m.FunctionReturnLocationsIn,
+                                          _: Any) -> m.FunctionReturnLocationsOut:
+        return m.FunctionReturnLocationsOut(Addrs=await self.dbg.function_return_pcs(args.FnName))
+
     async def rpc_ListSources(self, args: m.ListSourcesIn, _: Any) -> m.ListSourcesOut:
         return m.ListSourcesOut(Sources=await self.dbg.sources(args.Filter))
 

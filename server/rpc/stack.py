@@ -8,27 +8,12 @@ from ..debugger import goroutine_list as gl
 from ..debugger.errors import DebuggerError
 from ..debugger.queries import ChannelFilter
 from ..debugger.registers import registers_text
-from ..debugger.stacks import FrameView
 from ..protocol import api
 from ..protocol import methods as m
 from . import apiconv, apiconv_vars
 from .common import RPCBase
 
 READ_DEFERS = 1  # api.StacktraceReadDefers
-
-
-def _stackframe(f: FrameView) -> api.Stackframe:
-    return api.Stackframe(
-        Location=apiconv.location(f.location),
-        Locals=None,
-        Arguments=None,
-        FrameOffset=f.frame_offset,
-        FramePointerOffset=f.frame_pointer_offset,
-        Defers=[api.Defer(DeferredLoc=apiconv.location(d.deferred), DeferLoc=apiconv.location(d.defer_loc),
-                          SP=d.sp, Unreadable=d.unreadable) for d in f.defers],
-        Bottom=f.bottom,
-        Err=f.err,
-    )
 
 
 class StackMethods(RPCBase):
@@ -39,7 +24,7 @@ class StackMethods(RPCBase):
         cfg = args.Cfg if args.Cfg is not None else (api.load_full_value() if args.Full else None)
         stack = await self.dbg.stacktrace(args.Id, args.Depth, defers, args.Skip,
                                           apiconv_vars.load_cfg(cfg) if cfg is not None else None)
-        out = [_stackframe(f) for f in stack.frames]
+        out = [apiconv.stackframe(f) for f in stack.frames]
         for frame, (local_vars, arg_vars) in zip(out, stack.variables or [], strict=False):
             frame.Locals = [apiconv_vars.variable(v) for v in local_vars]
             frame.Arguments = [apiconv_vars.variable(v) for v in arg_vars]

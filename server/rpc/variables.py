@@ -13,10 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..debugger.eval import constant_variable
-from ..debugger.eval.constants import Constant
-from ..debugger.eval.evaluator import Operand
-from ..goruntime.values import Kind, Value
 from ..protocol import api
 from ..protocol import methods as m
 from . import apiconv_vars
@@ -46,21 +42,9 @@ class VariableMethods(RPCBase):
         sc = args.Scope
         r = await self.dbg.evaluate(sc.GoroutineID, sc.Frame, sc.DeferredCall, args.Expr,
                                     apiconv_vars.load_cfg(args.Cfg))
-        return m.EvalOut(Variable=operand_variable(r, args.Expr))
+        return m.EvalOut(Variable=apiconv_vars.operand_variable(r, args.Expr))
 
     async def rpc_Set(self, args: m.SetIn, _: Any) -> m.SetOut:
         sc = args.Scope
         await self.dbg.set_variable(sc.GoroutineID, sc.Frame, sc.DeferredCall, args.Symbol, args.Value)
         return m.SetOut()
-
-
-def operand_variable(r: Operand, expr: str) -> api.Variable:
-    """An evaluation result (a loaded Value, a Constant or nil) as api.Variable."""
-    if isinstance(r, Value):
-        return apiconv_vars.variable(r)
-    if isinstance(r, Constant):
-        c = constant_variable(r)
-        children = [api.Variable(name=name, kind=kind, value=val, children=[]) for name, kind, val in c.children]
-        return api.Variable(name=expr, kind=c.kind, value=c.value, len=c.len, flags=c.flags, children=children)
-    # Delve's nilVariable
-    return api.Variable(name="nil", kind=int(Kind.Pointer), children=[api.Variable(onlyAddr=True, children=[])])

@@ -18,7 +18,7 @@ from typing import TypeAlias, TypeVar
 
 from ...binary.gotypes import Kind
 from . import nodes as n
-from .scanner import Source
+from .scanner import Source, go_quote
 from .tokens import TOKEN_STRING, Tok
 
 FLAG_CONSTANT = 4  # proc.VariableConstant: api.Variable flag of Delve's constant replies
@@ -68,7 +68,7 @@ class Constant:
         if k is ConstKind.BOOL:
             return "true" if v else "false"
         if k is ConstKind.STRING:
-            return _go_quote(str(v))
+            return go_quote(str(v))
         if k is ConstKind.INT:
             return str(v)
         if k is ConstKind.FLOAT:
@@ -162,11 +162,6 @@ def _unquote(body: str, quote: str) -> str:
             out.append(chr(int(body[i + 1 : i + 4], 8)))
             i += 4
     return "".join(out)
-
-
-def _go_quote(s: str) -> str:
-    # strconv.Quote for the common cases; only used inside error messages
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
 
 def _short_float(v: Fraction | int) -> str:

@@ -75,6 +75,29 @@ def _digit_val(ch: str) -> int:
     return 16
 
 
+_QUOTE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                  "\v": "\\v", "\\": "\\\\", '"': '\\"'}
+
+
+def go_quote(s: str) -> str:
+    """strconv.Quote (fmt's %q of a string): Go escapes, printable runes kept."""
+    out = ['"']
+    for ch in s:
+        esc = _QUOTE_ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
 def go_quote_rune(ch: str) -> str:
     """fmt's %q of a rune, for the characters these messages can hold."""
     if ch == "'":
