@@ -57,7 +57,8 @@ def go_version(go: str) -> str:
 
 def build_basic(go: str, cache: Path) -> Path:
     src = REPO / "testdata" / "basic"
-    digest = hashlib.sha256()
+    # DWARF names files absolutely: a build from another checkout is not this one's.
+    digest = hashlib.sha256(str(src).encode())
     for f in sorted(src.iterdir()):
         if f.is_file():
             digest.update(f.name.encode() + f.read_bytes())
