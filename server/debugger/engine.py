@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ..binary.gobinary import GoBinary
 from ..goruntime.model import Goroutine
-from ..goruntime.values import LOAD_FULL, LoadCfg, Value
+from ..goruntime.values import F_RETURN, LOAD_FULL, LoadCfg, Value
 from . import inspect
 from .bpinfo import breakpoint_info, wants_info
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
@@ -109,7 +109,10 @@ class Engine:
         if bp is not None and t.proc.threads[tid].consumed_breakpoint == pc and not self._breakpoint_cleared:
             th.breakpoint = bp
             if with_info and wants_info(bp):
-                th.breakpoint_info = breakpoint_info(t, bp, tid)
+                th.breakpoint_info = info = breakpoint_info(t, bp, tid)
+                if bp.trace_return and info.arguments is not None:
+                    # Delve's Command: a trace-return stop shows the function's results.
+                    th.return_values = [v for v in info.arguments if v.flags & F_RETURN]
         if tid == self._call_return_tid:
             th.call_return = True
             th.return_values = t.calls.result_values

@@ -193,12 +193,15 @@ def package_variables(t: Target, filter_text: str, cfg: LoadCfg) -> list[Value]:
 
 
 def type_names(t: Target, filter_text: str) -> list[str]:
-    ctx = t.variables
+    """Delve's Types: from the binary, so also after the process exited."""
+    types = t.binary.go_types
+    if types is None:
+        raise DebuggerError("could not find DWARF information")
     try:
         rx = re.compile(filter_text) if filter_text else None
     except re.error as e:
         raise DebuggerError(f"invalid filter argument: {e}") from e
-    return [n for n in ctx.types.names() if rx is None or rx.search(n)]
+    return [n for n in types.names() if rx is None or rx.search(n)]
 
 
 def function_return_pcs(t: Target, name: str) -> list[int]:

@@ -61,10 +61,16 @@ class Target:
         return cls(binary, proc, argv, cwd, launched, LocationResolver(binary), breakpoints, goroutines,
                    calls, CallQueue(proc, goroutines, calls))
 
-    @cached_property
+    @property
     def variables(self) -> VariableContext:
-        """Types, variable DIEs and the value loader: built on first use (raises ScopeError)."""
-        return VariableContext(self.binary, self.live(), self.goroutines)
+        """Types, variable DIEs and the value loader of the live process (built on first use,
+        raises ScopeError without DWARF; Delve's exit error once the process is gone)."""
+        self.live()
+        return self._variables
+
+    @cached_property
+    def _variables(self) -> VariableContext:
+        return VariableContext(self.binary, self.proc, self.goroutines)
 
     @property
     def pid(self) -> int:

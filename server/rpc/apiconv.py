@@ -146,8 +146,8 @@ def thread(t: ThreadView, with_bp_info: bool, pid: int = 0, with_return_values: 
         breakPoint=bp,
         breakPointInfo=(None if bp is None or not with_bp_info else
                         breakpoint_info(t.breakpoint_info) if t.breakpoint_info is not None else api.BreakpointInfo()),
-        ReturnValues=([variable(v) for v in t.return_values]
-                      if with_return_values and t.return_values is not None else None),
+        ReturnValues=([variable(v) for v in t.return_values] if t.return_values is not None and (
+            with_return_values or (t.breakpoint is not None and t.breakpoint.trace_return)) else None),
         CallReturn=t.call_return,
     )
 
