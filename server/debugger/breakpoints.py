@@ -93,6 +93,14 @@ class BreakpointSet:
         self.by_addr: dict[int, Breakpoint] = {}
         self._next_id = 1
 
+    @property
+    def next_id(self) -> int:
+        return self._next_id
+
+    def allocate_from(self, next_id: int) -> None:
+        """Ids keep counting from where a previous process's set stopped (restart)."""
+        self._next_id = max(self._next_id, next_id)
+
     def allocate_id(self, requested: int = 0) -> int:
         if requested > 0:
             return requested

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..binary.gobinary import GoBinary
+from ..errors import UserError
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, LOAD_FULL, LoadCfg, Value
 from . import inspect
@@ -26,7 +28,15 @@ from .fncall.injection import Injection
 from .fncall.session import CallSession
 from .inferior import StopKind, TargetExited
 from .locspec import LocationError, LocSpec, ResolvedLocation, parse_locspec
-from .model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, BreakpointRequest, StateView, ThreadView
+from .model import (
+    FATAL_THROW_ID,
+    UNRECOVERED_PANIC_ID,
+    Breakpoint,
+    BreakpointOrigin,
+    BreakpointRequest,
+    StateView,
+    ThreadView,
+)
 from .stepping import (
     StepKind,
     Stepping,
@@ -37,7 +47,7 @@ from .stepping import (
     point_hit,
     return_values,
 )
-from .target import Selection, Target
+from .target import NO_REDIRECTS, Redirects, Selection, Target
 
 log = logging.getLogger("pydlv.debugger")
 
@@ -60,8 +70,13 @@ class Engine:
         self._set_internal_breakpoints()
 
     @classmethod
-    def launch(cls, binary: GoBinary, argv: list[str], cwd: str) -> Engine:
-        return cls(Target.launch(binary, argv, cwd))
+    def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Engine:
+        return cls(Target.launch(binary, argv, cwd, redirects))
+
+    @classmethod
+    def attach(cls, binary: GoBinary, pid: int) -> Engine:
+        """A Go program started outside, every thread stopped and traced."""
+        return cls(Target.attach(binary, pid))
 
     # ---- lifecycle ----------------------------------------------------------
 
@@ -193,7 +208,9 @@ class Engine:
         self.t.live()
         check_name(req.bp.name)
         self._check_conditions(req.bp)
+        origin = BreakpointOrigin(req.bp.file, req.bp.line, req.bp.function_name, req.loc_expr)
         addrs = self._resolve_request(req)
+        req.bp.origin = origin
         bp = req.bp
         bp.id = self.t.breakpoints.allocate_id(bp.id)
         bp.addrs = addrs
@@ -207,6 +224,33 @@ class Engine:
         self.t.breakpoints.add(bp)
         self.t.breakpoints.update_satisfiable(bp)
         return bp
+
+    def restore_breakpoints(self, old: list[Breakpoint], next_id: int) -> list[tuple[Breakpoint, str]]:
+        """Delve's proc.Restart: the user's breakpoints of the previous process, found again here
+        (conditions, names, hit conditions kept; hit counts reset); those that no longer resolve
+        are discarded and returned with the reason."""
+        discarded: list[tuple[Breakpoint, str]] = []
+        for bp in old:
+            if bp.internal:
+                continue
+            o = bp.origin
+            fresh = replace(bp, addrs=[], hit_count={}, total_hit_count=0, unsatisfiable=False,
+                            file=o.file, line=o.line, function_name=o.function_name)
+            try:
+                addrs = self._resolve_request(BreakpointRequest(fresh, loc_expr=o.loc_expr))
+                if not addrs and not o.loc_expr:
+                    raise DebuggerError(f"breakpoint {bp.id} can not be enabled")  # set by address only
+                fresh.addrs = addrs
+                self._describe(fresh)
+                self.t.breakpoints.add(fresh)
+            except UserError as e:
+                # Delve reports the logical breakpoint: no addresses, its counts already reset.
+                discarded.append((replace(bp, addrs=[], hit_count={}, total_hit_count=0), str(e)))
+        self.t.breakpoints.allocate_from(next_id)
+        return discarded
+
+    def next_breakpoint_id(self) -> int:
+        return self.t.breakpoints.next_id
 
     def find_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
         return self.t.breakpoints.find(bp_id, name)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..binary.gobinary import GoBinary
+from ..errors import UserError
 from ..goruntime.values import LoadCfg, Value
 from ..native.launch import check_executable
 from ..native.tracer_thread import TracerThread
@@ -32,6 +33,7 @@ from .eval.evaluator import Operand
 from .locspec import ResolvedLocation
 from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView
 from .registers import RegisterValue
+from .target import NO_REDIRECTS, Redirects
 
 log = logging.getLogger("pydlv.debugger")
 T = TypeVar("T")
@@ -42,6 +44,21 @@ class LaunchConfig:
     binary: str
     args: list[str] = field(default_factory=list)
     wd: str = "."
+    redirects: Redirects = NO_REDIRECTS
+    attach_pid: int = 0  # attach to this process instead of launching binary
+    # Rebuilds `binary` in place (pydlv debug/test: Restart{Rebuild}); raises UserError on failure.
+    rebuild: Callable[[], None] | None = None
+
+
+@dataclass
+class RestartOptions:
+    """RPCServer.Restart's In, as the facade takes it."""
+
+    position: str = ""
+    reset_args: bool = False
+    new_args: list[str] = field(default_factory=list)
+    new_redirects: Redirects = NO_REDIRECTS
+    rebuild: bool = False
 
 
 @dataclass
@@ -102,10 +119,15 @@ class Debugger:
         """Open the binary and launch the target (after the listening line is out)."""
         loaded = self._loaded = asyncio.get_running_loop().create_future()
         try:
-            check_executable(self.config.binary)
-            self._binary = await self._on_tracer(GoBinary.open, self.config.binary)
-            argv = [self.config.binary, *self.config.args]
-            self._engine = await self._on_tracer(Engine.launch, self._binary, argv, self.config.wd)
+            cfg = self.config
+            if not cfg.attach_pid:
+                check_executable(cfg.binary)
+            self._binary = await self._on_tracer(GoBinary.open, cfg.binary)
+            if cfg.attach_pid:
+                self._engine = await self._on_tracer(Engine.attach, self._binary, cfg.attach_pid)
+            else:
+                argv = [cfg.binary, *cfg.args]
+                self._engine = await self._on_tracer(Engine.launch, self._binary, argv, cfg.wd, cfg.redirects)
         except BaseException as e:
             loaded.set_exception(e)
             loaded.exception()  # retrieved: requests see it through _ready
@@ -144,6 +166,44 @@ class Debugger:
             await self._on_tracer(eng.detach, kill)
         self._ended = True
         self._tracer.stop()
+
+    async def restart(self, opts: RestartOptions) -> list[tuple[Breakpoint, str]]:
+        """Delve's Restart: a new process of the same program (rebuilt, with new arguments or
+        redirects if asked); breakpoints are found again in it, those that can't be come back as
+        (breakpoint, reason). Waits for a running command to stop, as Delve's lock does."""
+        eng = await self._ready()
+        if self.config.attach_pid:
+            raise DebuggerError("cannot restart process Delve did not create")
+        if opts.position:
+            raise DebuggerError("not a recording")
+        async with self._lock:
+            cfg = self.config
+            await self._on_tracer(eng.detach, True)
+            if opts.reset_args:
+                cfg.args, cfg.redirects = list(opts.new_args), opts.new_redirects
+            binary = eng.t.binary
+            if opts.rebuild:
+                if cfg.rebuild is None:
+                    raise DebuggerError("cannot rebuild a binary")
+                await asyncio.get_running_loop().run_in_executor(None, cfg.rebuild)
+                binary = await self._on_tracer(GoBinary.open, cfg.binary)
+            try:
+                new = await self._on_tracer(Engine.launch, binary, [cfg.binary, *cfg.args], cfg.wd, cfg.redirects)
+            except UserError as e:
+                text = str(e)
+                raise DebuggerError(text if text.startswith("could not launch process") else
+                                    f"could not launch process: {text}") from None
+            discarded = await self._on_tracer(new.restore_breakpoints, eng.list_breakpoints(),
+                                              eng.next_breakpoint_id())
+            self._engine, self._binary = new, binary
+            self._loaded = asyncio.get_running_loop().create_future()
+            self._loaded.set_result(new)
+            return discarded
+
+    @property
+    def attached(self) -> bool:
+        """Attached to a process started outside (not launched)."""
+        return bool(self.config.attach_pid)
 
     # ---- session questions (no lock) -----------------------------------------------------------
 

@@ -16,6 +16,17 @@ UNRECOVERED_PANIC_ID = -1
 FATAL_THROW_ID = -2
 
 
+@dataclass(frozen=True)
+class BreakpointOrigin:
+    """Where the user asked for a breakpoint (Delve's SetBreakpoint), to find it again in a
+    restarted process; addresses alone cannot be (Delve drops them too)."""
+
+    file: str = ""
+    line: int = 0
+    function_name: str = ""
+    loc_expr: str = ""
+
+
 @dataclass
 class Breakpoint:
     """A logical breakpoint: what the user asked for, over one or more addresses."""
@@ -44,6 +55,7 @@ class Breakpoint:
     total_hit_count: int = 0
     disabled: bool = False
     unsatisfiable: bool = False  # its hit condition can no longer hold: no addresses armed
+    origin: BreakpointOrigin = field(default_factory=BreakpointOrigin)
 
     @property
     def internal(self) -> bool:

@@ -8,13 +8,15 @@ thread and goroutine, which views of the stopped target depend on.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 
 from ..binary.gobinary import GoBinary
 from ..goruntime.model import Location
 from ..goruntime.unwind import location_at
-from ..native.launch import launch_traced
+from ..native.attach import attach_traced
+from ..native.launch import NO_REDIRECTS, Redirects, launch_traced
 from ..native.process import TracedProcess
 from .breakpoints import BreakpointSet
 from .errors import ProcessExitedError
@@ -24,6 +26,8 @@ from .goroutines import GoroutineReader
 from .inferior import Inferior
 from .locspec import LocationResolver
 from .scope import VariableContext
+
+__all__ = ["NO_REDIRECTS", "Redirects", "Selection", "Target"]
 
 
 @dataclass
@@ -48,10 +52,17 @@ class Target:
     queued_call: CallQueue  # a `call` on a goroutine that is not running (fncall/deferred.py)
 
     @classmethod
-    def launch(cls, binary: GoBinary, argv: list[str], cwd: str) -> Target:
+    def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Target:
         """Start argv under ptrace, stopped at its entry point. Tracer thread."""
-        pid = launch_traced(argv, cwd)
+        pid = launch_traced(argv, cwd, redirects=redirects)
         return cls.of_process(binary, TracedProcess(pid, launched=True), argv, cwd, launched=True)
+
+    @classmethod
+    def attach(cls, binary: GoBinary, pid: int) -> Target:
+        """A process started outside, every thread seized and stopped. Tracer thread."""
+        proc = attach_traced(pid)
+        argv = _cmdline(pid) or [binary.path]
+        return cls.of_process(binary, proc, argv, _cwd(pid), launched=False)
 
     @classmethod
     def of_process(cls, binary: GoBinary, proc: Inferior, argv: list[str], cwd: str, launched: bool) -> Target:
@@ -95,3 +106,18 @@ class Target:
             return None
         loc = self.location(self.proc.regs(sel.current_tid).rip)
         return loc.file, loc.line
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
+def _cwd(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return "."

@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ptrace.binding.func import ptrace_cont
 
+from ..errors import UserError
 from . import sysext
 
 # "$0" is the program, "$@" its arguments; $1 is the working directory (shifted away).
@@ -25,19 +27,45 @@ _TRAMPOLINE = 'kill -STOP $$; cd -- "$1" || exit 126; shift; exec "$0" "$@"'
 LAUNCH_OPTIONS = sysext.PTRACE_O_TRACECLONE | sysext.PTRACE_O_TRACEEXEC | sysext.PTRACE_O_EXITKILL
 
 
-class LaunchError(Exception):
+class LaunchError(UserError):
     pass
 
 
-def launch_traced(argv: Sequence[str], cwd: str, env: dict[str, str] | None = None) -> int:
+@dataclass(frozen=True)
+class Redirects:
+    """Files for the target's stdin, stdout, stderr ("": the server's own), Delve's `-r`."""
+
+    stdin: str = ""
+    stdout: str = ""
+    stderr: str = ""
+
+
+NO_REDIRECTS = Redirects()
+
+
+def _file_actions(r: Redirects) -> list[tuple[int, int, str, int, int]]:
+    out = []
+    for fd, path, flags in ((0, r.stdin, os.O_RDONLY), (1, r.stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                            (2, r.stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+        if path:
+            out.append((os.POSIX_SPAWN_OPEN, fd, path, flags, 0o644))
+    return out
+
+
+def launch_traced(argv: Sequence[str], cwd: str, env: dict[str, str] | None = None,
+                  redirects: Redirects = NO_REDIRECTS) -> int:
     """Spawn argv stopped at its entry point under ptrace; returns the pid.
 
     Must run on the thread that will trace the process.
     """
     prog = argv[0]
     check_executable(prog)
+    for path in (redirects.stdin,):
+        if path and not os.path.exists(path):
+            raise LaunchError(f"could not launch process: open {path}: no such file or directory")
     args = ["/bin/sh", "-c", _TRAMPOLINE, prog, cwd, *argv[1:]]
-    pid = os.posix_spawn("/bin/sh", args, dict(os.environ if env is None else env), setpgroup=0)
+    pid = os.posix_spawn("/bin/sh", args, dict(os.environ if env is None else env), setpgroup=0,
+                         file_actions=_file_actions(redirects))
     try:
         _, status = os.waitpid(pid, os.WUNTRACED)
         if not os.WIFSTOPPED(status):

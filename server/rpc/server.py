@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..debugger.errors import DebuggerError
-from ..debugger.facade import Debugger, LaunchConfig, ResumeCommand
+from ..debugger.facade import Debugger, LaunchConfig, RestartOptions, ResumeCommand
+from ..debugger.target import Redirects
 from ..errors import UserError
 from ..protocol import api
 from ..protocol import methods as m
@@ -103,7 +104,17 @@ class RPCServer(StackMethods, VariableMethods):
         return m.IsMulticlientOut(IsMulticlient=self.accept_multiclient)
 
     async def rpc_AttachedToExistingProcess(self, args: Any, _: Any) -> m.AttachedToExistingProcessOut:
-        return m.AttachedToExistingProcessOut(Answer=False)
+        return m.AttachedToExistingProcessOut(Answer=self.dbg.attached)
+
+    async def rpc_Restart(self, args: m.RestartIn, setup_done: Callable[[], None]) -> m.RestartOut:
+        setup_done()  # Delve's Restart lets the connection read on at once
+        r = args.NewRedirects or ["", "", ""]
+        opts = RestartOptions(args.Position, args.ResetArgs, list(args.NewArgs or []),
+                              Redirects(*(list(r) + ["", "", ""])[:3]), args.Rebuild)
+        discarded = await self.dbg.restart(opts)
+        pid = await self.dbg.pid()
+        return m.RestartOut(DiscardedBreakpoints=[
+            api.DiscardedBreakpoint(Breakpoint=apiconv.breakpoint(bp, pid), Reason=reason) for bp, reason in discarded])
 
     async def rpc_ProcessPid(self, args: m.ProcessPidIn, _: Any) -> m.ProcessPidOut:
         return m.ProcessPidOut(Pid=await self.dbg.pid())
