@@ -108,6 +108,14 @@ class BreakpointSet:
         self._next_id += 1
         return bp_id
 
+    def check_new(self, bp: Breakpoint) -> None:
+        """What Delve refuses before it takes an id: a name or an id already in use."""
+        if bp.name and any(b.name == bp.name for b in self.by_id.values()):
+            raise BreakpointError("breakpoint name already exists")
+        old = self.by_id.get(bp.id) if bp.id > 0 else None
+        if old is not None:
+            raise BreakpointError(f"Breakpoint exists at {old.file}:{old.line} at 0")
+
     def add(self, bp: Breakpoint) -> Breakpoint:
         for addr in bp.addrs:
             other = self.by_addr.get(addr)

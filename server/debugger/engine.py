@@ -20,7 +20,9 @@ from .bpinfo import breakpoint_info, wants_info
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
 from .disasm import branches
 from .errors import DebuggerError
-from .expressions import check_condition, condition_holds, evaluator
+from .eval import ParseError, parse_expr
+from .eval.printer import expr_string
+from .expressions import condition_holds, evaluator
 from .fncall.calls import CallPlanner
 from .fncall.controller import G_RUNNING, CallError
 from .fncall.deferred import PendingCall
@@ -193,29 +195,46 @@ class Engine:
                 locs = self.t.resolver.resolve(parse_locspec(req.loc_expr), self.t.current_file_line(self.sel))
             except LocationError:
                 return []  # Delve keeps it as an unresolved (suspended-like) breakpoint
-            return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
+            # Delve's Expr: exactly one location gives addresses; an ambiguous one gives none.
+            return (locs[0].pcs or [locs[0].pc]) if len(locs) == 1 else []
         return []
 
     @staticmethod
     def _check_conditions(bp: Breakpoint) -> None:
-        """Delve's ChangeBreakpointCondition: the condition parses, the hit condition too (kept
-        in Delve's form: `>3` is `> 3`)."""
-        check_condition(bp.cond)
-        rule = parse_hit_cond(bp.hit_cond)
+        """Delve's ChangeBreakpointCondition: the condition parses (and is kept as go/printer
+        prints it: `i % 1000 == 0` is `i%1000 == 0`), the hit condition too (`>3` is `> 3`). On a
+        syntax error the condition keeps what go/parser made of it (`(BadExpr)`)."""
+        if bp.cond:
+            try:
+                bp.cond = expr_string(parse_expr(bp.cond))
+            except ParseError as e:
+                bp.cond = expr_string(e.partial) if e.partial is not None else ""
+                raise
+        text, bp.hit_cond = bp.hit_cond, ""  # none, as in Delve, if it does not parse
+        rule = parse_hit_cond(text)
         bp.hit_cond = str(rule) if rule is not None else ""
 
     def create_breakpoint(self, req: BreakpointRequest) -> Breakpoint:
+        """Delve's CreateBreakpoint, in its order: the checks that come before an id is taken,
+        then the id, then the conditions (a bad one leaves the logical breakpoint behind,
+        disabled, as Delve does), then the location (a failure still uses up the id)."""
         self.t.live()
-        check_name(req.bp.name)
-        self._check_conditions(req.bp)
-        origin = BreakpointOrigin(req.bp.file, req.bp.line, req.bp.function_name, req.loc_expr)
-        addrs = self._resolve_request(req)
-        req.bp.origin = origin
         bp = req.bp
+        check_name(bp.name)
+        self.t.breakpoints.check_new(bp)
+        if req.loc_expr:
+            parse_locspec(req.loc_expr)
+        bp.origin = BreakpointOrigin(bp.file, bp.line, bp.function_name, req.loc_expr)
         bp.id = self.t.breakpoints.allocate_id(bp.id)
-        bp.addrs = addrs
         bp.loc_expr = req.loc_expr
         bp.hit_count, bp.total_hit_count = {}, 0
+        try:
+            self._check_conditions(bp)
+        except UserError:
+            self.t.breakpoints.add(replace(bp, addrs=[], file="", line=0, function_name="", disabled=True))
+            raise
+        addrs = self._resolve_request(req)
+        bp.addrs = addrs
         if not addrs:
             if not req.loc_expr:
                 raise DebuggerError(f"breakpoint {bp.id} can not be enabled")

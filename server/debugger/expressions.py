@@ -7,7 +7,6 @@
 - `evaluate(t, sel, ...)`: Delve's EvalExpression: the result loaded under `cfg`, a Value
   without a name named after the expression text. Calls are refused (`call` goes elsewhere).
 - `set_variable(t, sel, ...)`: Delve's SetVariable.
-- `check_condition(text)`: CreateBreakpoint/AmendBreakpoint's syntax check (go/parser text).
 - `condition_holds(t, cond, tid)`: Delve's evalBreakpointCondition in frame 0 of the
   thread's goroutine; an error counts as true (Delve stops to show it) and is returned.
 """
@@ -50,12 +49,6 @@ def evaluate(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_
 def set_variable(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int, symbol: str,
                  value: str) -> None:
     evaluator(t, sel, goroutine_id, frame, deferred_call).set_variable(symbol, value)
-
-
-def check_condition(text: str) -> None:
-    """Raises ParseError (go/parser's message) when a breakpoint condition does not parse."""
-    if text:
-        parse_expr(text)
 
 
 def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:

@@ -35,9 +35,12 @@ def found_location(loc: ResolvedLocation, pid: int) -> api.Location:
                         pcs=pcs, pcpids=[pid] * len(pcs) if pcs else None)
 
 
-def breakpoint(bp: Breakpoint, pid: int) -> api.Breakpoint:
-    # A disabled breakpoint, and one whose hit condition can no longer hold, show no address.
-    addrs = list(bp.addrs) if bp.addrs and not bp.disabled and not bp.unsatisfiable else None
+def breakpoint(bp: Breakpoint, pid: int, armed: bool | None = None) -> api.Breakpoint:
+    """armed: whether its addresses are shown (default: it is enabled and can still stop; a
+    disabled breakpoint, and one whose hit condition can no longer hold, show none)."""
+    if armed is None:
+        armed = not bp.disabled and not bp.unsatisfiable
+    addrs = list(bp.addrs) if bp.addrs and armed else None
     return api.Breakpoint(
         id=bp.id,
         name=bp.name,

@@ -197,7 +197,9 @@ class RPCServer(StackMethods, VariableMethods):
 
     async def rpc_ToggleBreakpoint(self, args: m.ToggleBreakpointIn, _: Any) -> m.ToggleBreakpointOut:
         bp = await self.dbg.toggle_breakpoint(args.Id, args.Name)
-        return m.ToggleBreakpointOut(Breakpoint=apiconv.breakpoint(bp, await self.dbg.pid()))
+        # Delve converts the breakpoint between the two halves of the toggle: the new `disabled`,
+        # the addresses as they were (transcripts: "ToggleBreakpoint 2 (disable/re-enable ...)").
+        return m.ToggleBreakpointOut(Breakpoint=apiconv.breakpoint(bp, await self.dbg.pid(), armed=bp.disabled))
 
     async def rpc_AmendBreakpoint(self, args: m.AmendBreakpointIn, _: Any) -> m.AmendBreakpointOut:
         req = apiconv.breakpoint_request(args.Breakpoint or api.Breakpoint(), "", False)

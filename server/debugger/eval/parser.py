@@ -63,6 +63,7 @@ class ParseError(UserError):
     def __init__(self, message: str, errors: list[tuple[int, int, str]]) -> None:
         super().__init__(message)
         self.errors = errors  # (line, column, msg) sorted as go/scanner sorts them
+        self.partial: Expr | None = None  # what go/parser returns along with the error (BadExpr inside)
 
 
 class _Bailout(Exception):
@@ -948,5 +949,7 @@ def parse_expr(text: str) -> Expr:
         p.errors.append((p.pos, "exceeded max nesting depth"))
         x = None
     if p.errors or x is None:
-        raise p.error_text()
+        err = p.error_text()
+        err.partial = x
+        raise err
     return x

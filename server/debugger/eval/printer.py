@@ -86,6 +86,8 @@ def _expr(x: n.Expr, prec1: int, depth: int) -> str:  # noqa: C901 - one case pe
     if isinstance(x, n.BinaryExpr):
         return _binary(x, _cutoff(x, max(depth, 1)), max(depth, 1))
     if isinstance(x, n.ParenExpr):
+        if isinstance(x.x, n.ParenExpr):  # go/printer: no parentheses around a parenthesized expression
+            return _expr(x.x, prec1, depth)
         return "(" + _expr(x.x, _LOWEST, max(depth - 1, 1)) + ")"
     if isinstance(x, n.UnaryExpr):
         return TOKEN_STRING[x.op] + _expr(x.x, _UNARY, depth)
