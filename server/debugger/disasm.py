@@ -48,7 +48,9 @@ def _formatter(flavour: int) -> Formatter:
 
 
 def disassemble(code: bytes, start: int, flavour: int, location: Callable[[int], Location],
-                symbol_at: Callable[[int], str | None], breakpoints: set[int], pc: int) -> list[AsmLine]:
+                symbol_at: Callable[[int], str | None], breakpoints: set[int], pc: int,
+                indirect_at_pc: Callable[[bytes], int | None] = lambda _: None) -> list[AsmLine]:
+    """indirect_at_pc: where the CALL at pc goes through a register or memory (its bytes given)."""
     fmt = _formatter(flavour)
     dec = Decoder(64, code, ip=start)
     out: list[AsmLine] = []
@@ -59,6 +61,10 @@ def disassemble(code: bytes, start: int, flavour: int, location: Callable[[int],
         raw = code[off:off + ins.len]
         dest = None
         text = fmt.format(ins)
+        if ins.ip == pc and ins.flow_control == FlowControl.INDIRECT_CALL:
+            target = indirect_at_pc(raw)
+            if target:
+                dest = location(target)
         if ins.flow_control in (FlowControl.CALL, FlowControl.UNCONDITIONAL_BRANCH,
                                 FlowControl.CONDITIONAL_BRANCH) and ins.op_count == 1 and ins.near_branch_target:
             target = ins.near_branch_target

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
+from ..binary.funcnames import name_without_type_params
 from ..binary.gobinary import GoBinary
 from ..errors import UserError
 from ..goruntime.model import Goroutine
@@ -166,7 +167,8 @@ class Engine:
             bp.file, bp.line, bp.function_name = "", 0, ""
             return
         locs = [self.t.location(a) for a in bp.addrs]
-        names = {loc.function.name if loc.function else "" for loc in locs}
+        # The instantiations of a generic function are one function (Delve strips [go.shape...]).
+        names = {name_without_type_params(loc.function.name) if loc.function else "" for loc in locs}
         if len(locs) > 1 and len({(loc.file, loc.line) for loc in locs}) > 1:
             bp.file, bp.line = "<multiple locations>", 0
         else:
@@ -218,7 +220,6 @@ class Engine:
         """Delve's CreateBreakpoint, in its order: the checks that come before an id is taken,
         then the id, then the conditions (a bad one leaves the logical breakpoint behind,
         disabled, as Delve does), then the location (a failure still uses up the id)."""
-        self.t.live()
         bp = req.bp
         check_name(bp.name)
         self.t.breakpoints.check_new(bp)
@@ -233,6 +234,10 @@ class Engine:
         except UserError:
             self.t.breakpoints.add(replace(bp, addrs=[], file="", line=0, function_name="", disabled=True))
             raise
+        if self.t.exited:
+            # Delve keeps it for the next Restart, which finds its location (restore_breakpoints).
+            self.t.breakpoints.add(bp)
+            return bp
         addrs = self._resolve_request(req)
         bp.addrs = addrs
         if not addrs:
@@ -488,7 +493,7 @@ class Engine:
             if fn is None or fn.name not in ("runtime.breakpoint", "runtime.Breakpoint"):
                 return
             proc.step_instruction(tid)
-        self.t.goroutines.invalidate()
+            self.t.goroutines.invalidate()  # the goroutine's registers moved
 
     # ---- injected calls (fncall/) ---------------------------------------------
 

@@ -17,7 +17,7 @@ from . import goroutine_list as gl
 from . import inspect
 from .ancestors import AncestorView, ancestors
 from .chanwaiters import chan_goroutine_ids
-from .disasm import AsmLine, disassemble, returns
+from .disasm import AsmLine, call_target, disassemble, returns
 from .errors import DebuggerError
 from .expressions import eval_scope
 from .model import FrameView, GoroutineView
@@ -48,6 +48,8 @@ def find_goroutine(t: Target, sel: Selection, gid: int) -> Goroutine | None:
 def stacktrace(t: Target, sel: Selection, gid: int, depth: int, defers: bool) -> list[FrameView]:
     """Delve's Debugger.Stacktrace: the goroutine's stack, or the current thread's without one."""
     g = find_goroutine(t, sel, gid)
+    if depth < 0:
+        raise DebuggerError("negative maximum stack depth")
     if g is None:
         regs = t.proc.regs(sel.current_tid)
         return thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, depth)
@@ -161,6 +163,8 @@ def disassemble_range(t: Target, sel: Selection, start: int, end: int, flavour: 
         if fn is None:
             raise DebuggerError(f"address {start:#x} does not belong to any function")
         start, end = fn.entry, fn.end
+    if start > end:
+        raise DebuggerError(f"start address({start:x}) should be less than end address({end:x})")
     g = find_goroutine(t, sel, gid)
     tid = g.thread_id if g is not None and g.thread_id else sel.current_tid
     pc = proc.regs(tid).rip
@@ -170,7 +174,19 @@ def disassemble_range(t: Target, sel: Selection, start: int, end: int, flavour: 
         fn = binary.function_at(addr)
         return fn.name if fn is not None and fn.entry == addr else None
 
-    return disassemble(code, start, flavour, t.location, symbol, set(t.breakpoints.by_addr), pc)
+    regs = proc.regs(tid)
+
+    def word(a: int) -> int:
+        return int.from_bytes(proc.read_memory(a, 8), "little")
+
+    # The CALL the thread stands at: its destination from the registers, as Delve resolves it.
+    def indirect(code_at_pc: bytes) -> int | None:
+        try:
+            return call_target(code_at_pc, pc, lambda name: int(getattr(regs, name)), word)
+        except OSError:
+            return None
+
+    return disassemble(code, start, flavour, t.location, symbol, set(t.breakpoints.by_addr), pc, indirect)
 
 
 # ---- variables and symbols ---------------------------------------------------------------------
