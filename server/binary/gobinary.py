@@ -164,6 +164,17 @@ class GoBinary:
     def symbol_address(self, name: str) -> int | None:
         return self._image.symbol_address(name)
 
+    @cached_property
+    def gnu_build_id(self) -> str:
+        """The GNU build ID note in hex (Delve's Image.BuildID), "" without one (Go's linker
+        writes it only with -B)."""
+        data = self._image.section_bytes(".note.gnu.build-id")
+        if not data or len(data) < 16:
+            return ""
+        namesz, descsz = int.from_bytes(data[0:4], "little"), int.from_bytes(data[4:8], "little")
+        start = 12 + (namesz + 3) // 4 * 4
+        return bytes(data[start:start + descsz]).hex()
+
     def section_address(self, name: str) -> int | None:
         """Where the section is loaded (its sh_addr), None if the executable has no such section."""
         sec = self._image.elf.get_section_by_name(name)

@@ -90,6 +90,8 @@ class Debugger:
         self._loaded: asyncio.Future[Engine] | None = None
         self._running = False  # a resuming command is in progress
         self._ended = False
+        self._ended_event = asyncio.Event()  # GetEvents' long poll ends with the session
+        self.debug_info_directories = ["/usr/lib/debug/.build-id"]  # Delve's default configuration
 
     # ---- plumbing -------------------------------------------------------------------------
 
@@ -144,6 +146,7 @@ class Debugger:
         if self._ended:
             return
         self._ended = True
+        self._ended_event.set()
         if self._loaded is not None and not self._loaded.done():
             # The client left during start-up: let loading finish, then end what it started.
             await asyncio.wait([self._loaded], timeout=60)
@@ -215,6 +218,15 @@ class Debugger:
     async def pid(self) -> int:
         return (await self._ready()).t.pid
 
+    async def build_id(self) -> str:
+        return (await self._ready()).t.binary.gnu_build_id
+
+    async def events(self) -> list[object]:
+        """Delve's GetEvents long poll: pydlv produces no events (no debug info downloads), so
+        it answers when the session ends."""
+        await self._ended_event.wait()
+        return []
+
     async def last_modified_ns(self) -> int:
         await self._ready()
         return os.stat(self.config.binary).st_mtime_ns
@@ -261,7 +273,7 @@ class Debugger:
             run = self._resume_job(eng, cmd)
             if run is None:
                 setup_done()
-                raise DebuggerError(f"{cmd.name} is not implemented by pydlv yet")
+                raise DebuggerError(f"unknown command {cmd.name}")  # the RPC layer sends only these names
             loop = asyncio.get_running_loop()
 
             def resumed() -> None:

@@ -29,6 +29,7 @@ from .variables import VariableMethods
 from .version import BUILD, MAX_SUPPORTED_GO, MIN_SUPPORTED_GO, VERSION
 
 log = logging.getLogger("pydlv.rpc")
+NOT_RECORDED = "not a recording"  # Delve's ErrNotRecorded: the native backend records nothing
 
 RESUMING = {"continue", "next", "step", "stepOut", "stepInstruction", "nextInstruction", "call",
             "directionCongruentContinue"}
@@ -72,7 +73,7 @@ class RPCServer(StackMethods, VariableMethods):
             return None, RpcError(f"malformed request body: {e}", ErrorKind.PARAMS)
         handler = self._handler(spec)
         if handler is None:
-            return None, RpcError(f"{spec.name} is not implemented by pydlv yet", ErrorKind.DEBUGGER)
+            return None, RpcError(f"unknown method: {spec.name}", ErrorKind.METHOD)  # as for names not in the table
         try:
             await self.dbg.wait_loaded()  # like Delve, requests that arrive during loading wait for it
             return await handler(args, setup_done), None
@@ -135,6 +136,69 @@ class RPCServer(StackMethods, VariableMethods):
     async def rpc_FollowExecEnabled(self, args: Any, _: Any) -> m.FollowExecEnabledOut:
         return m.FollowExecEnabledOut(Enabled=False)
 
+    async def rpc_FollowExec(self, args: m.FollowExecIn, _: Any) -> m.FollowExecOut:
+        if args.Enable:
+            raise DebuggerError("follow exec not implemented")  # Delve's native backend where it lacks it
+        return m.FollowExecOut()
+
+    async def rpc_BuildID(self, args: m.BuildIDIn, _: Any) -> m.BuildIDOut:
+        return m.BuildIDOut(BuildID=await self.dbg.build_id())
+
+    async def rpc_DebugInfoDirectories(self, args: m.DebugInfoDirectoriesIn, _: Any) -> m.DebugInfoDirectoriesOut:
+        if args.Set:
+            self.dbg.debug_info_directories = list(args.List or [])
+        return m.DebugInfoDirectoriesOut(List=list(self.dbg.debug_info_directories) or None)
+
+    async def rpc_GuessSubstitutePath(self, args: m.GuessSubstitutePathIn, _: Any) -> m.GuessSubstitutePathOut:
+        return m.GuessSubstitutePathOut()  # no guess: the paths in the binary are the ones on this machine
+
+    async def rpc_GetEvents(self, args: m.GetEventsIn, setup_done: Callable[[], None]) -> m.GetEventsOut:
+        setup_done()
+        await self.dbg.events()
+        return m.GetEventsOut()
+
+    async def rpc_CancelDownloads(self, args: m.CancelDownloadsIn, setup_done: Callable[[], None]) -> m.CancelDownloadsOut:
+        setup_done()
+        return m.CancelDownloadsOut()
+
+    async def rpc_DownloadLibraryDebugInfo(self, args: m.DownloadLibraryDebugInfoIn,
+                                           _: Any) -> m.DownloadLibraryDebugInfoOut:
+        return m.DownloadLibraryDebugInfoOut()
+
+    # -- what a native backend without recording, eBPF, core dumps or watchpoints answers, in Delve's words
+
+    async def rpc_GetBufferedTracepoints(self, args: m.GetBufferedTracepointsIn,
+                                         _: Any) -> m.GetBufferedTracepointsOut:
+        return m.GetBufferedTracepointsOut()
+
+    async def rpc_CreateEBPFTracepoint(self, args: m.CreateEBPFTracepointIn, _: Any) -> m.CreateEBPFTracepointOut:
+        raise DebuggerError("eBPF is not supported")
+
+    async def rpc_Checkpoint(self, args: m.CheckpointIn, _: Any) -> m.CheckpointOut:
+        raise DebuggerError(NOT_RECORDED)
+
+    async def rpc_ListCheckpoints(self, args: m.ListCheckpointsIn, _: Any) -> m.ListCheckpointsOut:
+        raise DebuggerError(NOT_RECORDED)
+
+    async def rpc_ClearCheckpoint(self, args: m.ClearCheckpointIn, _: Any) -> m.ClearCheckpointOut:
+        raise DebuggerError(NOT_RECORDED)
+
+    async def rpc_StopRecording(self, args: m.StopRecordingIn, setup_done: Callable[[], None]) -> m.StopRecordingOut:
+        setup_done()
+        raise DebuggerError("debugger is not recording")
+
+    async def rpc_DumpStart(self, args: m.DumpStartIn, _: Any) -> m.DumpStartOut:
+        raise DebuggerError("core dumping not supported")
+
+    async def rpc_DumpWait(self, args: m.DumpWaitIn, _: Any) -> m.DumpWaitOut:
+        return m.DumpWaitOut()
+
+    async def rpc_DumpCancel(self, args: m.DumpCancelIn, _: Any) -> m.DumpCancelOut:
+        return m.DumpCancelOut()
+
+    async def rpc_CreateWatchpoint(self, args: m.CreateWatchpointIn, _: Any) -> m.CreateWatchpointOut:
+        raise DebuggerError("hardware breakpoints not supported")
+
     async def rpc_Detach(self, args: m.DetachIn, _: Any) -> m.DetachOut:
         await self.dbg.detach(args.Kill)
         asyncio.get_running_loop().call_soon(self.on_detach)
@@ -156,7 +220,7 @@ class RPCServer(StackMethods, VariableMethods):
             return m.CommandOut(State=apiconv.state(await self.dbg.stopped_state(), with_bp_info=False))
         setup_done()
         if name in REWIND:
-                raise DebuggerError("not a recording")
+            raise DebuggerError(NOT_RECORDED)
         if name == "switchThread":
             view = await self.dbg.switch_thread(args.threadID)
         elif name == "switchGoroutine":
