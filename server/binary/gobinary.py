@@ -233,6 +233,21 @@ class GoBinary:
         return self._generic_names
 
     @cached_property
+    def _by_base_name(self) -> dict[str, list[tuple[str, list[int]]]]:
+        """Function names by their last element (`State` for `os.(*File).State`): a partial
+        name is matched against these few candidates, not every function (one scan, on the
+        first partial lookup). A generic function is listed by its generic name, with every
+        instantiation, unless a real function has that exact name."""
+        out: dict[str, list[tuple[str, list[int]]]] = {}
+        names = self._name_index()
+        for name, i in names.items():
+            out.setdefault(split_name(name)[2], []).append((name, [i]))
+        for gname, idxs in self._generic_index().items():
+            if gname not in names:
+                out.setdefault(split_name(gname)[2], []).append((gname, list(idxs)))
+        return out
+
+    @cached_property
     def _package_map(self) -> dict[str, list[str]]:
         # Package name -> package paths. DWARF's DW_AT_go_package_name would be exact; the
         # last path element is right for every package whose name matches its directory.
@@ -256,14 +271,9 @@ class GoBinary:
         if fs is None:
             return []
         pm = self._package_map
-        seen: set[str] = set()
         hits: list[int] = []
-        for name, i in self._name_index().items():
+        for name, idxs in self._by_base_name.get(fs.base, ()):
             if fs.match(name, pm):
-                hits.append(i)
-                seen.add(name)
-        for gname, idxs in self._generic_index().items():
-            if gname not in seen and fs.match(gname, pm):
                 hits.extend(idxs)
         fns = [self._func(i) for i in sorted(set(hits))]
         fns.sort(key=lambda f: (split_name(f.name)[0] != "main", f.entry))
