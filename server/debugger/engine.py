@@ -419,7 +419,9 @@ class Engine:
             raise DebuggerError("next while nexting")
         stepping = plan()
         stepping.arm(proc)
-        self.stepping, self._step_cfg = stepping, cfg
+        # With no point in place (nothing to step to, as before the runtime started) the
+        # command is a plain continue, and no step is in progress: Delve's HasSteppingBreakpoints.
+        self.stepping, self._step_cfg = (stepping if stepping.armed else None), cfg
         return self.continue_(on_resumed)
 
     def cancel_next(self) -> None:

@@ -76,14 +76,20 @@ class Stepping:
     def arm(self, proc: Inferior) -> None:
         """Put an INT3 at every point not armed yet (an address that can't take one, like a
         bogus return address, is left out, as Delve does)."""
-        for addr in self.points:
+        for addr in list(self.points):
             if addr in self._armed:
                 continue
             try:
                 proc.breakpoints.insert(addr)
             except OSError:
+                del self.points[addr]  # Delve's SetBreakpoint fails there: no such point
                 continue
             self._armed.append(addr)
+
+    @property
+    def armed(self) -> bool:
+        """Some point is in place (Delve's HasSteppingBreakpoints)."""
+        return bool(self._armed)
 
     def disarm(self, proc: Inferior) -> None:
         if not proc.exited:
