@@ -1,6 +1,7 @@
 // Package main is the "lifecycle" fixture: a program to attach to, kill from outside, restart
 // with new arguments, rebuild and redirect. Prints "args: [...]" and "label L" (main.label, set
-// with -ldflags -X by build-flag tests); with -child it starts `/bin/sleep 30`
+// with -ldflags -X by build-flag tests); with -stdin, "stdin: TEXT" (all of its standard input);
+// with -stderr, "to stderr" on its standard error; with -child it starts `/bin/sleep 30`
 // (a child in its process group) and prints "child PID"; prints "ready PID", then calls main.tick
 // every 10 ms, -ticks times or, with -until FILE, until FILE exists (at most 60 s); then prints
 // "finished" and exits 0.
@@ -9,6 +10,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"time"
@@ -30,9 +32,18 @@ func main() {
 	child := flag.Bool("child", false, "start /bin/sleep 30 first")
 	until := flag.String("until", "", "tick until this file exists")
 	count := flag.Int("ticks", 3, "ticks to run without -until")
+	stdin := flag.Bool("stdin", false, "print standard input")
+	stderr := flag.Bool("stderr", false, "write to standard error")
 	flag.Parse()
 	fmt.Println("args:", flag.Args())
 	fmt.Println("label", label)
+	if *stdin {
+		text, err := io.ReadAll(os.Stdin)
+		fmt.Printf("stdin: %q %v\n", text, err)
+	}
+	if *stderr {
+		fmt.Fprintln(os.Stderr, "to stderr")
+	}
 	if *child {
 		cmd := exec.Command("/bin/sleep", "30")
 		if err := cmd.Start(); err != nil {
