@@ -87,6 +87,7 @@ class TracedProcess:
         self._running = False
         self._halt_requested = False
         self._halt_signals = 0  # SIGSTOPs we sent and have not seen yet
+        self._tracer = threading.get_ident()  # the thread that seized it: the only one that waits
 
     # ---- memory -------------------------------------------------------------
 
@@ -459,7 +460,7 @@ class TracedProcess:
         now. A stopped tracee cannot exit by itself, so any exit waiting in the queue means that."""
         if self.exited:
             return True
-        if self._running:
+        if self._running or threading.get_ident() != self._tracer:
             return False
         try:
             info = os.waitid(os.P_PGID, self.pgid, os.WEXITED | os.WNOHANG | os.WNOWAIT | sysext.WALL)
@@ -478,7 +479,7 @@ class TracedProcess:
         is gone or dying, rather than the request at fault."""
         if self.exited or self.poll_exit():
             return True
-        if self._running or _alive(self.pid):
+        if self._running or threading.get_ident() != self._tracer or _alive(self.pid):
             return False
         self._reap_all()
         return True
