@@ -1,19 +1,17 @@
-"""`pydlv exec|debug|version`: Delve's headless command line."""
+"""`pydlv exec|debug|test|attach|version`: Delve's headless command line."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
-import shlex
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 
-from .cli_args import Args, UsageError, parse_args
+from .cli_args import Args, UsageError, parse_args, parse_redirects
+from .cli_build import Build, BuildFailed
 from .debugger.facade import LaunchConfig
+from .debugger.target import Redirects
 from .rpc.server import RPCServer
 from .rpc.version import BUILD, VERSION
 from .service.headless import HeadlessServer, ServerConfig, split_listen
@@ -23,8 +21,12 @@ USAGE = """pydlv: a Delve-compatible headless debug server for Go programs.
 
 Usage:
   pydlv exec <path/to/binary> --headless --listen=127.0.0.1:2345 --api-version=2 [--accept-multiclient] [-- args]
-  pydlv debug [package] --headless --listen=... [-- args]
+  pydlv debug [package] --headless --listen=... [--build-flags=...] [--output=FILE] [-- args]
+  pydlv test [package] --headless --listen=... [--build-flags=...] [--output=FILE] [-- -test.run X]
+  pydlv attach PID --headless --listen=... [--continue --accept-multiclient]
   pydlv version
+
+Flags for exec, debug and test: --wd DIR, -r [stdin:|stdout:|stderr:]FILE (repeatable), --tty TTY.
 
 Connect with Delve's client: dlv connect 127.0.0.1:2345
 """
@@ -54,22 +56,6 @@ def _check_common(args: Args) -> str | None:
     return None
 
 
-def _build(args: Args) -> tuple[str, str]:
-    """`debug`: go build the package with optimizations off, as dlv debug does."""
-    pkg = args.positional[0] if args.positional else "."
-    out = args.str("output") or os.path.join(tempfile.mkdtemp(prefix="pydlv-"), "__debug_bin")
-    out = os.path.abspath(out)
-    cwd = args.str("wd") or "."
-    if os.path.isdir(os.path.join(cwd, pkg)):
-        # Build inside the package directory, so a package that is its own module builds too.
-        cwd, pkg = os.path.join(cwd, pkg), "."
-    cmd = ["go", "build", "-o", out, "-gcflags=all=-N -l", *shlex.split(args.str("build-flags")), pkg]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.strip() or "go build failed")
-    return out, out
-
-
 def _auth_token(args: Args) -> str:
     return args.str("auth-token") or os.environ.get("PYDLV_AUTH_TOKEN", "")
 
@@ -94,16 +80,10 @@ def _check_http(args: Args) -> str | None:
     return None
 
 
-async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str | None) -> int:
+async def _serve(args: Args, config: LaunchConfig, started: list[RPCServer]) -> int:
     multiclient = args.bool("accept-multiclient")
-    rpc = RPCServer(
-        LaunchConfig(
-            binary=os.path.abspath(binary),
-            args=target_args,
-            wd=os.path.abspath(args.str("wd") or "."),
-        ),
-        accept_multiclient=multiclient,
-    )
+    rpc = RPCServer(config, accept_multiclient=multiclient)
+    started.append(rpc)  # main's last resort ends its target if pydlv itself fails
     server = HeadlessServer(
         ServerConfig(
             listen=args.str("listen"),
@@ -128,13 +108,16 @@ async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str |
     if server.http_address:
         print(f"HTTP JSON-RPC listening at: {server.http_address}", file=sys.stderr, flush=True)
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP too (a closed terminal or an ssh session gone): the target must not outlive us.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, server.shut_down)
     try:
         await rpc.load()
-    except Exception as e:  # launch failures are the user's to read
-        print(f"could not launch process: {e}" if "could not launch" not in str(e) else str(e),
-              file=sys.stderr, flush=True)
+    except Exception as e:  # launch and attach failures are the user's to read
+        text = str(e)
+        if not config.attach_pid and "could not launch" not in text:
+            text = f"could not launch process: {text}"
+        print(text, file=sys.stderr, flush=True)
         await rpc.end_session()
         await server.close()
         return 1
@@ -145,10 +128,62 @@ async def _serve(args: Args, binary: str, target_args: list[str], cleanup: str |
     finally:
         await rpc.end_session()
         await server.close()
-        if cleanup:
-            # `debug` built into a temporary directory of its own: remove both.
-            shutil.rmtree(os.path.dirname(cleanup), ignore_errors=True)
     return 0
+
+
+def _exe_of(pid: int) -> str:
+    """The attached process's executable: its path when the file is still there, else the
+    kernel's link (which opens even a deleted or replaced file), as Delve's findExecutable."""
+    link = f"/proc/{pid}/exe"
+    try:
+        path = os.readlink(link)
+    except OSError:
+        return link
+    return path if os.path.isfile(path) else link
+
+
+def _redirects(args: Args) -> Redirects:
+    values = args.flags["redirect"]
+    assert isinstance(values, list)
+    if values and args.str("tty"):
+        raise UsageError("Can not use -r and --tty together")
+    return Redirects(*parse_redirects([str(v) for v in values]), tty=args.str("tty"))
+
+
+def _config(args: Args, redirects: Redirects) -> tuple[LaunchConfig, Build | None] | str:
+    """What to debug, from the subcommand; an error text instead if it can't be."""
+    wd = os.path.abspath(args.str("wd") or ".")
+    if args.command == "exec":
+        if not args.positional:
+            return "Error: you must provide a path to a binary"
+        return LaunchConfig(os.path.abspath(args.positional[0]), args.positional[1:] + args.target_args, wd,
+                            redirects), None
+    if args.command == "attach":
+        if args.str("waitfor"):
+            return "Error: --waitfor is not implemented by pydlv"
+        if not args.positional:
+            return "Error: you must provide a PID"
+        try:
+            pid = int(args.positional[0])
+        except ValueError:
+            return f"Invalid pid: {args.positional[0]}"
+        # A second argument (Delve's `attach pid [executable]`) is for other backends: ignored.
+        return LaunchConfig(_exe_of(pid), attach_pid=pid), None
+    # debug, test
+    test = args.command == "test"
+    build = Build.plan(test, args.positional[0] if args.positional else "", args.str("build-flags"),
+                       args.str("output"))
+    try:
+        build.run()
+    except (BuildFailed, OSError) as e:
+        if build.temp_dir or isinstance(e, OSError):
+            build.remove()
+        out = e.output if isinstance(e, BuildFailed) else ""
+        return f"{out}{e}" if not out or out.endswith("\n") else f"{out}\n{e}"
+    if test and not args.str("wd"):
+        wd = build.package_dir()  # as dlv test: the tests run in their package's directory
+    return LaunchConfig(build.output, args.positional[1:] + args.target_args, wd, redirects,
+                        rebuild=build.rebuild), build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "version":
         print(f"pydlv Debugger\nVersion: {VERSION}\nBuild: {BUILD}")
         return 0
-    if args.command in ("attach", "test", "connect"):
+    if args.command == "connect":
         print(f"Error: pydlv {args.command} is not implemented yet", file=sys.stderr)
         return 1
     problem = _check_common(args) or _check_http(args)
@@ -174,21 +209,30 @@ def main(argv: list[str] | None = None) -> int:
     if not args.bool("headless"):
         print("pydlv has no terminal of its own: serving headless; connect with `dlv connect ADDR`.",
               file=sys.stderr, flush=True)
-    cleanup = None
-    if args.command == "exec":
-        if not args.positional:
-            print("Error: you must provide a path to a binary", file=sys.stderr)
+    try:
+        redirects = _redirects(args)
+    except UsageError as e:
+        print(e, file=sys.stderr)
+        return 1
+    made = _config(args, redirects)
+    if isinstance(made, str):
+        print(made, file=sys.stderr)
+        return 1
+    config, build = made
+    started: list[RPCServer] = []
+    try:
+        return asyncio.run(_serve(args, config, started))
+    except BaseException as e:
+        # pydlv itself failed (or was interrupted before its signal handlers): the target must not
+        # be left stopped, traced or running on with its children.
+        for rpc in started:
+            rpc.abandon()
+        if isinstance(e, Exception):
+            logging.getLogger("pydlv").exception("pydlv: internal error")
             return 1
-        binary, target_args = args.positional[0], args.positional[1:] + args.target_args
-    else:  # debug
-        try:
-            binary, cleanup = _build(args)
-        except (RuntimeError, OSError) as e:
-            print(f"{e}\nexit status 1", file=sys.stderr)
-            return 1
-        target_args = args.positional[1:] + args.target_args
-    return asyncio.run(_serve(args, binary, target_args, cleanup if not args.str("output") else None))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        raise
+    finally:
+        if build is not None:
+            warning = build.remove()
+            if warning:
+                print(warning, file=sys.stderr)

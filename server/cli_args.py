@@ -129,3 +129,22 @@ def parse_args(argv: list[str]) -> Args:
         if command not in SUBCOMMANDS:
             raise UsageError(f'unknown command "{command}" for "pydlv"')
     return Args(command, positional, target, flags, given)
+
+
+REDIRECT_SOURCES = ("stdin", "stdout", "stderr")
+
+
+def parse_redirects(values: builtins.list[str]) -> tuple[str, str, str]:
+    """Delve's `-r [source:]destination` values -> (stdin, stdout, stderr) paths ("" if not given).
+    A value without a known source is stdin's, as in Delve."""
+    paths = ["", "", ""]
+    for value in values:
+        idx = 0
+        for i, name in enumerate(REDIRECT_SOURCES):
+            if value.startswith(name + ":"):
+                idx, value = i, value[len(name) + 1 :]
+                break
+        if paths[idx]:
+            raise UsageError(f"redirect error: {REDIRECT_SOURCES[idx]} redirected twice")
+        paths[idx] = value
+    return paths[0], paths[1], paths[2]

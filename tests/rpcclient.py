@@ -134,10 +134,13 @@ def start_server(
     tmp: Path,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    command: str = "exec",
+    ready_timeout: float = 30,
 ) -> ServerProcess:
     """Run `pydlv exec BINARY --headless --listen=127.0.0.1:0 ...` and wait for its listening line.
-    `env` is added to the server's environment, which the target inherits."""
-    cmd = [sys.executable, "-m", "pydlv", "exec", str(binary), "--headless", "--listen=127.0.0.1:0", "--api-version=2"]
+    `env` is added to the server's environment, which the target inherits. `command` may be
+    `debug`, `test` (BINARY: the package) or `attach` (BINARY: the pid) instead of `exec`."""
+    cmd = [sys.executable, "-m", "pydlv", command, str(binary), "--headless", "--listen=127.0.0.1:0", "--api-version=2"]
     if multiclient:
         cmd.append("--accept-multiclient")
     cmd += list(extra)
@@ -147,7 +150,7 @@ def start_server(
     with open(stderr_path, "wb") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=cwd, env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"})
     assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 30)
+    ready, _, _ = select.select([proc.stdout], [], [], ready_timeout)
     line = proc.stdout.readline().decode() if ready else ""
     prefix = "API server listening at: "
     if not line.startswith(prefix):

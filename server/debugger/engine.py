@@ -77,9 +77,11 @@ class Engine:
         return cls(Target.launch(binary, argv, cwd, redirects))
 
     @classmethod
-    def attach(cls, binary: GoBinary, pid: int) -> Engine:
-        """A Go program started outside, every thread stopped and traced."""
-        return cls(Target.attach(binary, pid))
+    def attach(cls, path: str, pid: int) -> Engine:
+        """A Go program started outside (its executable at `path`), every thread stopped and traced."""
+        eng = cls(Target.attach(path, pid))
+        eng.stop_reason = "attached"
+        return eng
 
     # ---- lifecycle ----------------------------------------------------------
 
@@ -109,8 +111,9 @@ class Engine:
         self.t.proc.kill()
 
     def detach(self, kill: bool) -> None:
+        """Kill (a launched target always, as Delve) or detach; nothing to do once it is gone."""
         proc = self.t.proc
-        if proc.exited:
+        if self.t.poll_exited():
             return
         if kill or self.t.launched:
             proc.kill()

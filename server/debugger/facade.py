@@ -13,10 +13,12 @@ and the target launches wait for it, as with Delve.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ..binary.gobinary import GoBinary
@@ -28,7 +30,7 @@ from . import expressions, goroutine_list, inspect, queries
 from .ancestors import AncestorView
 from .disasm import AsmLine
 from .engine import Engine
-from .errors import DebuggerError
+from .errors import DebuggerError, ProcessExitedError
 from .eval.evaluator import Operand
 from .locspec import ResolvedLocation
 from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView
@@ -113,7 +115,7 @@ class Debugger:
         """Run fn(engine) on the tracer thread under the target lock."""
         eng = await self._ready()
         async with self._lock:
-            return await self._on_tracer(fn, eng)
+            return await self._on_tracer(_exit_aware, fn, eng)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -122,12 +124,13 @@ class Debugger:
         loaded = self._loaded = asyncio.get_running_loop().create_future()
         try:
             cfg = self.config
-            if not cfg.attach_pid:
-                check_executable(cfg.binary)
-            self._binary = await self._on_tracer(GoBinary.open, cfg.binary)
             if cfg.attach_pid:
-                self._engine = await self._on_tracer(Engine.attach, self._binary, cfg.attach_pid)
+                # Attached first, the binary read next: Delve's order, so its refusals come first.
+                self._engine = await self._on_tracer(Engine.attach, cfg.binary, cfg.attach_pid)
+                self._binary = self._engine.t.binary
             else:
+                check_executable(cfg.binary)
+                self._binary = await self._on_tracer(GoBinary.open, cfg.binary)
                 argv = [cfg.binary, *cfg.args]
                 self._engine = await self._on_tracer(Engine.launch, self._binary, argv, cfg.wd, cfg.redirects)
         except BaseException as e:
@@ -142,7 +145,8 @@ class Debugger:
         return self._running
 
     async def end_session(self) -> None:
-        """Halt if running, then kill a launched target (detach an attached one)."""
+        """Halt if running, then kill a launched target (with its process group) or detach an
+        attached one: it is never left stopped or traced."""
         if self._ended:
             return
         self._ended = True
@@ -157,11 +161,32 @@ class Debugger:
             try:
                 async with asyncio.timeout(10):
                     async with self._lock:
-                        await self._on_tracer(eng.detach, True)
+                        await self._on_tracer(eng.detach, False)  # kills a launched target
             except Exception:
                 log.exception("ending the session")
-                await self._on_tracer(eng.kill)
+                if eng.t.launched:
+                    await self._on_tracer(eng.kill)
         self._tracer.stop()
+
+    def abandon(self) -> None:
+        """Last resort when pydlv itself fails (cli.py's top level, outside the event loop): end
+        the target as end_session would, from any thread, without the lock."""
+        if self._ended:
+            return
+        self._ended = True
+        eng = self._engine
+        if eng is not None:
+            if self._running:
+                eng.halt()
+            try:
+                self._tracer.submit(eng.detach, False).result(timeout=10)
+            except Exception:
+                log.exception("ending the session")
+                if eng.t.launched and not eng.t.exited:
+                    # Signals may come from any thread; the kernel reaps it once we are gone.
+                    with contextlib.suppress(OSError):
+                        os.killpg(eng.t.pid, signal.SIGKILL)
+        self._tracer.stop(timeout=2)
 
     async def detach(self, kill: bool) -> None:
         eng = await self._ready()
@@ -183,7 +208,8 @@ class Debugger:
             cfg = self.config
             await self._on_tracer(eng.detach, True)
             if opts.reset_args:
-                cfg.args, cfg.redirects = list(opts.new_args), opts.new_redirects
+                # --tty stays: Delve's Restart replaces only the three redirects.
+                cfg.args, cfg.redirects = list(opts.new_args), replace(opts.new_redirects, tty=cfg.redirects.tty)
             binary = eng.t.binary
             if opts.rebuild:
                 if cfg.rebuild is None:
@@ -279,9 +305,14 @@ class Debugger:
             def resumed() -> None:
                 loop.call_soon_threadsafe(setup_done)
 
+            def job(resumed: Callable[[], None]) -> StateView:
+                if eng.t.poll_exited():  # killed from outside while stopped
+                    return eng.exited_state()
+                return run(resumed)
+
             self._running = True
             try:
-                return await self._on_tracer(run, resumed)
+                return await self._on_tracer(job, resumed)
             finally:
                 self._running = False
                 setup_done()
@@ -419,3 +450,16 @@ class Debugger:
 
     async def set_variable(self, gid: int, frame: int, deferred_call: int, symbol: str, value: str) -> None:
         await self._locked(lambda e: expressions.set_variable(e.t, e.sel, gid, frame, deferred_call, symbol, value))
+
+
+def _exit_aware(fn: Callable[[Engine], T], eng: Engine) -> T:
+    """fn(eng) on the tracer thread; a failure because the process died under us (killed from
+    outside while stopped: its memory and registers are gone) becomes Delve's exit error."""
+    try:
+        return fn(eng)
+    except ProcessExitedError:
+        raise
+    except Exception as e:
+        if eng.t.proc.reap_if_dead():
+            raise ProcessExitedError(eng.t.pid, eng.t.proc.exit_status) from e
+        raise

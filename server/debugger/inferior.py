@@ -63,3 +63,7 @@ class Inferior(Protocol):
     # ---- ending ----
     def kill(self) -> None: ...
     def detach(self) -> None: ...
+    def poll_exit(self) -> bool:
+        """While stopped: True if the process died under us (killed from outside), now reaped."""
+    def reap_if_dead(self) -> bool:
+        """After a failed request: True if the process is gone (reaped, exit status known)."""

@@ -12,14 +12,14 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..binary.gobinary import GoBinary
+from ..binary.gobinary import BinaryError, GoBinary
 from ..goruntime.model import Location
 from ..goruntime.unwind import location_at
 from ..native.attach import attach_traced
 from ..native.launch import NO_REDIRECTS, Redirects, launch_traced
 from ..native.process import TracedProcess
 from .breakpoints import BreakpointSet
-from .errors import ProcessExitedError
+from .errors import DebuggerError, ProcessExitedError
 from .fncall.controller import CallController
 from .fncall.deferred import CallQueue
 from .goroutines import GoroutineReader
@@ -58,9 +58,17 @@ class Target:
         return cls.of_process(binary, TracedProcess(pid, launched=True), argv, cwd, launched=True)
 
     @classmethod
-    def attach(cls, binary: GoBinary, pid: int) -> Target:
-        """A process started outside, every thread seized and stopped. Tracer thread."""
+    def attach(cls, path: str, pid: int) -> Target:
+        """A process started outside, every thread seized and stopped, its executable at `path`.
+        Tracer thread. As Delve, the process is attached first, its binary read next."""
         proc = attach_traced(pid)
+        try:
+            binary = GoBinary.open(path)
+        except BaseException as e:
+            proc.detach()
+            if isinstance(e, BinaryError):
+                raise DebuggerError(f"could not attach to pid {pid}: {_binary_problem(e)}") from None
+            raise
         argv = _cmdline(pid) or [binary.path]
         return cls.of_process(binary, proc, argv, _cwd(pid), launched=False)
 
@@ -92,10 +100,15 @@ class Target:
         return self.proc.exited
 
     def live(self) -> Inferior:
-        """The process, or Delve's `Process N has exited with status S`."""
-        if self.proc.exited:
+        """The process, or Delve's `Process N has exited with status S` (also once it was killed
+        from outside while stopped)."""
+        if self.poll_exited():
             raise ProcessExitedError(self.proc.pid, self.proc.exit_status)
         return self.proc
+
+    def poll_exited(self) -> bool:
+        """Whether the process has exited, noticing (and reaping) a death from outside."""
+        return self.proc.exited or self.proc.poll_exit()
 
     def location(self, pc: int) -> Location:
         return location_at(self.binary, pc)
@@ -106,6 +119,15 @@ class Target:
             return None
         loc = self.location(self.proc.regs(sel.current_tid).rip)
         return loc.file, loc.line
+
+
+# Delve's words for an executable without Go debug information (a non-Go program, a stripped one).
+NO_DEBUG_INFO = ("could not open debug info - debuggee must not be built with 'go run' or -ldflags='-s -w', "
+                 "which strip debug info")
+
+
+def _binary_problem(e: BinaryError) -> str:
+    return NO_DEBUG_INFO if ".gopclntab" in str(e) else str(e)
 
 
 def _cmdline(pid: int) -> list[str]:

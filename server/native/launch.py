@@ -33,23 +33,61 @@ class LaunchError(UserError):
 
 @dataclass(frozen=True)
 class Redirects:
-    """Files for the target's stdin, stdout, stderr ("": the server's own), Delve's `-r`."""
+    """Files for the target's stdin, stdout, stderr ("": the server's own), Delve's `-r`; `tty`
+    (Delve's --tty) is a terminal for all three, made the target's controlling terminal."""
 
     stdin: str = ""
     stdout: str = ""
     stderr: str = ""
+    tty: str = ""
 
 
 NO_REDIRECTS = Redirects()
 
 
-def _file_actions(r: Redirects) -> list[tuple[int, int, str, int, int]]:
-    out = []
-    for fd, path, flags in ((0, r.stdin, os.O_RDONLY), (1, r.stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
-                            (2, r.stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
-        if path:
-            out.append((os.POSIX_SPAWN_OPEN, fd, path, flags, 0o644))
-    return out
+def _go_error(op: str, path: str, e: OSError) -> str:
+    """Go's text of a failed file operation: `open PATH: no such file or directory`."""
+    text = os.strerror(e.errno) if e.errno else str(e)
+    return f"{op} {path}: {text[:1].lower()}{text[1:]}"
+
+
+def _open_redirects(r: Redirects) -> list[int]:
+    """Open the redirect files here, as Delve does before starting the process, so an error names
+    the file; returns the descriptors for stdin, stdout, stderr (-1: inherited)."""
+    fds: list[int] = []
+    try:
+        if r.tty:
+            fd = os.open(r.tty, os.O_RDWR | os.O_NOCTTY)
+            fds.append(fd)
+            if not os.isatty(fd):
+                raise LaunchError(f"could not launch process: {r.tty} is not a terminal")
+            return fds
+        for path, flags in ((r.stdin, os.O_RDONLY), (r.stdout, os.O_RDWR | os.O_CREAT | os.O_TRUNC),
+                            (r.stderr, os.O_RDWR | os.O_CREAT | os.O_TRUNC)):
+            fds.append(os.open(path, flags, 0o666) if path else -1)
+    except OSError as e:
+        _close(fds)
+        path = e.filename if isinstance(e.filename, str) else r.tty
+        raise LaunchError(f"could not launch process: {_go_error('open', path, e)}") from None
+    except BaseException:
+        _close(fds)
+        raise
+    return fds
+
+
+def _close(fds: list[int]) -> None:
+    for fd in fds:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _file_actions(r: Redirects, fds: list[int]) -> list[tuple[object, ...]]:
+    if r.tty:
+        # Opened again by the child, after setsid: a session leader's first terminal becomes its
+        # controlling terminal (Delve's Setctty), which a descriptor inherited would not.
+        return [(os.POSIX_SPAWN_OPEN, 0, r.tty, os.O_RDWR, 0), (os.POSIX_SPAWN_DUP2, 0, 1),
+                (os.POSIX_SPAWN_DUP2, 0, 2)]
+    return [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(fds) if fd >= 0]
 
 
 def launch_traced(argv: Sequence[str], cwd: str, env: dict[str, str] | None = None,
@@ -60,12 +98,18 @@ def launch_traced(argv: Sequence[str], cwd: str, env: dict[str, str] | None = No
     """
     prog = argv[0]
     check_executable(prog)
-    for path in (redirects.stdin,):
-        if path and not os.path.exists(path):
-            raise LaunchError(f"could not launch process: open {path}: no such file or directory")
+    fds = _open_redirects(redirects)
     args = ["/bin/sh", "-c", _TRAMPOLINE, prog, cwd, *argv[1:]]
-    pid = os.posix_spawn("/bin/sh", args, dict(os.environ if env is None else env), setpgroup=0,
-                         file_actions=_file_actions(redirects))
+    try:
+        # Its own process group (a session too with a tty): killing the group kills what it started.
+        environ = dict(os.environ if env is None else env)
+        actions = _file_actions(redirects, fds)
+        if redirects.tty:
+            pid = os.posix_spawn("/bin/sh", args, environ, file_actions=actions, setsid=True)
+        else:
+            pid = os.posix_spawn("/bin/sh", args, environ, file_actions=actions, setpgroup=0)
+    finally:
+        _close(fds)
     try:
         _, status = os.waitpid(pid, os.WUNTRACED)
         if not os.WIFSTOPPED(status):
@@ -99,7 +143,7 @@ def check_executable(prog: str) -> None:
 
 def _kill_and_reap(pid: int) -> None:
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
         os.waitpid(pid, sysext.WALL)
     except (ProcessLookupError, ChildProcessError):
         pass

@@ -73,9 +73,11 @@ class TargetExited(Exception):
 
 
 class TracedProcess:
-    def __init__(self, pid: int, launched: bool) -> None:
+    def __init__(self, pid: int, launched: bool, pgid: int | None = None) -> None:
         self.pid = pid
         self.launched = launched
+        # Its process group: every wait is on it (launched: the trampoline made it pid's own group).
+        self.pgid = pid if pgid is None else pgid
         self.threads: dict[int, ThreadState] = {pid: ThreadState(pid, stopped=True)}
         self.exited = False
         self.exit_status = 0
@@ -85,6 +87,7 @@ class TracedProcess:
         self._running = False
         self._halt_requested = False
         self._halt_signals = 0  # SIGSTOPs we sent and have not seen yet
+        self._tracer = threading.get_ident()  # the thread that seized it: the only one that waits
 
     # ---- memory -------------------------------------------------------------
 
@@ -235,7 +238,7 @@ class TracedProcess:
     def _wait(self) -> tuple[int, int]:
         while True:
             try:
-                return os.waitpid(-self.pid, sysext.WALL)
+                return os.waitpid(-self.pgid, sysext.WALL)
             except InterruptedError:
                 continue
             except ChildProcessError:
@@ -331,6 +334,11 @@ class TracedProcess:
                 except PtraceError as e:
                     if e.errno != errno.ESRCH:
                         raise
+        self.wait_all_stopped()
+
+    def wait_all_stopped(self) -> None:
+        """Wait until every known thread (and each one cloned meanwhile) reports a stop.
+        Their stops must already be on the way (interrupted, or new threads)."""
         while not self.exited and any(not th.stopped for th in self.threads.values()):
             tid, status = self._wait()
             if self.exited:
@@ -421,11 +429,22 @@ class TracedProcess:
     # ---- ending -------------------------------------------------------------
 
     def kill(self) -> None:
-        """Kill the process and reap every thread."""
+        """Kill the process with its whole process group (children it started die with it, as
+        with Delve's kill(-pid)) and reap every thread."""
         if self.exited:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+        try:
+            if self.pgid == self.pid:
+                os.killpg(self.pgid, signal.SIGKILL)
+            else:
+                # Attached to a process that does not lead its group: the group is not its own.
+                os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._reap_all()
+
+    def _reap_all(self) -> None:
+        """Reap a process that is dying (SIGKILL): every thread's exit, the leader's last."""
         while not self.exited:
             tid, status = self._wait()
             if self.exited:
@@ -436,6 +455,35 @@ class TracedProcess:
                 with contextlib.suppress(PtraceError):
                     ptrace_kill(tid)
 
+    def poll_exit(self) -> bool:
+        """While stopped: True if the process has died under us (a `kill -9` from outside), reaped
+        now. A stopped tracee cannot exit by itself, so any exit waiting in the queue means that."""
+        if self.exited:
+            return True
+        if self._running or threading.get_ident() != self._tracer:
+            return False
+        try:
+            info = os.waitid(os.P_PGID, self.pgid, os.WEXITED | os.WNOHANG | os.WNOWAIT | sysext.WALL)
+        except ChildProcessError:
+            info = None
+            if not _alive(self.pid):
+                self._mark_exited(self.exit_status)
+                return True
+        if info is None or info.si_code not in (os.CLD_EXITED, os.CLD_KILLED, os.CLD_DUMPED):
+            return False
+        self._reap_all()
+        return True
+
+    def reap_if_dead(self) -> bool:
+        """After a failed read or ptrace request: True (reaped, exit status known) if the process
+        is gone or dying, rather than the request at fault."""
+        if self.exited or self.poll_exit():
+            return True
+        if self._running or threading.get_ident() != self._tracer or _alive(self.pid):
+            return False
+        self._reap_all()
+        return True
+
     def detach(self) -> None:
         """Remove our breakpoints and let the process run on untraced."""
         if self.exited:
@@ -443,6 +491,11 @@ class TracedProcess:
         if self._running:
             raise RuntimeError("detach while running")
         self.breakpoints.remove_all()
+        if self._halt_signals > 0:
+            # A halt's SIGSTOP still queued would stop the process once untraced: SIGCONT
+            # discards pending stop signals (the process only sees a SIGCONT, which Go ignores).
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGCONT)
         for th in list(self.threads.values()):
             if th.consumed_breakpoint is not None:
                 th.consumed_breakpoint = None
@@ -452,3 +505,24 @@ class TracedProcess:
         os.close(self._mem_fd)
         self._mem_fd = -1
         self.exited = True
+        if _proc_state(self.pid).startswith("T"):
+            # As Delve: a process left in a job-control stop after the detach is continued.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGCONT)
+
+
+def _proc_state(pid: int) -> str:
+    """The State letter and text of /proc/PID/status ("" when gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("State:"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _alive(pid: int) -> bool:
+    """Not gone, not a zombie, not dead: the process can still run."""
+    return _proc_state(pid)[:1] not in ("", "Z", "X")

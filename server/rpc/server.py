@@ -55,6 +55,10 @@ class RPCServer(StackMethods, VariableMethods):
     async def end_session(self) -> None:
         await self.dbg.end_session()
 
+    def abandon(self) -> None:
+        """pydlv failed outside the event loop: end the target now (any thread)."""
+        self.dbg.abandon()
+
     def is_async(self, method: str) -> bool:
         spec = m.METHODS.get(method)
         return spec is not None and spec.is_async

@@ -180,6 +180,12 @@ class FakeInferior:
         self.exited, self.exit_status = True, -9
         self.threads.clear()
 
+    def poll_exit(self) -> bool:
+        return self.exited  # nothing dies from outside here
+
+    def reap_if_dead(self) -> bool:
+        return self.exited
+
     def detach(self) -> None:
         if self.exited:
             return

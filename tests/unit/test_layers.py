@@ -29,7 +29,7 @@ LAYERS: dict[str, set[str] | None] = {
 }
 
 # Modules directly under pydlv that are not a layer of their own name.
-LAYER_OF_MODULE = {"cli": "cli", "cli_args": "cli", "__main__": "cli", "version": "rpc"}
+LAYER_OF_MODULE = {"cli": "cli", "cli_args": "cli", "cli_build": "cli", "__main__": "cli", "version": "rpc"}
 # Before the pydlv.rpc package: the flat server/rpc*.py and server/apiconv*.py are the rpc layer.
 RPC_FLAT_PREFIXES = ("rpc", "apiconv")
 
