@@ -175,6 +175,9 @@ def _config(args: Args, redirects: Redirects) -> tuple[LaunchConfig, Build | Non
                        args.str("output"))
     try:
         build.run()
+    except FileNotFoundError:
+        build.remove()
+        return 'exec: "go": executable file not found in $PATH'  # Go's os/exec text, as Delve prints it
     except (BuildFailed, OSError) as e:
         if build.temp_dir or isinstance(e, OSError):
             build.remove()

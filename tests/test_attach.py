@@ -248,3 +248,20 @@ def test_attach_usage_errors() -> None:
         proc = subprocess.run([sys.executable, "-m", "pydlv", *argv, "--headless"], capture_output=True, text=True,
                               timeout=30)
         assert (proc.returncode, proc.stderr.strip()) == (1, text)
+
+
+def test_attach_signal_while_stopped_reaches_program(program: Callable[..., Program],
+                                                     servers: Callable[..., ServerProcess]) -> None:
+    """A signal sent to the program while the debugger holds it stopped is delivered once it is let
+    go (SIGTERM: Go's default is to die of it)."""
+    prog = program()
+    srv = servers(prog.pid)
+    c = srv.client()
+    create_bp(c, functionName="main.tick")
+    cont(c)
+    os.kill(prog.pid, signal.SIGTERM)
+    time.sleep(0.2)
+    assert prog.proc.poll() is None  # held: stopped under the debugger
+    c.call("Detach", {"Kill": False})
+    assert srv.wait(20) == 0, srv.stderr()
+    assert prog.wait() == -signal.SIGTERM
