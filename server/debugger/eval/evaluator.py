@@ -18,9 +18,22 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from ...binary.gotypes import KIND_NAMES, GoType, Kind
+from ...binary.gotypes import type_string as dwarf_type_string
 from ...errors import UserError
-from ...goruntime.values import F_FAKE_ADDRESS, LOAD_FULL, LOAD_SINGLE, LoadCfg, Value, pointer_to
-from ..scope import EvalScope
+from ...goruntime.values import (
+    F_CONSTANT,
+    F_CPU_REGISTER,
+    F_FAKE_ADDRESS,
+    F_TRUST_LEN,
+    FAKE_ADDRESS_UNRESOLV,
+    LOAD_FULL,
+    LOAD_SINGLE,
+    LoadCfg,
+    Value,
+    fake_array,
+    pointer_to,
+)
+from ..scope import FUNC_VALUE_TYPE, REGISTER_NUMBERS, EvalScope
 from . import nodes as n
 from .constants import Constant, ConstantError, ConstKind, binary_op, fold, literal_value, unary_op
 from .parser import parse_expr
@@ -41,8 +54,8 @@ NIL = NilValue()
 Operand = Value | Constant | NilValue
 CallHook = Callable[[n.CallExpr, "Evaluator"], Operand]
 
-F_TRUST_LEN = 256  # proc.variableTrustLen: a user-written reslice shows its real len/cap
 ERR_CALLS = "function calls not allowed without using 'call'"
+ERR_TYPE_NOT_FOUND = "no type entry found, use 'types' for a list of valid types"  # reader.ErrTypeNotFound
 ERR_STR_ALLOC = ("literal string can not be allocated because function calls are not allowed without "
                  "using 'call'")
 _LONG_STRINGS = LoadCfg(True, 1, 1 << 20, 64, -1)  # loadFullValueLongerStrings
@@ -57,6 +70,12 @@ _NILLABLE = (Kind.Pointer, Kind.UnsafePointer, Kind.Chan, Kind.Map, Kind.Interfa
 _CONST_KIND = {ConstKind.BOOL: Kind.Bool, ConstKind.INT: Kind.Int, ConstKind.FLOAT: Kind.Float64,
                ConstKind.STRING: Kind.String, ConstKind.COMPLEX: Kind.Complex128}
 _BYTE = GoType(-1, "byte", "DW_TAG_base_type", Kind.Uint, 1)  # Delve's element type of strings
+_UINT64 = GoType(-1, "uint64", "DW_TAG_base_type", Kind.Uint, 8)  # godwarf.FakeBasicType("uint", 64)
+# REGNAME.TYPE conversions of CPU registers: element size, kind, struct format
+_REG_CONV = {"int8": (1, Kind.Int8, "b"), "int16": (2, Kind.Int16, "h"), "int32": (4, Kind.Int32, "i"),
+             "int64": (8, Kind.Int64, "q"), "uint8": (1, Kind.Uint8, "B"), "uint16": (2, Kind.Uint16, "H"),
+             "uint32": (4, Kind.Uint32, "I"), "uint64": (8, Kind.Uint64, "Q"),
+             "float32": (4, Kind.Float32, "f"), "float64": (8, Kind.Float64, "d")}
 
 
 def kind_of(x: Operand) -> Kind:
@@ -159,6 +178,7 @@ class Evaluator:
 
     def _prep(self, x: Operand) -> Operand:
         """evalBinary's operand loading: everything but strings at once (strings on use)."""
+        x = _untyped(x)
         if isinstance(x, Value) and x.kind != Kind.String:
             self._load(x, LOAD_FULL)
         if isinstance(x, Value) and x.unreadable:
@@ -185,59 +205,175 @@ class Evaluator:
         return v
 
     def _type_expr(self, node: n.Expr) -> GoType:
-        t = self.types.by_name(expr_string(n.unparen(node)))
+        t = self.find_type_expr(n.unparen(node))
         if t is None:
-            raise EvalError("type not found")
+            raise EvalError(ERR_TYPE_NOT_FOUND)
         return t
+
+    def find_type_expr(self, expr: n.Expr) -> GoType | None:
+        """Delve's findTypeExpr: a quoted name is looked up verbatim (`"main.Point"`,
+        `"hchan<int>"`, `"[]int"`; `"[N]T"` is made from T), pointers and `[N]T` are made on
+        the fly, anything else is looked up by its printed name."""
+        if isinstance(expr, n.BasicLit) and expr.kind is Tok.STRING:
+            name = str(literal_value(expr).value)
+            close = name.find("]") if name.startswith("[") else -1
+            if close > 1:
+                count = _atoi(name[1:close])
+                if count is not None:
+                    return self._find_array_type(count, name[close + 1:])
+            return self._find_type(name)
+        if isinstance(expr, n.StarExpr):
+            t = self.find_type_expr(expr.x)
+            return None if t is None else pointer_to(t)
+        if isinstance(expr, n.ArrayType) and isinstance(expr.len, n.BasicLit) and expr.len.kind is Tok.INT:
+            return self._find_array_type(_atoi(expr.len.value) or 0, expr_string(expr.elt))
+        return self._find_type(expr_string(expr))
+
+    def _find_type(self, name: str) -> GoType | None:
+        t = self.types.by_name(name.replace("interface{", "interface {").replace("struct{", "struct {"))
+        if t is not None and t.is_typedef and t.target is not None and t.target.name == t.name:
+            t = t.target  # Delve's type index keeps the first DIE of a name: a named struct's own
+        return t
+
+    def _find_array_type(self, count: int, elem: str) -> GoType | None:
+        t = self._find_type("uint8" if elem == "byte" else elem)
+        return None if t is None else fake_array(t, count)
 
     # -- identifiers and selectors ---------------------------------------------
 
     def _ident(self, node: n.Ident) -> Operand:
-        if node.name == "nil":
-            return NIL
-        for v in reversed(self.scope.variables()):
-            if v.name == node.name:
-                return v
-        if self.scope.package:
-            g = self.scope.ctx.package_var(f"{self.scope.package}.{node.name}")
-            if g is not None:
-                g.name = node.name
-                return g
-        raise EvalError(f"could not find symbol value for {node.name}")
+        v = self._push_ident(node.name)
+        if v is None:
+            raise EvalError(f"could not find symbol value for {node.name}")
+        return v
 
-    def _global(self, pkg: str, name: str) -> Value | None:
-        return self.scope.ctx.package_var(f"{pkg}.{name}")
+    def _push_ident(self, name: str) -> Operand | None:
+        """Delve's pushIdent: a local, else a package variable, function or constant of the
+        frame's package, else true/false/nil, else a CPU register (`RAX`, `XMM0`); None if
+        nothing is called so."""
+        for v in reversed(self.scope.variables()):
+            if v.name == name:
+                return v
+        g = self.scope.ctx.find_global(self.scope.package, name)
+        if g is not None:
+            g.name = name
+            return g
+        if name in ("true", "false"):
+            return Constant(ConstKind.BOOL, name == "true")
+        if name == "nil":
+            return NIL
+        return self._register(name)
+
+    def _register(self, name: str) -> Value | None:
+        """Delve's CPU register variables: `[_]*NAME` in capitals; uint64 when the register
+        has at most 8 bytes, else a string of its bytes in hex."""
+        regname = name.lstrip("_")
+        if not regname or any(not ("0" <= ch <= "9" or "A" <= ch <= "Z") for ch in regname):
+            return None
+        num = REGISTER_NUMBERS.get(regname.lower())
+        if num is None:
+            return None
+        try:
+            raw = self.scope.regs.register(num)
+        except (OSError, KeyError):
+            raw = None
+        if raw is None:
+            return None
+        if len(raw) <= 8:
+            v = self.loader.new(regname, FAKE_ADDRESS_UNRESOLV, _UINT64)
+        else:
+            v = self.loader.new(regname, 0, self.types.by_name("string"))
+            v.addr, v.base, v.len, v.stride = FAKE_ADDRESS_UNRESOLV, FAKE_ADDRESS_UNRESOLV, 2 * len(raw), 1
+        v.flags = F_CPU_REGISTER
+        v.reg = raw
+        return v
+
+    def _register_conv(self, v: Value, typ: str) -> Value:
+        """Delve's registerVariableTypeConv: `XMM0.uint64` is the register's bytes as an
+        array of that type (`intN`/`uintN` of other sizes: hex strings)."""
+        raw = v.reg or b""
+        size, kind, fmt = _REG_CONV.get(typ, (0, Kind.String, ""))
+        if not size:
+            for pfx in ("uint", "int"):
+                if typ.startswith(pfx):
+                    size = _atoi(typ[len(pfx):]) or 0
+                    break
+            if size <= 0 or size & (size - 1):
+                raise EvalError(f'unknown CPU register type conversion to "{typ}"')
+            size //= 8
+        children = []
+        for i in range(0, len(raw), size):
+            chunk = raw[i:i + size]
+            if fmt:
+                x: object = struct.unpack("<" + fmt, chunk.ljust(size, b"\0"))[0]
+                c = Value("", 0, None, kind, self.loader.mem, flags=F_CONSTANT, value=x, loaded=True)
+            else:
+                text = chunk.hex()
+                c = Value("", 0, None, Kind.String, self.loader.mem, flags=F_CONSTANT, value=text,
+                          len=len(text), loaded=True)
+            children.append(c)
+        void = GoType(-1, "void", "DW_TAG_unspecified_type", Kind.Invalid, size)
+        r = dataclasses.replace(v, type=fake_array(void, len(children)), kind=Kind.Array, children=children,
+                                len=len(children), cap=0, base=FAKE_ADDRESS_UNRESOLV, loaded=True,
+                                elem=_BYTE if v.kind == Kind.String else None)
+        r.real_override = None
+        return r
 
     def _selector(self, node: n.SelectorExpr) -> Operand:
         x = node.x
+        sel = node.sel.name
         if isinstance(x, n.Ident):
-            if x.name == "runtime" and node.sel.name == "curg" and self.g_addr:
+            if x.name == "runtime" and sel == "curg" and self.g_addr:
                 gt = self.types.by_name("runtime.g")
                 if gt is not None:
                     return self.loader.new("", self.g_addr, gt)
-            g = self._global(x.name, node.sel.name)
+            # Delve's PushPackageVarOrSelect: X as an identifier first, then X as a package
+            saved: EvalError | None = None
+            xv: Operand | None = None
+            try:
+                xv = self._push_ident(x.name)
+            except EvalError as e:
+                saved = e
+            if xv is not None:
+                try:
+                    return self._select(xv, sel)
+                except EvalError as e:
+                    saved = e
+            g = self.scope.ctx.find_global(x.name, sel)
             if g is not None:
                 return g
+            raise saved or EvalError(f"could not find symbol {x.name}.{sel}")
         if isinstance(x, n.BasicLit) and x.kind is Tok.STRING:
-            g = self._global(str(literal_value(x).value), node.sel.name)
-            if g is not None:
-                return g
-        xv = self.eval(x)
+            pkg = str(literal_value(x).value)
+            g = self.scope.ctx.find_global(pkg, sel)
+            if g is None:
+                raise EvalError(f"could not find symbol {pkg}.{sel}")
+            return g
+        return self._select(self.eval(x), sel)
+
+    def _select(self, xv: Operand, member: str) -> Value:
         if isinstance(xv, NilValue):
-            raise EvalError("nil (type ) is not a struct")
+            raise EvalError("nil (type nil) is not a struct")
         if isinstance(xv, Constant):
-            raise EvalError(f"{_const_value_text(xv)} (type ) is not a struct")
-        return self.struct_member(xv, node.sel.name)
+            raise EvalError(f"{_const_value_text(xv)} (type {KIND_NAMES[kind_of(xv)]}) is not a struct")
+        if xv.flags & F_CPU_REGISTER and not xv.loaded:
+            return self._register_conv(xv, member)
+        return self.struct_member(xv, member)
 
     def struct_member(self, v: Value, member: str) -> Value:
         """Delve's structMember: fields, auto-dereferencing pointers, promoted embedded fields."""
         if v.unreadable:
             return v
-        vname = v.name
+        vname = v.name or (dwarf_type_string(v.type) if v.type is not None else "")
         if v.loaded and v.flags & F_FAKE_ADDRESS and v.kind == Kind.Struct and v.children:
             for c in v.children:
                 if c.name == member:
                     return c
+            raise EvalError(f"{vname} has no member {member}")
+        if v.kind == Kind.Func and v.type is FUNC_VALUE_TYPE:
+            # a function named as a value: it has no members
+            if self.scope.ctx.binary.package_paths(vname):
+                raise EvalError(f"package {vname} has no function {member}")
             raise EvalError(f"{vname} has no member {member}")
         if v.kind == Kind.Chan:
             rt = v.real_type
@@ -272,7 +408,7 @@ class Evaluator:
                         return self._to_field(sv, f)
                     queue.append(self._to_field(sv, f))
             elif first:
-                raise EvalError(f"{vname} (type {sv.type_name}) is not a struct")
+                raise EvalError(f"{vname} (type {sv.type_name}) has no member {member}")
             first = False
         raise EvalError(f"{vname} has no member {member}")
 
@@ -422,7 +558,12 @@ class Evaluator:
         r = self.loader.new("", 0, typ)
         r.base, r.len, r.cap = xv.base + low * xv.stride, high - low, xv.cap - low
         r.stride, r.elem = xv.stride, xv.elem if xv.kind != Kind.String else None
-        r.flags = xv.flags | F_TRUST_LEN
+        r.reg = xv.reg
+        r.flags = xv.flags
+        # Delve's TrustLen: `x[1:3]`, `x[:3]` (literal bounds, high given) load every element
+        if node.high is not None and isinstance(node.high, n.BasicLit) \
+                and (node.low is None or isinstance(node.low, n.BasicLit)):
+            r.flags |= F_TRUST_LEN
         return r
 
     # -- pointers ------------------------------------------------------------------
@@ -453,7 +594,7 @@ class Evaluator:
     # -- operators -------------------------------------------------------------------
 
     def _unary(self, node: n.UnaryExpr) -> Operand:
-        xv = self.eval(node.x)
+        xv = _untyped(self.eval(node.x))
         if isinstance(xv, Constant):
             return self._const_unary(node.op, xv)
         if isinstance(xv, NilValue):
@@ -803,16 +944,16 @@ class Evaluator:
         argv = self.eval(node.args[0])
         fn = n.unparen(node.fun)
         target = expr_string(fn)
-        styp = self.types.by_name(target)
+        styp = self.find_type_expr(fn)
         if styp is None:
             if target in ("[]byte", "[]uint8"):
                 styp = _fake_slice(GoType(-1, "uint8", "DW_TAG_base_type", Kind.Uint, 1))
             elif target in ("[]int32", "[]rune"):
                 styp = _fake_slice(GoType(-1, "int32", "DW_TAG_base_type", Kind.Int, 4))
             else:
-                raise _TypeNotFound("type not found")
+                raise _TypeNotFound(ERR_TYPE_NOT_FOUND)
         typ = styp.resolved()
-        converr = EvalError(f'can not convert "{expr_string(node.args[0])}" to {typ.name}')
+        converr = EvalError(f'can not convert "{expr_string(node.args[0])}" to {dwarf_type_string(typ)}')
         if isinstance(argv, NilValue):
             raise converr
         if isinstance(argv, Value) and _cast_compatible(argv.real_type, typ):
@@ -829,7 +970,7 @@ class Evaluator:
             if ak not in _INTS:
                 raise converr
             addr = int(argv.value if isinstance(argv, Value) else argv.number)
-            child = self.loader.new("", addr, typ.target)
+            child = self.loader.new("", addr, typ.target, self.scope.ctx.find_fake_memory(addr))
             child.only_addr = True
             return Value("", 0, styp, Kind.Pointer, self.loader.mem, children=[child], loaded=True)
         if typ.kind in _INTS:
@@ -966,6 +1107,31 @@ class Evaluator:
 
 class _TypeNotFound(EvalError):
     """reader.ErrTypeNotFound: tells a failed conversion from a failed function lookup."""
+
+
+def _untyped(x: Operand) -> Operand:
+    """A constant-flagged value without a type (an element of `XMM0.uint64`) takes part in
+    operations as the untyped constant it is in Delve."""
+    if not (isinstance(x, Value) and x.type is None and x.flags & F_CONSTANT and x.loaded):
+        return x
+    v = x.value
+    if isinstance(v, bool):
+        return Constant(ConstKind.BOOL, v)
+    if isinstance(v, int):
+        return Constant(ConstKind.INT, v)
+    if isinstance(v, float):
+        return Constant(ConstKind.FLOAT, Fraction(v))
+    if isinstance(v, str):
+        return Constant(ConstKind.STRING, v)
+    return x
+
+
+def _atoi(text: str) -> int | None:
+    """strconv.Atoi: decimal digits with an optional sign, nothing else."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if not body or not body.isascii() or not body.isdigit():
+        return None
+    return int(text)
 
 
 def _fake_slice(elem: GoType) -> GoType:
