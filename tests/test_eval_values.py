@@ -277,3 +277,44 @@ def test_register_list_has_upper_halves(go: GoToolchain, at_vectors: RawClient) 
             assert f"\n\t[{part}] 0x{HI:016x}{LO:016x}\t" in regs["XMM9"]
     scoped = at_vectors.call("ListRegisters", {"ThreadID": 0, "IncludeFp": True, "Scope": SCOPE})["Regs"]
     assert {r["Name"]: r["Value"] for r in scoped}["XMM7"] == regs["XMM7"]
+
+
+# -- strings that are not UTF-8 ---------------------------------------------------------------
+
+KINDS = TESTDATA / "kinds" / "main.go"
+
+
+@pytest.fixture(scope="module")
+def at_kinds(go: GoToolchain, build_go, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawClient]:  # noqa: ANN001
+    yield from _stopped(build_go("kinds", go), tmp_path_factory.mktemp("kinds"),
+                        {"file": str(KINDS), "line": marker_line("kinds", "BP-KINDS")})
+
+
+def test_invalid_utf8_strings(go: GoToolchain, at_kinds: RawClient) -> None:
+    """bad = "a\\xffb\\xfe": Go strings are bytes. Values go out as Delve's MarshalJSON sends
+    them (U+FFFD per invalid byte in `value`, the raw bytes in StringValueBytes)."""
+    bad = ev(at_kinds, "bad")
+    assert (bad["value"], bad["len"], bad["StringValueBytes"]) == ("a\ufffdb\ufffd", 4, "Yf9i/g==")
+    lit = ev(at_kinds, '"\\xff"')
+    assert (lit["value"], lit["len"], lit["flags"], lit["StringValueBytes"]) == ("\ufffd", 1, 4, "/w==")
+    assert ev(at_kinds, 'bad == "a\\xffb\\xfe"')["value"] == "true"
+    assert ev(at_kinds, 'bad[0:2] == "a\\xff"')["value"] == "true"
+    assert ev(at_kinds, '"\\u00e9" == "\\xc3\\xa9"')["value"] == "true"
+    assert ev(at_kinds, 'len("\\xff\\xfe")')["value"] == "2"
+    assert values(ev(at_kinds, "[]rune(bad)")) == ["97", "65533", "98", "65533"]
+    r = ev(at_kinds, "string([]rune(bad))")
+    assert (r["value"], r["len"]) == ("a\ufffdb\ufffd", 8)
+    assert ev(at_kinds, "string([]byte(bad))")["StringValueBytes"] == "Yf9i/g=="
+    assert brief(ev(at_kinds, "string(-1)"))[4:] == ("\ufffd", 3)
+    # a load limit cutting a multi-byte character: the bytes read, not a re-encoded text
+    cut = ev(at_kinds, "s", {**FULL, "MaxStringLen": 2})
+    assert (cut["value"], cut["StringValueBytes"], cut["len"]) == ("h\ufffd", "aMM=", 14)
+
+
+def test_constant_string_errors(go: GoToolchain, at_kinds: RawClient) -> None:
+    assert err(at_kinds, '"abc"[1]') == 'can not index "\\"abc\\""'
+    assert err(at_kinds, '"a\\xffb"[1:]') == 'can not slice "\\"a\\\\xffb\\""'
+    assert err(at_kinds, '1[1:]') == 'can not slice "1" (type int)'
+    assert err(at_kinds, 'cap("abc")') == 'invalid argument "abc" (type string) for cap'
+    assert err(at_kinds, "len(nil)") == "invalid argument nil (type nil) for len"
+    assert err(at_kinds, "1.5[0]") == 'expression "1.5" (float64) does not support indexing'

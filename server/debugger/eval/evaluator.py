@@ -38,6 +38,7 @@ from . import nodes as n
 from .constants import Constant, ConstantError, ConstKind, binary_op, fold, literal_value, unary_op
 from .parser import parse_expr
 from .printer import expr_string
+from .scanner import go_quote
 from .tokens import TOKEN_STRING, Tok
 
 
@@ -87,7 +88,17 @@ def kind_of(x: Operand) -> Kind:
 
 
 def type_string(x: Operand) -> str:
-    return x.type_name if isinstance(x, Value) else ""
+    """Delve's TypeString: a constant's is its kind's name, nil's is "nil"."""
+    if isinstance(x, Value):
+        return x.type_name if x.type is not None else KIND_NAMES.get(x.kind, "")
+    if isinstance(x, NilValue):
+        return "nil"
+    return KIND_NAMES[kind_of(x)]
+
+
+def _q(node: n.Expr) -> str:
+    """%q of exprToString(node), as Delve quotes expressions in its messages."""
+    return go_quote(expr_string(node))
 
 
 def _wrap(v: int, size: int, signed: bool) -> int:
@@ -428,7 +439,7 @@ class Evaluator:
     def _type_assert(self, node: n.TypeAssertExpr) -> Value:
         xv = self.eval(node.x)
         if kind_of(xv) != Kind.Interface:
-            raise EvalError(f'expression "{expr_string(node.x)}" not an interface')
+            raise EvalError(f'expression {_q(node.x)} not an interface')
         assert isinstance(xv, Value)
         self.loader.load(xv, _ADDR_ONLY)
         if xv.unreadable:
@@ -467,7 +478,9 @@ class Evaluator:
         if isinstance(xv, Value):
             xv = self._maybe_deref(xv)
         idx = self.eval(node.index)
-        cantindex = EvalError(f'expression "{expr_string(node.x)}" ({type_string(xv)}) does not support indexing')
+        cantindex = EvalError(f'expression {_q(node.x)} ({type_string(xv)}) does not support indexing')
+        if isinstance(xv, Constant) and xv.kind is ConstKind.STRING:
+            raise EvalError(f"can not index {_q(node.x)}")  # a constant string has no base address
         if not isinstance(xv, Value):
             raise cantindex
         k = xv.kind
@@ -479,7 +492,7 @@ class Evaluator:
             k = xv.kind
         if k in (Kind.Slice, Kind.Array, Kind.String):
             if xv.base == 0:
-                raise EvalError(f'can not index "{expr_string(node.x)}"')
+                raise EvalError(f'can not index {_q(node.x)}')
             return self._slice_access(xv, self._as_int(idx))
         if k == Kind.Map:
             if isinstance(idx, Value):
@@ -537,18 +550,20 @@ class Evaluator:
             try:
                 low = self._as_int(self.eval(node.low))
             except EvalError as e:
-                raise EvalError(f'can not convert "{expr_string(node.low)}" to int: {e}') from None
+                raise EvalError(f'can not convert {_q(node.low)} to int: {e}') from None
         if node.high is None:
             high = xv.len if isinstance(xv, Value) else 0
         else:
             try:
                 high = self._as_int(self.eval(node.high))
             except EvalError as e:
-                raise EvalError(f'can not convert "{expr_string(node.high)}" to int: {e}') from None
+                raise EvalError(f'can not convert {_q(node.high)} to int: {e}') from None
+        if isinstance(xv, Constant) and xv.kind is ConstKind.STRING:
+            raise EvalError(f"can not slice {_q(node.x)}")
         if not isinstance(xv, Value) or xv.kind not in (Kind.Slice, Kind.Array, Kind.String):
-            raise EvalError(f'can not slice "{expr_string(node.x)}" (type {type_string(xv)})')
+            raise EvalError(f'can not slice {_q(node.x)} (type {type_string(xv)})')
         if xv.base == 0:
-            raise EvalError(f'can not slice "{expr_string(node.x)}"')
+            raise EvalError(f'can not slice {_q(node.x)}')
         limit = xv.cap if xv.kind == Kind.Slice else xv.len
         if low < 0 or low > limit or high < 0 or high > limit or high < low:
             raise EvalError("index out of bounds")
@@ -573,7 +588,7 @@ class Evaluator:
         if isinstance(xv, NilValue):
             raise EvalError("nil can not be dereferenced")
         if kind_of(xv) != Kind.Pointer or not isinstance(xv, Value):
-            raise EvalError(f'expression "{expr_string(node.x)}" ({type_string(xv)}) can not be dereferenced')
+            raise EvalError(f'expression {_q(node.x)} ({type_string(xv)}) can not be dereferenced')
         if len(xv.children) == 1:  # pointers made by &x or by a cast from an integer
             xv.children[0].only_addr = False
             return xv.children[0]
@@ -587,7 +602,7 @@ class Evaluator:
     def _addr_of(self, node: n.UnaryExpr) -> Value:
         xv = self.eval(node.x)
         if not isinstance(xv, Value) or xv.addr == 0 or xv.type is None:
-            raise EvalError(f'can not take address of "{expr_string(node.x)}"')
+            raise EvalError(f'can not take address of {_q(node.x)}')
         xv.only_addr = True
         return Value("", 0, pointer_to(xv.type), Kind.Pointer, xv.mem, children=[xv], loaded=True)
 
@@ -598,10 +613,10 @@ class Evaluator:
         if isinstance(xv, Constant):
             return self._const_unary(node.op, xv)
         if isinstance(xv, NilValue):
-            raise EvalError(f'operator {TOKEN_STRING[node.op]} can not be applied to "{expr_string(node.x)}"')
+            raise EvalError(f'operator {TOKEN_STRING[node.op]} can not be applied to {_q(node.x)}')
         self._load(xv, LOAD_SINGLE)
         if xv.value is None or xv.kind not in _SCALARS:
-            raise EvalError(f'operator {TOKEN_STRING[node.op]} can not be applied to "{expr_string(node.x)}"')
+            raise EvalError(f'operator {TOKEN_STRING[node.op]} can not be applied to {_q(node.x)}')
         assert xv.type is not None
         c = self._const_unary(node.op, self._to_const(xv))
         return self._typed(xv.type, self._fit(xv.type, c))
@@ -659,9 +674,9 @@ class Evaluator:
         if op in _COMPARISONS:
             return Constant(ConstKind.BOOL, self._compare(op, xv, yv))
         if isinstance(xv, NilValue) or (isinstance(xv, Value) and (xv.kind not in (*_SCALARS, Kind.String))):
-            raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to "{expr_string(node.x)}"')
+            raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to {_q(node.x)}')
         if isinstance(yv, NilValue) or (isinstance(yv, Value) and (yv.kind not in (*_SCALARS, Kind.String))):
-            raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to "{expr_string(node.y)}"')
+            raise EvalError(f'operator {TOKEN_STRING[op]} can not be applied to {_q(node.y)}')
         xc = xv if isinstance(xv, Constant) else self._to_const(xv)
         yc = yv if isinstance(yv, Constant) else self._to_const(yv)
         if typ is None:
@@ -909,6 +924,8 @@ class Evaluator:
 
     def _len_cap(self, name: str, arg: Operand, text: str) -> Constant:
         err = EvalError(f"invalid argument {text} (type {type_string(arg)}) for {name}")
+        if name == "len" and isinstance(arg, Constant) and arg.kind is ConstKind.STRING:
+            return Constant(ConstKind.INT, len(_str_bytes(str(arg.value))))
         if not isinstance(arg, Value):
             raise err
         k = arg.kind
@@ -953,7 +970,7 @@ class Evaluator:
             else:
                 raise _TypeNotFound(ERR_TYPE_NOT_FOUND)
         typ = styp.resolved()
-        converr = EvalError(f'can not convert "{expr_string(node.args[0])}" to {dwarf_type_string(typ)}')
+        converr = EvalError(f'can not convert {_q(node.args[0])} to {dwarf_type_string(typ)}')
         if isinstance(argv, NilValue):
             raise converr
         if isinstance(argv, Value) and _cast_compatible(argv.real_type, typ):
@@ -993,12 +1010,13 @@ class Evaluator:
             if ek.kind == Kind.Uint and ek.size == 1:
                 items = list(_str_bytes(s))
             elif ek.kind == Kind.Int and ek.size == 4:
-                items = [ord(ch) for ch in s]
+                # Go's []rune(s): each byte of invalid UTF-8 is utf8.RuneError
+                items = [0xFFFD if 0xDC80 <= ord(ch) <= 0xDCFF else ord(ch) for ch in s]
             else:
                 raise converr
             base = argv.addr if isinstance(argv, Value) else 0
             r = self._typed(styp, None, len(items))
-            r.cap = len(items)
+            r.cap, r.elem = len(items), typ.elem
             r.children = [self._typed(typ.elem, x) for x in items]
             for i, c in enumerate(r.children):
                 c.addr = base + i
@@ -1008,7 +1026,7 @@ class Evaluator:
                 s = self._string(argv)
                 return self._typed(styp, s, len(_str_bytes(s)))
             if ak in _INTS:
-                s = chr(int(argv.value if isinstance(argv, Value) else argv.number))
+                s = _rune_string(int(argv.value if isinstance(argv, Value) else argv.number))
                 return self._typed(styp, s, len(_str_bytes(s)))
             if ak in (Kind.Slice, Kind.Array) and isinstance(argv, Value) and argv.elem is not None:
                 ek = argv.elem.resolved()
@@ -1016,7 +1034,7 @@ class Evaluator:
                 if ek.kind == Kind.Uint and argv.elem.name in ("uint8", "byte"):
                     s = bytes(v & 0xFF for v in vals).decode("utf-8", "surrogateescape")
                 elif ek.kind == Kind.Int and argv.elem.name in ("int32", "rune"):
-                    s = "".join(chr(v) for v in vals)
+                    s = "".join(_rune_string(v) for v in vals)
                 else:
                     raise converr
                 return self._typed(styp, s, len(_str_bytes(s)))
@@ -1124,6 +1142,11 @@ def _untyped(x: Operand) -> Operand:
     if isinstance(v, str):
         return Constant(ConstKind.STRING, v)
     return x
+
+
+def _rune_string(r: int) -> str:
+    """Go's string(rune): an invalid code point is utf8.RuneError."""
+    return chr(r) if 0 <= r <= 0x10FFFF and not 0xD800 <= r <= 0xDFFF else "\ufffd"
 
 
 def _atoi(text: str) -> int | None:
