@@ -190,6 +190,41 @@ def test_package_function_errors(go: GoToolchain, at_main: RawClient) -> None:
     assert err(at_main, "s.x") == "s (type []int) has no member x"
 
 
+def test_method_values(go: GoToolchain, at_main: RawClient) -> None:
+    """Delve's lookupMethod: X.M is a func value named after the method, its receiver the child
+    (the pointer as is, an addressable value's address, an interface's dynamic value)."""
+    ps = ev(at_main, "p.Scale")
+    assert brief(ps) == ("main.(*Point).Scale", "func(k int) int", 19, 0, "main.(*Point).Scale", 0)
+    scale = at_main.call("FindLocation", {"Scope": SCOPE, "Loc": "main.(*Point).Scale", "IncludeNonExecutableLines": False,
+                                          "SubstitutePathRules": None})["Locations"][0]["function"]
+    assert ps["addr"] == 0 and ps["base"] == scale["value"]
+    assert err(at_main, "main.(*Point).Scale") == TYPE_NOT_FOUND  # a type assertion to *Point
+    assert [(ch["name"], ch["type"]) for ch in ps["children"]] == [("p", "*main.Point")]
+    pts = ev(at_main, "pt.Scale")
+    (ptr,) = pts["children"]
+    assert (ptr["name"], ptr["type"], ptr["children"][0]["name"], ptr["children"][0]["onlyAddr"]) == \
+        ("", "*main.Point", "pt", True)
+    area = ev(at_main, "sh.Area")
+    assert brief(area)[:3] == ("main.Rect.Area", "func() float64", 19)
+    assert [(ch["name"], ch["type"]) for ch in area["children"]] == [("data", "main.Rect")]
+
+
+def test_calls_refused_after_the_function_is_found(go: GoToolchain, at_main: RawClient) -> None:
+    """Eval evaluates the called function first (and, with a debug pinner, the arguments):
+    its own error wins over `function calls not allowed`."""
+    assert err(at_main, "nosuch(1)") == "could not find symbol value for nosuch"
+    assert err(at_main, "(*nosuch)(1)") == "could not find symbol value for nosuch"
+    assert err(at_main, "main.nosuch(1)") == "package main has no function nosuch"
+    assert err(at_main, "x.y.z(1)") == "could not find symbol x.y"
+    assert err(at_main, "p.nosuch(1)") == "p has no member nosuch"
+    assert err(at_main, "Point(1)") == "could not find symbol value for Point"
+    for ok in ("add(10, 20)", "p.Scale(2)", "sh.Area()", "GlobalCounter(1)"):
+        assert err(at_main, ok) == "function calls not allowed without using 'call'"
+    pinner = go.key >= (1, 23)
+    assert err(at_main, "add(nosuch, 1)") == \
+        ("could not find symbol value for nosuch" if pinner else "function calls not allowed without using 'call'")
+
+
 def test_unreadable_memory_in_go_words(go: GoToolchain, at_main: RawClient) -> None:
     assert brief(ev(at_main, "*(*int)(8)"))[4] == "0"
     assert ev(at_main, "*(*int)(8)")["unreadable"] == "input/output error"

@@ -520,10 +520,26 @@ class Engine:
             self._breakpoint_cleared = True
             return self.continue_(on_resumed)
         # Nothing to inject (`call total`) or refused before any injection: the target never ran.
-        if t.calls.error():
-            raise DebuggerError(t.calls.error())
+        err = t.calls.error()
+        if err:
+            self._call_failed(g.thread_id)
+            raise DebuggerError(err)
         self._call_return_tid = g.thread_id
         return self.state()
+
+    def _call_failed(self, tid: int) -> None:
+        """After a failed `call`, as Delve's finishEvalExpressionWithCalls: the thread reports
+        CallReturn (no values) once the expression compiled; when Delve would have resumed the
+        target already (argument copies, the runtime's refusals) the stop reason and the
+        thread's breakpoint are gone too."""
+        calls = self.t.calls
+        if calls.error_resumed():
+            self.stop_reason = ""
+            self._breakpoint_cleared = True
+        if calls.error_compiled():
+            self._call_return_tid = tid
+        calls.forget_result()
+        calls.result_values = None
 
     def _start_call(self, expr: str, g: Goroutine) -> bool:
         """Start evaluating `expr` with calls on `g` (fncall/calls.py on a fncall/session.py
@@ -567,7 +583,10 @@ class Engine:
         if err:
             # Delve leaves the stop reason unknown after a refused injection.
             self.stop_reason = ""
+            self._breakpoint_cleared = True
+            self._call_return_tid = inj.final_tid
             calls.forget_result()
+            calls.result_values = None
             raise DebuggerError(err)
         self.stop_reason = "call returned"
         self._breakpoint_cleared = True

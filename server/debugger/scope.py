@@ -26,10 +26,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
+from ..binary.dwarf_funcs import SignatureError, SignatureReader
 from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import Function, GoBinary
-from ..binary.gotypes import KIND_NAMES, GoType, Kind
+from ..binary.gotypes import KIND_NAMES, GoType, Kind, type_string
 from ..errors import UserError
 from ..goruntime.model import Frame, FunctionRef, Location
 from ..goruntime.values import (
@@ -234,6 +235,7 @@ class VariableContext:
         self._fake_mems: list[CompositeMemory] = []
         self._fake_keys: dict[str, CompositeMemory] = {}
         self._fake_gen = -1
+        self._signatures: SignatureReader | None = None
 
     # -- scopes -------------------------------------------------------------
 
@@ -396,6 +398,25 @@ class VariableContext:
             if v is not None:
                 out.append(v)
         return out
+
+    def method_type_name(self, function: str) -> str:
+        """Delve's fakeType of a method value: `func(k int) int`, the receiver left out,
+        results named `~rN` shown by their type only."""
+        if self._signatures is None:
+            self._signatures = SignatureReader(self.binary.dwarf_types)
+        try:
+            params = self._signatures.signature(function).params
+        except SignatureError:
+            return "func()"
+        args: list[str] = []
+        rets: list[str] = []
+        for i, p in enumerate(params):
+            if i == 0 and not p.is_result:
+                continue  # the receiver
+            t = type_string(self.types.by_offset(p.type_offset)) if p.type_offset else p.shape.name
+            (rets if p.is_result else args).append(t if p.name.startswith("~") else f"{p.name} {t}")
+        ret = "" if not rets else f" {rets[0]}" if len(rets) == 1 else f" ({', '.join(rets)})"
+        return f"func({', '.join(args)}){ret}"
 
     def find_global(self, package: str, name: str) -> Value | None:
         """Delve's findGlobal: package variable, function or constant `name` of the package

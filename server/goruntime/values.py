@@ -31,6 +31,7 @@ from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kin
 F_ESCAPED, F_SHADOWED, F_CONSTANT, F_ARGUMENT, F_RETURN, F_FAKE_ADDRESS = 1, 2, 4, 8, 16, 32
 F_CPU_REGISTER = 128
 F_TRUST_LEN = 256  # proc.variableTrustLen: a reslice with literal bounds loads all its elements
+F_SAVED = 512  # proc.variableSaved: in the target's memory when a later call was injected
 FAKE_ADDRESS_BASE = 0xBEEF000000000000
 # Delve's fakeAddressUnresolv: the address of values that live in no memory (CPU registers).
 FAKE_ADDRESS_UNRESOLV = 0xBEED000000000000
