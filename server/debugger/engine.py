@@ -553,14 +553,43 @@ class Engine:
         return calls.start(session, g)
 
     def _call_queued(self, expr: str, g: Goroutine, on_resumed: Callable[[], None]) -> StateView:
-        """`call` on a goroutine not running on a thread: queue it, run until it has run."""
-        pending = self.t.queued_call.arm(expr, g)
+        """`call` on a goroutine not running on a thread: queue it, run until it has run.
+
+        No queued call outlives its request: if the target stops for anything else before the
+        goroutine is back in user code (a user breakpoint, a halt, the program's exit), the
+        call is cancelled (its INT3 removed, nothing injected) and the request answers why.
+        Once injected, the call is an ordinary one (a breakpoint inside the callee stops it, a
+        later continue finishes it)."""
+        queue = self.t.queued_call
+        pending = queue.arm(expr, g)
         self._cancelled_call = None
-        view = self.continue_(on_resumed)
+        try:
+            view = self.continue_(on_resumed)
+        finally:
+            queue.cancel_if(pending)
         if self._cancelled_call is pending:
             self._cancelled_call = None
-            raise DebuggerError(f"call cancelled by halt: goroutine {g.id} had not returned to {pending.function}")
-        return view
+            why = "halt"
+        elif pending.started:
+            return view
+        else:
+            why = self._stop_cause(view)
+        raise DebuggerError(f"call cancelled by {why}: goroutine {g.id} had not returned to {pending.function}")
+
+    @staticmethod
+    def _stop_cause(view: StateView) -> str:
+        """What ended a continue, for a cancelled queued call's message."""
+        if view.exited:
+            return f"the program's exit (status {view.exit_status})"
+        th = view.current_thread
+        if th is None:
+            return view.stop_reason or "a stop"
+        loc = th.loc
+        where = f"{loc.function.name if loc.function else '?'} at {loc.file}:{loc.line}"
+        if th.breakpoint is not None:
+            bp = th.breakpoint
+            return f"breakpoint {bp.id}{f' ({bp.name})' if bp.name else ''} in {where}"
+        return f"{view.stop_reason or 'a stop'} in {where}"
 
     def _start_queued(self, pending: PendingCall, tid: int) -> None:
         """The queued call's goroutine is back in user code on thread `tid`: inject now."""
