@@ -217,3 +217,27 @@ def test_parked_caller_of_an_unfinished_call_refused(go: GoToolchain, build_go: 
     assert call_fails(c, "add(1,1)", goroutineID=main_g) == "selected goroutine not running"
     done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
     assert values(done) == [("~r0", "int", "42")]
+
+
+def test_halted_inside_nosplit_loop(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """Halted while main spins in a //go:nosplit loop (no safe point): the runtime refuses the
+    call, the thread reports CallReturn as in Delve 1.27, and the program is unharmed."""
+    srv = launch_server(build_go("nosplit", go))
+    c, other = srv.client(), srv.client()
+    replies: dict[str, Any] = {}
+    runner = threading.Thread(target=lambda: replies.update(cont=c.call("Command", {"name": "continue"}, timeout=30)))
+    runner.start()
+    wait_output(srv, "spinning")
+    time.sleep(0.2)
+    other.call("Command", {"name": "halt"}, timeout=10)
+    runner.join(10)
+    st = replies["cont"]["State"]
+    assert st["stopReason"] == "manual"
+    main_g = next(g for g in goroutines(c) if g["id"] == 1)
+    assert main_g["threadID"] != 0 and main_g["currentLoc"]["function"]["name"] == "main.spin"
+    assert call_fails(c, "add(1,2)", goroutineID=1) == "call not at safe point"
+    th = c.call("State", {})["State"]["currentThread"]
+    assert (th["CallReturn"], th["ReturnValues"], th["function"]["name"], th["goroutineID"]) == \
+        (True, None, "main.spin", 1)
+    assert cont(c)["exited"] is True
+    assert "spun true 3" in wait_output(srv, "spun")
