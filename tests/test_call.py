@@ -136,7 +136,10 @@ def test_debug_call_unsafe_point(calls_srv: ServerProcess) -> None:
     assert call_fails(c, "add(1,2)") == "call not at safe point"
     st = c.call("State", {})["State"]
     assert st["currentThread"]["pc"] == before["currentThread"]["pc"]
-    assert st["currentThread"]["CallReturn"] is False
+    # Delve 1.27: the thread reports CallReturn (no values), the injection cleared the stop
+    # reason and the thread's breakpoint
+    th = st["currentThread"]
+    assert (th["CallReturn"], th["ReturnValues"], th.get("breakPoint"), st.get("stopReason", "")) == (True, None, None, "")
     c.call("ClearBreakpoint", {"Id": 1})
     assert cont(c)["exited"] is True
     assert "total 8 counter 2 sink 0 ok" in wait_output(calls_srv, "ok")
@@ -223,7 +226,9 @@ def test_call_escape_check_and_no_call(basic: tuple[RawClient, dict[str, Any]]) 
     assert call_fails(c, "p.Scale(&total)") == ("cannot use &total as argument k in function main.(*Point).Scale: "
                                                 "stack object passed to escaping pointer: k")
     st = call(c, "total")
-    assert st["stopReason"] == before["stopReason"]
+    # Delve 1.27 meets the escape check while copying arguments, after it has resumed the
+    # target: the stop reason is gone; `call total` runs nothing and keeps that state
+    assert before["stopReason"] == "breakpoint" and st.get("stopReason", "") == ""
     assert rv(st) == [("total", "int", 2, 0, "45")]
     assert call_error(c, "Eval", {"Scope": {"GoroutineID": -1, "Frame": 0}, "Expr": "add(10, 20)", "Cfg": LOAD}) == \
         "function calls not allowed without using 'call'"
@@ -243,3 +248,59 @@ def test_call_frame_too_large(calls_srv: ServerProcess) -> None:
     assert call_fails(c, "huge(bigArray)") == "call frame too large"
     (out,) = call(c, "add(2,3)")["currentThread"]["ReturnValues"]
     assert out["value"] == "5"
+
+
+# --- Delve 1.27's answers for methods through interfaces, indexing results, failures --------------
+
+
+def test_call_method_through_interface(go: GoToolchain, calls_srv: ServerProcess) -> None:
+    """`var c Counter = &counter{}`: the receiver is the interface's pointer. On the stack it
+    fails the escape check (Delve's words, receiver prefix); on the heap, or unsafe, it runs."""
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+    assert call_fails(c, "c.Inc(5)") == ("could not set call receiver: cannot use c.Inc as argument c in function "
+                                         "main.(*counter).Inc: stack object passed to escaping pointer: c")
+    assert rv(call(c, "shared.Inc(5)")) == [("~r0", "int", 2, 48, "15")]
+    assert rv(call(c, "c.Inc(5)", UnsafeCall=True)) == [("~r0", "int", 2, 48, "5")]
+    assert rv(call(c, "c.Inc(2)", UnsafeCall=True)) == [("~r0", "int", 2, 48, "7")]
+
+
+def test_call_result_indexed_past_load_limits(go: GoToolchain, calls_srv: ServerProcess) -> None:
+    """The load limits shape what is shown, not what the expression reaches: element 127 of a
+    [128]int result (64 are loaded). With a debug pinner (Go >= 1.23) Delve's closing Unpin
+    injection marks the element saved (flag 512)."""
+    c, _ = stop_at(calls_srv, "calls", "BP-MAIN")
+    saved = 512 if go.key >= (1, 23) else 0
+    assert rv(call(c, "large(arr)[127]")) == [("", "int", 2, saved, "128")]
+    assert rv(call(c, "fill(3)[100]")) == [("", "int", 2, saved, "103")]
+    assert call_fails(c, "large(arr)[128]") == "index out of bounds"
+    (out,) = call(c, "large(arr)")["currentThread"]["ReturnValues"]
+    assert (out["name"], out["type"], out["flags"], out["len"], len(out["children"])) == ("out", "[128]int", 48, 128, 64)
+    # a constant result has no type (Delve's newConstant)
+    assert rv(call(c, "len(fill(3))")) == [("", "", 2, 4, "128")]
+
+
+@pytest.mark.parametrize(("expr", "error", "resumed"), [
+    ("add(1)", "not enough arguments", False),
+    ("nosuch(1)", "could not find symbol value for nosuch", False),
+    ("x(1)", 'expression "x" is not a function', False),
+    ("greet(1)", "can not convert 1 constant to string", True),
+    ('add("a", 1)', 'can not convert "a" constant to int', True),
+    ("huge(bigArray)", "call frame too large", True),
+])
+def test_failed_call_leaves_call_return(go: GoToolchain, calls_srv: ServerProcess, expr: str, error: str,
+                                        resumed: bool) -> None:
+    """Delve marks the thread CallReturn (no values) after any call that failed once its
+    expression compiled; errors met after it resumed the target (copying arguments, the
+    runtime's refusals) also leave no stop reason and no breakpoint on the thread."""
+    c, before = stop_at(calls_srv, "calls", "BP-MAIN")
+    assert call_fails(c, expr) == error
+    st = c.call("State", {})["State"]
+    th = st["currentThread"]
+    assert (th["CallReturn"], th["ReturnValues"], th["pc"]) == (True, None, before["currentThread"]["pc"])
+    if resumed:
+        assert (st.get("stopReason", ""), th.get("breakPoint")) == ("", None)
+    else:
+        assert (st["stopReason"], th["breakPoint"]["id"]) == ("breakpoint", 1)
+    assert call_fails(c, "1+") == "1:3: expected operand, found 'EOF'"  # a parse error changes nothing
+    assert c.call("State", {})["State"]["currentThread"]["CallReturn"] is True
+    assert rv(call(c, "add(2,3)")) == [("~r0", "int", 2, 48, "5")]  # and the program goes on

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from gotoolchains import TESTDATA, GoToolchain, marker_line
 from rpcclient import RawClient, ServerProcess
-from serverhelpers import LOAD, call, call_fails, cont, create_bp, stop_at, values, wait_output
+from serverhelpers import LOAD, call, call_error, call_fails, cont, create_bp, stop_at, values, wait_output
 
 Build = Callable[[str, GoToolchain], Path]
 Launch = Callable[..., ServerProcess]
@@ -84,23 +84,44 @@ def test_other_goroutines_at_the_return_address_go_on(go: GoToolchain, build_go:
     assert cont(c)["exited"] is True
 
 
-def test_user_breakpoint_first_keeps_the_call_queued(go: GoToolchain, build_go: Build,
+def test_user_breakpoint_first_cancels_the_queued_call(go: GoToolchain, build_go: Build,
                                                      launch_server: Launch) -> None:
+    """No call outlives its request: main reaches a user breakpoint before the worker returns,
+    so the call is cancelled (its INT3 removed, nothing injected) and the request says why."""
     srv = launch_server(build_go("basic", go))
     c = stop_client(srv, "basic", "BP-MAIN")
     worker = parked_in(c, "main.worker")
-    create_bp(c, file=str(TESTDATA / "basic" / "main.go"), line=marker_line("basic", "BP-GREET"))
-    state = call(c, "add(2,3)", goroutineID=worker["id"])
-    # main reaches greet before it sends on ch: an ordinary breakpoint stop, the call still queued.
-    assert state["stopReason"] == "breakpoint" and state["currentThread"]["CallReturn"] is False
-    assert state["currentThread"]["function"]["name"] == "main.greet"
-    assert call_fails(c, "add(1,1)") == "cannot call function while another function call is already in progress"
-    done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
-    assert done["stopReason"] == "call returned" and values(done) == [("~r0", "int", "5")]
-    assert done["currentGoroutine"]["id"] == worker["id"]
+    line = marker_line("basic", "BP-GREET")
+    create_bp(c, file=str(TESTDATA / "basic" / "main.go"), line=line)
+    bps_before = user_breakpoints(c)
+    assert call_fails(c, "add(2,3)", goroutineID=worker["id"]) == (
+        f"call cancelled by breakpoint 2 in main.greet at {TESTDATA / 'basic' / 'main.go'}:{line}: "
+        f"goroutine {worker['id']} had not returned to main.worker")
+    # The stop itself is an ordinary breakpoint stop.
+    st = c.call("State", {})["State"]
+    assert st["stopReason"] == "breakpoint" and st["currentThread"]["CallReturn"] is False
+    assert st["currentThread"]["function"]["name"] == "main.greet"
+    assert user_breakpoints(c) == bps_before
+    # Nothing is left queued: another call runs at once, and no later continue runs the first.
+    assert values(call(c, "add(1,1)")) == [("~r0", "int", "2")]
     for bp_id in (1, 2):
         c.call("ClearBreakpoint", {"Id": bp_id})
     assert cont(c)["exited"] is True
+    out = wait_output(srv, "done")
+    assert sum(line.startswith("worker ") for line in out.splitlines()) == 4
+
+
+def test_exit_first_cancels_the_queued_call(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """The program ends with the goroutine still parked: the request answers that, not an
+    exited state that would hide the call's fate."""
+    srv = launch_server(build_go("blocked", go), "abandon")
+    c = stop_client(srv, "blocked", "BP-READY")
+    waiter = parked_in(c, "main.waiter")
+    c.call("ClearBreakpoint", {"Id": 1})
+    assert call_fails(c, "add(1,2)", goroutineID=waiter["id"]) == (
+        f"call cancelled by the program's exit (status 0): goroutine {waiter['id']} had not returned to main.waiter")
+    assert call_error(c, "State", {}).endswith("has exited with status 0")
+    assert "abandoned true" in wait_output(srv, "abandoned")
 
 
 def test_halt_cancels_a_queued_call(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
@@ -196,3 +217,27 @@ def test_parked_caller_of_an_unfinished_call_refused(go: GoToolchain, build_go: 
     assert call_fails(c, "add(1,1)", goroutineID=main_g) == "selected goroutine not running"
     done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
     assert values(done) == [("~r0", "int", "42")]
+
+
+def test_halted_inside_nosplit_loop(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """Halted while main spins in a //go:nosplit loop (no safe point): the runtime refuses the
+    call, the thread reports CallReturn as in Delve 1.27, and the program is unharmed."""
+    srv = launch_server(build_go("nosplit", go))
+    c, other = srv.client(), srv.client()
+    replies: dict[str, Any] = {}
+    runner = threading.Thread(target=lambda: replies.update(cont=c.call("Command", {"name": "continue"}, timeout=30)))
+    runner.start()
+    wait_output(srv, "spinning")
+    time.sleep(0.2)
+    other.call("Command", {"name": "halt"}, timeout=10)
+    runner.join(10)
+    st = replies["cont"]["State"]
+    assert st["stopReason"] == "manual"
+    main_g = next(g for g in goroutines(c) if g["id"] == 1)
+    assert main_g["threadID"] != 0 and main_g["currentLoc"]["function"]["name"] == "main.spin"
+    assert call_fails(c, "add(1,2)", goroutineID=1) == "call not at safe point"
+    th = c.call("State", {})["State"]["currentThread"]
+    assert (th["CallReturn"], th["ReturnValues"], th["function"]["name"], th["goroutineID"]) == \
+        (True, None, "main.spin", 1)
+    assert cont(c)["exited"] is True
+    assert "spun true 3" in wait_output(srv, "spun")

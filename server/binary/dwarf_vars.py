@@ -236,6 +236,11 @@ class DwarfVars:
             value -= 1 << 64  # Delve reads it as int64
         self._consts.setdefault(off, []).append((dwarf_text(name.value), value))
 
+    def all_constants(self) -> list[tuple[int, list[tuple[str, int]]]]:
+        """(type offset, [(qualified name, value)]) of every Go constant, by type."""
+        self.package_vars()
+        return list(self._consts.items())
+
     def constants(self, type_offset: int) -> list[tuple[str, int]] | None:
         """(qualified name, value) of the Go constants whose type is the DIE at type_offset."""
         self.package_vars()

@@ -213,6 +213,20 @@ class GoBinary:
         i = self._name_index().get(name)
         return None if i is None else self._func(i)
 
+    def function_by_suffix(self, name: str) -> Function | None:
+        """The first function (by address) named `name` or `.../name`: how Delve's
+        findGlobalInternal finds `abi.FuncPCABI0` as `internal/abi.FuncPCABI0`."""
+        fn = self.function_named(name)
+        if fn is not None:
+            return fn
+        suffix = "/" + name
+        hits = [i for n, i in self._name_index().items() if n.endswith(suffix)]
+        return self._func(min(hits)) if hits else None
+
+    def package_paths(self, name: str) -> list[str]:
+        """Delve's PackageMap[name]: the paths of the packages called `name`."""
+        return self._package_map.get(name, [])
+
     def functions_named(self, name: str) -> list[Function]:
         """Delve's FindFunction: the exact name, else every instantiation of a generic name."""
         fn = self.function_named(name)

@@ -133,6 +133,22 @@ class GoType:
         return False
 
 
+def type_string(t: GoType) -> str:
+    """godwarf's Type.String(): what Delve prints for a type in its messages (a named struct
+    is `struct main.Point`, a pointer `*` + its target's, an unnamed function type `func()`)."""
+    if t.tag == "DW_TAG_pointer_type" and t.target is not None:
+        return "*" + type_string(t.target)
+    if t.tag == "DW_TAG_array_type" and t.elem is not None:
+        return f"[{t.count}]{type_string(t.elem)}"
+    if t.tag == "DW_TAG_structure_type" and t.kind == Kind.Struct:
+        return f"struct {t.name}" if t.name else "struct {}"
+    if t.kind == Kind.Slice and not t.name and t.elem is not None:
+        return "[]" + type_string(t.elem)
+    if t.tag == "DW_TAG_subroutine_type" and not t.name:
+        return "func()"
+    return t.name or ("?" if t.tag == "DW_TAG_base_type" else "")
+
+
 class GoTypes:
     """The Go types of values (variables, eval, calls), as Delve's godwarf builds them.
 

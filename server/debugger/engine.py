@@ -525,10 +525,26 @@ class Engine:
             self._breakpoint_cleared = True
             return self.continue_(on_resumed)
         # Nothing to inject (`call total`) or refused before any injection: the target never ran.
-        if t.calls.error():
-            raise DebuggerError(t.calls.error())
+        err = t.calls.error()
+        if err:
+            self._call_failed(g.thread_id)
+            raise DebuggerError(err)
         self._call_return_tid = g.thread_id
         return self.state()
+
+    def _call_failed(self, tid: int) -> None:
+        """After a failed `call`, as Delve's finishEvalExpressionWithCalls: the thread reports
+        CallReturn (no values) once the expression compiled; when Delve would have resumed the
+        target already (argument copies, the runtime's refusals) the stop reason and the
+        thread's breakpoint are gone too."""
+        calls = self.t.calls
+        if calls.error_resumed():
+            self.stop_reason = ""
+            self._breakpoint_cleared = True
+        if calls.error_compiled():
+            self._call_return_tid = tid
+        calls.forget_result()
+        calls.result_values = None
 
     def _start_call(self, expr: str, g: Goroutine) -> bool:
         """Start evaluating `expr` with calls on `g` (fncall/calls.py on a fncall/session.py
@@ -542,14 +558,43 @@ class Engine:
         return calls.start(session, g)
 
     def _call_queued(self, expr: str, g: Goroutine, on_resumed: Callable[[], None]) -> StateView:
-        """`call` on a goroutine not running on a thread: queue it, run until it has run."""
-        pending = self.t.queued_call.arm(expr, g)
+        """`call` on a goroutine not running on a thread: queue it, run until it has run.
+
+        No queued call outlives its request: if the target stops for anything else before the
+        goroutine is back in user code (a user breakpoint, a halt, the program's exit), the
+        call is cancelled (its INT3 removed, nothing injected) and the request answers why.
+        Once injected, the call is an ordinary one (a breakpoint inside the callee stops it, a
+        later continue finishes it)."""
+        queue = self.t.queued_call
+        pending = queue.arm(expr, g)
         self._cancelled_call = None
-        view = self.continue_(on_resumed)
+        try:
+            view = self.continue_(on_resumed)
+        finally:
+            queue.cancel_if(pending)
         if self._cancelled_call is pending:
             self._cancelled_call = None
-            raise DebuggerError(f"call cancelled by halt: goroutine {g.id} had not returned to {pending.function}")
-        return view
+            why = "halt"
+        elif pending.started:
+            return view
+        else:
+            why = self._stop_cause(view)
+        raise DebuggerError(f"call cancelled by {why}: goroutine {g.id} had not returned to {pending.function}")
+
+    @staticmethod
+    def _stop_cause(view: StateView) -> str:
+        """What ended a continue, for a cancelled queued call's message."""
+        if view.exited:
+            return f"the program's exit (status {view.exit_status})"
+        th = view.current_thread
+        if th is None:
+            return view.stop_reason or "a stop"
+        loc = th.loc
+        where = f"{loc.function.name if loc.function else '?'} at {loc.file}:{loc.line}"
+        if th.breakpoint is not None:
+            bp = th.breakpoint
+            return f"breakpoint {bp.id}{f' ({bp.name})' if bp.name else ''} in {where}"
+        return f"{view.stop_reason or 'a stop'} in {where}"
 
     def _start_queued(self, pending: PendingCall, tid: int) -> None:
         """The queued call's goroutine is back in user code on thread `tid`: inject now."""
@@ -572,7 +617,10 @@ class Engine:
         if err:
             # Delve leaves the stop reason unknown after a refused injection.
             self.stop_reason = ""
+            self._breakpoint_cleared = True
+            self._call_return_tid = inj.final_tid
             calls.forget_result()
+            calls.result_values = None
             raise DebuggerError(err)
         self.stop_reason = "call returned"
         self._breakpoint_cleared = True

@@ -131,7 +131,7 @@ def scope_registers(t: Target, sel: Selection, gid: int, frame: int, fp: bool) -
     g = find_goroutine(t, sel, gid)
     if frame == 0 and (g is None or g.thread_id):
         tid = g.thread_id if g is not None else sel.current_tid
-        return thread_registers(proc.regs(tid), proc.fpregs(tid) if fp else None)
+        return thread_registers(proc.regs(tid), proc.fpregs(tid) if fp else None, proc.xstate(tid) if fp else None)
     frames = stacktrace(t, sel, gid, frame, False)
     if frame >= len(frames):
         raise DebuggerError(f"Frame {frame} does not exist in goroutine {g.id if g else 0}")
@@ -145,7 +145,7 @@ def thread_registers_of(t: Target, sel: Selection, tid: int, fp: bool) -> list[R
     tid = tid or sel.current_tid
     if tid not in proc.threads:
         raise DebuggerError(f"couldn't find thread {tid}")
-    return thread_registers(proc.regs(tid), proc.fpregs(tid) if fp else None)
+    return thread_registers(proc.regs(tid), proc.fpregs(tid) if fp else None, proc.xstate(tid) if fp else None)
 
 
 def examine_memory(t: Target, addr: int, length: int) -> bytes:

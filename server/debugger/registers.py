@@ -134,17 +134,53 @@ def _x87(b: bytes) -> str:
     return f"0x{exponent:04x}{mantissa:016x}\t{go_g(f)}"
 
 
-def thread_registers(regs: Any, fpregs: Any | None) -> list[RegisterValue]:
-    """All registers of a stopped thread (fpregs: user_fpregs_struct, or None for GP only)."""
+def _sse_full(name: str, b: bytes) -> str:
+    """Delve's formatSSEReg: the XMM part, then the YMM upper half and the two ZMM upper
+    quarters when the register carries them (32 or 64 bytes)."""
+    out = _sse(b[:16])
+    if len(b) >= 32:
+        out += f"\n\t[Y{name[1:]}h] " + _sse(b[16:32])
+    if len(b) >= 64:
+        out += f"\n\t[Z{name[1:]}hl] " + _sse(b[32:48]) + f"\n\t[Z{name[1:]}hh] " + _sse(b[48:64])
+    return out
+
+
+# XSAVE layout (Intel SDM vol. 1, 13.4; Delve's amd64util.AMD64XstateRead).
+_XSAVE_HEADER, _XSAVE_EXTENDED, _XCR0_OFFSET = 512, 576, 464
+
+
+def xmm_registers(xmm_space: bytes, xstate: bytes | None) -> list[bytes]:
+    """XMM0-15 as Delve sees them: 16 bytes each, plus the YMM upper half (32) when the XSAVE
+    area holds AVX state, plus the ZMM upper 256 bits (64) when it holds AVX-512 state."""
+    regs = [xmm_space[16 * i:16 * i + 16] for i in range(16)]
+    if xstate is None or len(xstate) <= _XSAVE_HEADER + 64:
+        return regs
+    xcr0 = int.from_bytes(xstate[_XCR0_OFFSET:_XCR0_OFFSET + 8], "little")
+    xstate_bv = int.from_bytes(xstate[_XSAVE_HEADER:_XSAVE_HEADER + 8], "little")
+    xcomp_bv = int.from_bytes(xstate[_XSAVE_HEADER + 8:_XSAVE_HEADER + 16], "little")
+    if xcomp_bv & (1 << 63) or not xstate_bv & (1 << 2):  # compacted format / no AVX state
+        return regs
+    ymm = xstate[_XSAVE_EXTENDED:_XSAVE_EXTENDED + 256].ljust(256, b"\0")
+    regs = [regs[i] + ymm[16 * i:16 * i + 16] for i in range(16)]
+    if not xstate_bv & (1 << 6):  # no ZMM_Hi256 state
+        return regs
+    # Delve's guess of the ZMM_Hi256 offset: AMD CPUs with PKRU use 896, Intel 1152.
+    off = 896 if xcr0 & (1 << 9) and len(xstate) == 2440 else 1152
+    zmm = xstate[off:off + 512].ljust(512, b"\0")
+    return [regs[i] + zmm[32 * i:32 * i + 32] for i in range(16)]
+
+
+def thread_registers(regs: Any, fpregs: Any | None, xstate: bytes | None = None) -> list[RegisterValue]:
+    """All registers of a stopped thread (fpregs: user_fpregs_struct, or None for GP only;
+    xstate: the XSAVE area, for the YMM/ZMM upper parts of the XMM registers)."""
     out = []
     for name, num, fld in _GP:
         v = getattr(regs, fld)
         text = _describe(_EFLAGS, v, 64) if name == "Rflags" else f"0x{v:016x}"
         out.append(RegisterValue(name, text, num))
     if fpregs is not None:
-        xmm = bytes(fpregs.xmm_space)
-        for i in range(16):
-            out.append(RegisterValue(f"XMM{i}", _sse(xmm[16 * i:16 * i + 16]), 17 + i))
+        for i, b in enumerate(xmm_registers(bytes(fpregs.xmm_space), xstate)):
+            out.append(RegisterValue(f"XMM{i}", _sse_full(f"XMM{i}", b), 17 + i))
         st = bytes(fpregs.st_space)
         for i in range(8):
             out.append(RegisterValue(f"ST({i})", _x87(st[16 * i:16 * i + 10]), 33 + i))

@@ -26,14 +26,16 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
+from ..binary.dwarf_funcs import SignatureError, SignatureReader
 from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import Function, GoBinary
-from ..binary.gotypes import GoType
+from ..binary.gotypes import KIND_NAMES, GoType, Kind, type_string
 from ..errors import UserError
 from ..goruntime.model import Frame, FunctionRef, Location
 from ..goruntime.values import (
     F_ARGUMENT,
+    F_CONSTANT,
     F_ESCAPED,
     F_FAKE_ADDRESS,
     F_RETURN,
@@ -46,10 +48,28 @@ from ..goruntime.values import (
 )
 from .goroutines import GoroutineReader
 from .inferior import Inferior
+from .registers import xmm_registers
 
 # DWARF register number -> user_regs_struct field (amd64).
 _GP = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
        "r14", "r15", "rip"]
+
+
+# Other registers Delve's DWARF register set has (regnum.AMD64NameToDwarf), by DWARF number.
+_OTHER_GP = {49: "eflags", 50: "es", 51: "cs", 52: "ss", 53: "ds", 54: "fs", 55: "gs", 58: "fs_base",
+             59: "gs_base"}
+_FP_CONTROL = {64: "mxcsr", 65: "cwd", 66: "swd"}
+# Lower-case register name -> DWARF number (regnum.AMD64NameToDwarf).
+REGISTER_NUMBERS: dict[str, int] = {
+    **{name: i for i, name in enumerate(_GP)}, **{name: i for i, name in _OTHER_GP.items() if name != "eflags"},
+    **{f"xmm{i}": 17 + i for i in range(16)}, **{f"xmm{16 + i}": 67 + i for i in range(16)},
+    **{f"st({i})": 33 + i for i in range(8)}, **{f"st{i}": 33 + i for i in range(8)},
+    **{f"k{i}": 118 + i for i in range(8)}, "eflags": 49, "rflags": 49, "mxcsr": 64, "cw": 65, "sw": 66,
+}
+
+
+# Delve's godwarf.FuncType{} of a function named as a value (`main.f`): it prints as "func()".
+FUNC_VALUE_TYPE = GoType(-1, "", "DW_TAG_subroutine_type", Kind.Func, 0)
 
 
 class ScopeError(UserError):
@@ -80,6 +100,25 @@ class _Regs:
         if n == 16:
             return self.frame.pc
         raise LocationError(f"register {n} not available in frame")
+
+    def register(self, n: int) -> bytes | None:
+        """The bytes of DWARF register n as Delve's scope.Regs holds them (None: not known in
+        this frame): the thread's whole register file in frame 0 (XMM registers with their
+        YMM/ZMM upper parts), only pc/sp/bp elsewhere."""
+        if not (self.top and self.tid):
+            value = {6: self.frame.bp, 7: self.frame.sp, 16: self.frame.pc}.get(n)
+            return None if value is None else value.to_bytes(8, "little")
+        if n < len(_GP) or n in _OTHER_GP:
+            field = _GP[n] if n < len(_GP) else _OTHER_GP[n]
+            return (int(getattr(self.proc.regs(self.tid), field)) & (1 << 64) - 1).to_bytes(8, "little")
+        fp = self.proc.fpregs(self.tid)
+        if 17 <= n <= 32:
+            return xmm_registers(bytes(fp.xmm_space), self.proc.xstate(self.tid))[n - 17]
+        if 33 <= n <= 40:
+            return bytes(fp.st_space)[16 * (n - 33):16 * (n - 33) + 10]
+        if n in _FP_CONTROL:
+            return int(getattr(fp, _FP_CONTROL[n])).to_bytes(8, "little")
+        return None
 
     def set(self, n: int, data: bytes) -> None:
         if not (self.top and self.tid and n < len(_GP)):
@@ -191,7 +230,12 @@ class VariableContext:
 
         self.loader = ValueLoader(proc.read_memory, self.types, func_name, proc.write_memory)
         self.loader.constants = self.dwarf_vars.constants  # Delve's ConstDescr of named ints
-        self._fake_next = FAKE_ADDRESS_BASE
+        # Delve's fakeMemoryRegistry: register-resident values get fake addresses, the same
+        # one for the same variable of the same frame until the target runs again.
+        self._fake_mems: list[CompositeMemory] = []
+        self._fake_keys: dict[str, CompositeMemory] = {}
+        self._fake_gen = -1
+        self._signatures: SignatureReader | None = None
 
     # -- scopes -------------------------------------------------------------
 
@@ -285,13 +329,51 @@ class VariableContext:
                                            .ljust(n, b"\0")))
                 else:
                     pieces.append(RegPiece(n, None, self.proc.read_memory(p.addr, n)))
-            base = self._fake_next
-            self._fake_next += max(size, 8) + 8
-            mem = CompositeMemory(self.loader.mem, base, pieces, regs.set if regs is not None else None)
-            v = self.loader.new(name, base, typ, mem)
+            key = f"{cfa:#x} {text}" if cfa else ""
+            mem = self._fake_keys.get(key) if key and self._fake_fresh() else None
+            if mem is None:
+                mem = CompositeMemory(self.loader.mem, 0, pieces, regs.set if regs is not None else None)
+                if 0 < size - len(mem.data) < 8:
+                    mem.data.extend(bytes(size - len(mem.data)))
+                self.register_fake_memory(mem, key)
+            v = self.loader.new(name, mem.base, typ, mem)
             v.flags |= F_FAKE_ADDRESS
         v.location_expr = text
         return v
+
+    # -- fake memory (Delve's Target.registerFakeMemory / findFakeMemory) ------------
+
+    def _fake_fresh(self) -> bool:
+        """Forget the fake memories of an earlier stop (Delve's ClearCaches); True if kept."""
+        if self._fake_gen != self.goroutines.generation:
+            self._fake_gen = self.goroutines.generation
+            self._fake_mems.clear()
+            self._fake_keys.clear()
+            return False
+        return True
+
+    def register_fake_memory(self, mem: CompositeMemory, key: str = "") -> int:
+        """Give `mem` the next fake address: FakeAddressBase, then each after the previous
+        one's end, aligned to 0x100."""
+        self._fake_fresh()
+        base = FAKE_ADDRESS_BASE
+        if self._fake_mems:
+            prev = self._fake_mems[-1]
+            base = (prev.base + len(prev.data) + 0xFF) & ~0xFF
+        mem.base = base
+        self._fake_mems.append(mem)
+        if key:
+            self._fake_keys[key] = mem
+        return base
+
+    def find_fake_memory(self, addr: int) -> CompositeMemory | None:
+        """The registered fake memory holding `addr` (a pointer cast reads through it)."""
+        if not self._fake_fresh():
+            return None
+        for mem in self._fake_mems:
+            if mem.base <= addr < mem.base + len(mem.data):
+                return mem
+        return None
 
     def _parametric(self, typ: GoType, dict_addr: int) -> GoType:
         """Delve's resolveParametricType: the runtime type in the dictionary's slot, as a DWARF
@@ -316,6 +398,61 @@ class VariableContext:
             if v is not None:
                 out.append(v)
         return out
+
+    def method_type_name(self, function: str) -> str:
+        """Delve's fakeType of a method value: `func(k int) int`, the receiver left out,
+        results named `~rN` shown by their type only."""
+        if self._signatures is None:
+            self._signatures = SignatureReader(self.binary.dwarf_types)
+        try:
+            params = self._signatures.signature(function).params
+        except SignatureError:
+            return "func()"
+        args: list[str] = []
+        rets: list[str] = []
+        for i, p in enumerate(params):
+            if i == 0 and not p.is_result:
+                continue  # the receiver
+            t = type_string(self.types.by_offset(p.type_offset)) if p.type_offset else p.shape.name
+            (rets if p.is_result else args).append(t if p.name.startswith("~") else f"{p.name} {t}")
+        ret = "" if not rets else f" {rets[0]}" if len(rets) == 1 else f" ({', '.join(rets)})"
+        return f"func({', '.join(args)}){ret}"
+
+    def find_global(self, package: str, name: str) -> Value | None:
+        """Delve's findGlobal: package variable, function or constant `name` of the package
+        called `package` (a name or a path), None if there is none."""
+        for path in self.binary.package_paths(package):
+            v = self._find_global(f"{path}.{name}")
+            if v is not None:
+                return v
+        return self._find_global(f"{package}.{name}")
+
+    def _find_global(self, qname: str) -> Value | None:
+        suffix = "/" + qname
+        for vname, die in self.dwarf_vars.package_vars():
+            if vname == qname or vname.endswith(suffix):
+                return self.value_of_die(die, vname, 0, 0, None)
+        fn = self.binary.function_by_suffix(qname)
+        if fn is not None:
+            # Delve: a variable of an empty FuncType at the entry, its value the name
+            v = self.loader.new(fn.name, fn.entry, FUNC_VALUE_TYPE)
+            v.value, v.base, v.loaded = fn.name, fn.entry, True
+            return v
+        for type_off, consts in self.dwarf_vars.all_constants():
+            for cname, cval in consts:
+                if cname == qname or cname.endswith(suffix):
+                    typ = self.types.by_offset(type_off)
+                    v = self.loader.new(qname, 0, typ)
+                    if v.kind == Kind.Int:
+                        v.value = cval
+                    elif v.kind == Kind.Uint:
+                        v.value = cval & (1 << 64) - 1
+                    else:
+                        raise ScopeError(f"unsupported constant kind {KIND_NAMES.get(v.kind, v.kind)}")
+                    v.flags |= F_CONSTANT
+                    v.loaded = True
+                    return v
+        return None
 
     def package_var(self, name: str, package: str = "") -> Value | None:
         wanted = [name] if "." in name else []

@@ -17,6 +17,7 @@ API for the evaluator (server/debugger/eval) and the RPC layer:
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,12 +25,16 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kind
+from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kind, type_string
 
 # Delve's Variable flags.
 F_ESCAPED, F_SHADOWED, F_CONSTANT, F_ARGUMENT, F_RETURN, F_FAKE_ADDRESS = 1, 2, 4, 8, 16, 32
 F_CPU_REGISTER = 128
+F_TRUST_LEN = 256  # proc.variableTrustLen: a reslice with literal bounds loads all its elements
+F_SAVED = 512  # proc.variableSaved: in the target's memory when a later call was injected
 FAKE_ADDRESS_BASE = 0xBEEF000000000000
+# Delve's fakeAddressUnresolv: the address of values that live in no memory (CPU registers).
+FAKE_ADDRESS_UNRESOLV = 0xBEED000000000000
 _MAX_ERR = 3
 
 
@@ -132,6 +137,8 @@ class Value:
     real_override: GoType | None = None  # chan with its buf retyped, fake arrays
     # Delve's ConstDescr of a named integer value ("Green", "Read|Exec"), set by load
     const_descr: str = ""
+    # The bytes of a CPU register value (flag F_CPU_REGISTER), Delve's Variable.reg
+    reg: bytes | None = None
 
     @property
     def real_type(self) -> GoType | None:
@@ -141,18 +148,20 @@ class Value:
 
     @property
     def type_name(self) -> str:
-        return "" if self.type is None else (self.type.name or "")
+        """Delve's prettyTypeName: the type's name, else its godwarf string (`func()`)."""
+        return "" if self.type is None else (self.type.name or type_string(self.type))
 
     @property
     def real_type_name(self) -> str:
         rt = self.real_type
         if rt is None:
             return ""
-        return rt.name
+        return rt.name or type_string(rt)
 
 
 def fake_array(elem: GoType, n: int) -> GoType:
-    return GoType(-1, f"[{n}]{elem.name}", "DW_TAG_array_type", Kind.Array, elem.resolved().size * n,
+    """Delve's fakeArrayType: named `[n]` + the element type's godwarf string."""
+    return GoType(-1, f"[{n}]{type_string(elem)}", "DW_TAG_array_type", Kind.Array, elem.resolved().size * n,
                   elem=elem, count=n)
 
 
@@ -169,6 +178,14 @@ def package_name(name: str) -> str:
 
 def pointer_to(t: GoType) -> GoType:
     return GoType(-1, "*" + t.name, "DW_TAG_pointer_type", Kind.Pointer, 8, target=t)
+
+
+def os_error_text(e: OSError) -> str:
+    """An OSError as Go's syscall.Errno prints it ("input/output error")."""
+    if e.errno:
+        text = os.strerror(e.errno)
+        return text[:1].lower() + text[1:]
+    return str(e)
 
 
 def _uint(b: bytes) -> int:
@@ -201,9 +218,15 @@ class ValueLoader:
         v = Value(name, addr, typ, rt.kind, mem)
         try:
             if rt.kind == Kind.String and addr:
-                hdr = mem.read(addr, 16)
-                v.base, v.len = _uint(hdr[:8]), _int(hdr[8:16])
                 v.stride = 1
+                try:
+                    hdr = mem.read(addr, 16)
+                except OSError as e:
+                    v.unreadable = f"could not read string pointer {os_error_text(e)}"
+                    return v
+                v.base, v.len = _uint(hdr[:8]), _int(hdr[8:16])
+                if v.len < 0:
+                    v.base, v.len, v.unreadable = 0, 0, f"invalid length: {v.len}"
             elif rt.kind == Kind.Slice and addr:
                 self._slice_info(v, rt)
             elif rt.kind == Kind.Array:
@@ -212,7 +235,7 @@ class ValueLoader:
             elif rt.kind == Kind.Chan and addr:
                 self._chan_info(v, rt)
         except OSError as e:
-            v.unreadable = str(e)
+            v.unreadable = os_error_text(e)
         return v
 
     def _slice_info(self, v: Value, rt: GoType) -> None:
@@ -268,7 +291,7 @@ class ValueLoader:
             ptr = _uint(v.mem.read(v.addr, 8))
         except OSError as e:
             r = self.new("", 0, rt.target, self.mem)
-            r.unreadable = str(e)
+            r.unreadable = os_error_text(e)
             return r
         return self.new("", ptr, rt.target, self.mem)
 
@@ -282,7 +305,9 @@ class ValueLoader:
         try:
             self._load(v, level, cfg)
         except OSError as e:
-            v.unreadable = str(e)
+            v.unreadable = os_error_text(e)
+            if v.kind in (Kind.Int, Kind.Uint, Kind.Float32, Kind.Float64) and v.value is None:
+                v.value = 0  # Delve keeps the zero its failed read returned
         return v
 
     def _load(self, v: Value, level: int, cfg: LoadCfg) -> None:
@@ -321,9 +346,24 @@ class ValueLoader:
                 self._load_map(v, rt, level, cfg)
             else:
                 self._map_header(v, rt)
+        elif k == Kind.String and v.flags & F_CPU_REGISTER and v.reg is not None:
+            # a vector register: its bytes in hex, sliced as the value was (never cut to the
+            # load limit)
+            val = v.reg.hex()
+            s = v.base - FAKE_ADDRESS_UNRESOLV
+            if 0 <= s < len(val):
+                val = val[s:]
+                if 0 <= v.len < len(val):
+                    val = val[:v.len]
+            v.value = val
         elif k == Kind.String:
             n = min(v.len, cfg.max_string_len)
-            raw = v.mem.read(v.base, n) if n > 0 else b""
+            try:
+                raw = v.mem.read(v.base, n) if n > 0 else b""
+            except OSError as e:
+                v.value = ""
+                v.unreadable = f"could not read string at {v.base:#x} due to {os_error_text(e)}"
+                return
             v.value = raw.decode("utf-8", "surrogateescape")
         elif k in (Kind.Slice, Kind.Array):
             self._load_array(v, level, cfg)
@@ -353,6 +393,8 @@ class ValueLoader:
         elif k == Kind.Int:
             v.value = _int(v.mem.read(v.addr, rt.size))
             v.const_descr = self._const_descr(v)
+        elif k == Kind.Uint and v.flags & F_CPU_REGISTER and v.reg is not None:
+            v.value = _uint(v.reg[:8])
         elif k == Kind.Uint:
             v.value = _uint(v.mem.read(v.addr, rt.size))
             v.const_descr = self._const_descr(v)
@@ -375,7 +417,7 @@ class ValueLoader:
             # unsafe.Pointer: Delve's pointee is a void value
             child = self.new("", ptr, rt.target or VOID, self.mem)
         except OSError as e:
-            v.unreadable = str(e)
+            v.unreadable = os_error_text(e)
             child = self.new("", 0, rt.target or VOID, self.mem)
             child.unreadable = f"parent pointer unreadable: {e}"
         v.children = [child]
@@ -388,7 +430,7 @@ class ValueLoader:
         if v.base == 0 and v.len > 0:
             v.unreadable = "non-zero length array with nil base"
             return
-        count = min(v.len, cfg.max_array_values)
+        count = v.len if v.flags & F_TRUST_LEN else min(v.len, cfg.max_array_values)
         errs = 0
         for i in range(count):
             c = self.index(v, i)
@@ -442,7 +484,7 @@ class ValueLoader:
             return
         dyn = self.types.by_runtime_addr(typ_addr)
         if dyn is None:
-            v.unreadable = f"could not resolve interface type at {typ_addr:#x}"
+            v.unreadable = "could not resolve interface type"
             return
         ptr = _uint(v.mem.read(data.addr, 8))
         if dyn.direct_iface():

@@ -61,11 +61,13 @@ class ThreadState:
     pending_trap: bool = False
     regs: user_regs_struct | None = field(default=None, repr=False)
     fpregs: user_fpregs_struct | None = field(default=None, repr=False)
+    xstate: bytes | None = field(default=None, repr=False)
 
     def forget_registers(self) -> None:
         """The thread ran (or its registers were written): read them again when asked."""
         self.regs = None
         self.fpregs = None
+        self.xstate = None
 
 
 class TargetExited(Exception):
@@ -96,7 +98,10 @@ class TracedProcess:
             return sysext.vm_read(self.pid, addr, size)
         except OSError:
             # process_vm_readv refuses some mappings /proc/PID/mem can still read.
-            data = os.pread(self._mem_fd, size, addr)
+            try:
+                data = os.pread(self._mem_fd, size, addr)
+            except OverflowError:  # beyond the signed offsets /proc/PID/mem takes
+                data = b""
             if len(data) != size:
                 raise OSError(errno.EIO, os.strerror(errno.EIO)) from None
             return data
@@ -136,11 +141,15 @@ class TracedProcess:
 
     def xstate(self, tid: int) -> bytes:
         """The whole XSAVE area (x87, SSE, AVX) of a stopped thread."""
-        return sysext.get_xstate(tid)
+        th = self.threads[tid]
+        if th.xstate is None:
+            th.xstate = sysext.get_xstate(tid)
+        return th.xstate
 
     def set_xstate(self, tid: int, data: bytes) -> None:
         sysext.set_xstate(tid, data)
-        self.threads[tid].fpregs = None  # the cached FXSAVE view is stale now
+        th = self.threads[tid]
+        th.fpregs = th.xstate = None  # read back what the kernel kept when asked
 
     def cache_registers(self) -> None:
         """Read every stopped thread's registers now, on the tracer thread, so that code
@@ -150,6 +159,7 @@ class TracedProcess:
             if th.stopped:
                 self.regs(tid)
                 self.fpregs(tid)
+                self.xstate(tid)
 
     def set_pc(self, tid: int, pc: int) -> None:
         regs = self.regs(tid)

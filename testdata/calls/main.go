@@ -179,6 +179,20 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// A method called through an interface holding a pointer (`call c.Inc(5)`).
+type Counter interface{ Inc(n int) int }
+
+type counter struct{ n int }
+
+// On the heap: a call may pass it (a stack object fails Delve's escape check).
+var shared Counter = &counter{n: 10}
+
+//go:noinline
+func (c *counter) Inc(n int) int {
+	c.n += n
+	return c.n
+}
+
 // TestDebugCallUnsafePoint: nosplit leaves no safe points but calls.
 //
 //go:nosplit
@@ -189,6 +203,8 @@ func unsafeSpot(n *uint32) {
 }
 
 func main() {
+	var c Counter = &counter{}
+	arr := fill(0)
 	x := 7
 	p := &x
 	f := 2.5
@@ -201,7 +217,7 @@ func main() {
 	var anErr error = terr // the static itab (*tempErr, error) a call's boxing needs
 	total := add(x, 1) // BP-MAIN
 	base++
-	fmt.Println(offset(1), xs, name, temp, stringer, anErr)
+	fmt.Println(offset(1), xs, name, temp, stringer, anErr, c.Inc(0), shared.Inc(0), arr[127])
 	var counter uint32
 	unsafeSpot(&counter)
 	runtime.GC() // a breakpoint on runtime.GC stops inside the runtime

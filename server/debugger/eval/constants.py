@@ -135,33 +135,34 @@ _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "
 
 
 def _unquote(body: str, quote: str) -> str:
-    """strconv.Unquote of an accepted literal's body. Byte escapes (\\x, octal) above
-    0x7f become the code point of the same number: Go strings are bytes, ours text."""
-    out: list[str] = []
+    """strconv.Unquote of an accepted literal's body. A string is bytes in Go: byte escapes
+    (\\x, octal) are bytes, \\u/\\U and plain text their UTF-8; the result is that byte string
+    decoded with surrogateescape (invalid UTF-8 kept as lone surrogates, one per byte). A
+    rune literal is the number itself."""
+    out = bytearray()
     i = 0
     while i < len(body):
         c = body[i]
         if c != "\\":
-            out.append(c)
+            out += c.encode("utf-8", "surrogateescape")
             i += 1
             continue
         e = body[i + 1]
         if e in _SIMPLE_ESCAPES or e == quote:
-            out.append(_SIMPLE_ESCAPES.get(e, quote))
+            out += _SIMPLE_ESCAPES.get(e, quote).encode()
             i += 2
-        elif e == "x":
-            out.append(chr(int(body[i + 2 : i + 4], 16)))
-            i += 4
-        elif e == "u":
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
-            i += 6
-        elif e == "U":
-            out.append(chr(int(body[i + 2 : i + 10], 16)))
-            i += 10
+        elif e in "uU":
+            n = 6 if e == "u" else 10
+            out += chr(int(body[i + 2 : i + n], 16)).encode("utf-8", "surrogatepass")
+            i += n
         else:
-            out.append(chr(int(body[i + 1 : i + 4], 8)))
-            i += 4
-    return "".join(out)
+            n = 4
+            b = int(body[i + 2 : i + 4], 16) if e == "x" else int(body[i + 1 : i + 4], 8)
+            if quote == "'":
+                return chr(b)
+            out.append(b)
+            i += n
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _short_float(v: Fraction | int) -> str:
@@ -348,7 +349,7 @@ def _compare(op: Tok, x: Constant, y: Constant) -> bool:
             eq = x.value == y.value
             return eq if op is Tok.EQL else not eq
         # Go compares strings bytewise: compare the UTF-8 encodings
-        xb, yb = str(x.value).encode("utf-8", "surrogatepass"), str(y.value).encode("utf-8", "surrogatepass")
+        xb, yb = str(x.value).encode("utf-8", "surrogateescape"), str(y.value).encode("utf-8", "surrogateescape")
         return _ordered(op, xb, yb)
     raise ConstantError(f"invalid comparison {x.go_string()} {TOKEN_STRING[op]} {y.go_string()}")
 
@@ -426,7 +427,7 @@ def constant_variable(c: Constant) -> ConstantVariable:
         return ConstantVariable(Kind.Bool, c.go_string())
     if c.kind is ConstKind.STRING:
         s = str(c.value)
-        return ConstantVariable(Kind.String, s, len(s.encode("utf-8", "surrogatepass")))
+        return ConstantVariable(Kind.String, s, len(s.encode("utf-8", "surrogateescape")))
     if c.kind is ConstKind.INT:
         v = int(c.number)
         # Delve 1.20: positive ints past int64 get kind Uint64, negative ones stay Int

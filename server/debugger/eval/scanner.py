@@ -86,6 +86,8 @@ def go_quote(s: str) -> str:
         esc = _QUOTE_ESCAPES.get(ch)
         if esc is not None:
             out.append(esc)
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte of invalid UTF-8 (surrogateescape)
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
         elif ch.isprintable():
             out.append(ch)
         elif ord(ch) < 0x80:

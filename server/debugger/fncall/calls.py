@@ -37,8 +37,10 @@ from ...binary.gobinary import Function
 from ...binary.gotypes import GoType, Kind
 from ...goruntime.values import (
     F_CONSTANT,
+    F_CPU_REGISTER,
     F_FAKE_ADDRESS,
     F_RETURN,
+    F_SAVED,
     FAKE_ADDRESS_BASE,
     LoadCfg,
     Value,
@@ -57,12 +59,13 @@ from .session import SessionCancelled
 
 Inject = Callable[[CallPlan], CallOutcome]
 _ADDR_ONLY = LoadCfg(False, -1, 64, 0, 0)
-_CONST_TYPES: dict[ConstKind, tuple[str, Callable[[Constant], object]]] = {
-    ConstKind.INT: ("int", lambda c: int(c.number)),
-    ConstKind.FLOAT: ("float64", lambda c: float(c.number)),
-    ConstKind.BOOL: ("bool", lambda c: bool(c.value)),
-    ConstKind.STRING: ("string", lambda c: str(c.value)),
+_CONST_TYPES: dict[ConstKind, tuple[Kind, Callable[[Constant], object]]] = {
+    ConstKind.INT: (Kind.Int, lambda c: int(c.number)),
+    ConstKind.FLOAT: (Kind.Float64, lambda c: float(c.number)),
+    ConstKind.BOOL: (Kind.Bool, lambda c: bool(c.value)),
+    ConstKind.STRING: (Kind.String, lambda c: str(c.value)),
 }
+_DEFAULT_TYPES = {ConstKind.INT: "int", ConstKind.FLOAT: "float64", ConstKind.BOOL: "bool", ConstKind.STRING: "string"}
 MALLOCGC = "runtime.mallocgc"
 # runtime.mallocgc(size uintptr, typ *_type, needzero bool) unsafe.Pointer. Optimized, so its
 # DWARF is not trusted under regabi (Delve patches its DIE for the same reason).
@@ -84,7 +87,13 @@ _NO_POINTERS = (Kind.Bool, Kind.Int, Kind.Uint, Kind.Float32, Kind.Float64, Kind
 
 
 class CallFailed(Exception):
-    """A refusal or a Delve check failing inside the evaluation; str() is the message."""
+    """A refusal or a Delve check failing inside the evaluation; str() is the message.
+    `resumed`: Delve finds this only after it has injected the call and resumed the target
+    (copying arguments, the runtime's refusals), so its stop reason is gone afterwards."""
+
+    def __init__(self, message: str, resumed: bool = False) -> None:
+        super().__init__(message)
+        self.resumed = resumed
 
 
 class CallPanicked(Exception):  # noqa: N818 - not an error: the panic value is the call's result
@@ -153,7 +162,15 @@ class CallPlanner:
         """The whole `call` expression -> ReturnValues (Delve's finishEvalExpressionWithCalls)."""
         self.inject = inject
         try:
-            return self._evaluate(ev, expr)
+            values = self._evaluate(ev, expr)
+            if self.pinner:
+                # The final Unpin is one more injection: Delve saves (flag 512) the values
+                # then on its stack that live in the target's memory.
+                for v in values:
+                    if not v.flags & (F_FAKE_ADDRESS | F_CPU_REGISTER | F_SAVED) and v.addr and v.type is not None \
+                            and not v.unreadable:
+                        v.flags |= F_SAVED
+            return values
         except SessionCancelled:
             self.pinner = 0  # the target is gone: nothing to unpin
             raise
@@ -168,15 +185,16 @@ class CallPlanner:
         except CallPanicked as p:
             return [p.value]
         if isinstance(r, Constant) and r.kind in _CONST_TYPES:
-            # Delve's newConstant (`call len(greet("ab"))`): a typed value flagged constant.
-            tname, conv = _CONST_TYPES[r.kind]
-            t = ev.types.by_name(tname)
-            kind = t.resolved().kind if t is not None else Kind.Invalid
-            return [Value("", 0, t, kind, ev.loader.mem, flags=F_CONSTANT, value=conv(r), loaded=True)]
+            # Delve's newConstant (`call len(greet("ab"))`): a value without a type, flagged
+            # constant, of the constant's default kind.
+            kind, conv = _CONST_TYPES[r.kind]
+            v = conv(r)
+            length = len(v.encode("utf-8", "surrogateescape")) if isinstance(v, str) else 0
+            return [Value("", 0, None, kind, ev.loader.mem, flags=F_CONSTANT, value=v, len=length, loaded=True)]
         if not isinstance(r, Value):
             raise CallFailed(f"{expr} is not a value in the target")
         if r.addr == 0 and r.type is None and r.kind == Kind.Invalid:
-            return r.children  # several results (or none)
+            return [ev.loader.load(v, self.ret_cfg) for v in r.children]  # several results (or none)
         return [ev.loader.load(r, self.ret_cfg)]
 
     # ---- the hook ---------------------------------------------------------------
@@ -196,7 +214,13 @@ class CallPlanner:
         if target.receiver is not None:
             actual.append((target.receiver, None))
         for a in node.args:
-            actual.append((ev.eval(a), a))
+            try:
+                actual.append((ev.eval(a), a))
+            except EvalError as e:
+                if self._pinner_available():
+                    raise
+                # without a debug pinner Delve evaluates arguments after injecting the call
+                raise CallFailed(str(e), resumed=True) from None
         formal = sig.args
         if self._variadic(node, actual, formal, ev):
             k = len(formal) - 1
@@ -207,11 +231,16 @@ class CallPlanner:
         if len(actual) < len(formal):
             raise CallFailed("not enough arguments")
         images = []
-        for (v, arg), p in zip(actual, formal, strict=True):
+        for i, ((v, arg), p) in enumerate(zip(actual, formal, strict=True)):
             text = expr_string(arg) if arg is not None else _name_of(v)
             if arg is not None:
                 v = self._materialize(arg, v, p, ev)
-            images.append(self._copy_arg(v, text, p, target.fn, ev))
+            try:
+                images.append(self._copy_arg(v, text, p, target.fn, ev))
+            except (CallFailed, EvalError) as e:
+                # Delve copies the arguments once the runtime is ready for them
+                receiver = i == 0 and target.receiver is not None
+                raise CallFailed(f"could not set call receiver: {e}" if receiver else str(e), resumed=True) from None
         outcome = self._run(target.fn, sig, images, target.closure)
         result = self._results(outcome, sig, ev)
         if inner and self.pinner and isinstance(result, Value):
@@ -327,12 +356,15 @@ class CallPlanner:
 
     # ---- pinning ----------------------------------------------------------------------
 
-    def _ensure_pinner(self) -> None:
+    def _pinner_available(self) -> bool:
         if self._pinning is None:
             binary = self.controller.binary
             # debugPinnerV1 keeps Pin and Unpin alive in the linker; checked anyway.
             self._pinning = all(binary.function_named(f) is not None for f in (PINNER_NEW, PIN, UNPIN))
-        if self._pinning and not self.pinner:
+        return self._pinning
+
+    def _ensure_pinner(self) -> None:
+        if self._pinner_available() and not self.pinner:
             out = self._run(self._runtime_fn(PINNER_NEW), _PINNER_NEW_SIG, [], 0)
             if out.panic is not None or not out.results:
                 raise CallFailed(f"internal error, could not interpret return value of {PINNER_NEW} call")
@@ -397,7 +429,7 @@ class CallPlanner:
             if v.kind is ConstKind.STRING:
                 v = self._string_in_target(str(v.value), ev)
             else:
-                dt = ev.types.by_name(_CONST_TYPES[v.kind][0])  # the constant's default type
+                dt = ev.types.by_name(_DEFAULT_TYPES[v.kind])  # the constant's default type
                 if dt is None:
                     raise CallFailed(f"can not convert {text} constant to {t.name}")
                 v = self._copy(v, text, dt, ev)
@@ -502,7 +534,7 @@ class CallPlanner:
         assert self.inject is not None
         out = self.inject(CallPlan(fn.name, fn.entry, sig, layout, images, closure))
         if out.refusal:
-            raise CallFailed(out.refusal)
+            raise CallFailed(out.refusal, resumed=True)
         return out
 
     def _results(self, out: CallOutcome, sig: FuncSignature, ev: Evaluator) -> Operand:
@@ -525,7 +557,9 @@ class CallPlanner:
         v = ev.loader.new(p.name, addr, ev.types.by_offset(p.type_offset), mem)
         v.flags |= F_RETURN | F_FAKE_ADDRESS
         v.location_expr, v.decl_line = fbreg_text(p.frame_offset), p.decl_line
-        return ev.loader.load(v, self.ret_cfg)
+        # Not loaded here: the expression may go on (`large(arr)[127]`) past what the load
+        # limits would keep; the frame's bytes are kept, the result is loaded at the end.
+        return v
 
     def panic_value(self, words: tuple[int, int], ev: Evaluator) -> Value:
         addr = FAKE_ADDRESS_BASE + 0x1000

@@ -11,6 +11,7 @@ from ...errors import UserError
 from ...goruntime.model import Goroutine
 from ...goruntime.rtype import RuntimeTypes
 from ...goruntime.values import Value
+from ..eval.parser import ParseError
 from ..inferior import Inferior
 from .injection import CallOutcome, CallPlan, Injection, Protocol, is_protocol_frame
 from .session import CallSession, Done, Inject, Request
@@ -38,7 +39,7 @@ class CallController:
         self._gid = 0
         self._stack_lo = 0
         self.done: Done | None = None
-        self.result_values: list[Value] = []  # ReturnValues of the last `call`
+        self.result_values: list[Value] | None = []  # ReturnValues of the last `call` (None: failed)
 
     # ---- checks and planning ------------------------------------------------
 
@@ -128,3 +129,13 @@ class CallController:
         if self.done is None or self.done.error is None:
             return ""
         return str(self.done.error)
+
+    def error_resumed(self) -> bool:
+        """Delve would have resumed the target before meeting the last `call`'s error."""
+        return bool(self.done is not None and getattr(self.done.error, "resumed", False))
+
+    def error_compiled(self) -> bool:
+        """The last `call`'s error came after its expression parsed (Delve's compile): Delve
+        marks the thread CallReturn for those."""
+        return bool(self.done is not None and self.done.error is not None
+                    and not isinstance(self.done.error, ParseError))

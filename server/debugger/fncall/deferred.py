@@ -9,10 +9,10 @@ through that return address, and at that point it is an ordinary running gorouti
 (a return address is a call site, which always has a stack map).
 
 Behaviour (docs/design.md, "Injected calls"): the `call` command blocks like a continue until the
-call has run and answers "call returned" on that goroutine. A user breakpoint hit meanwhile is an
-ordinary stop and the call stays queued (a later continue performs it and reports "call returned");
-a halt cancels it: temporary breakpoint removed, nothing injected. The call expression is planned
-when the goroutine arrives, in that goroutine's frame.
+call has run and answers "call returned" on that goroutine. No queued call outlives its request:
+whatever ends the continue first (a user breakpoint, a halt, the program's exit) cancels it
+(temporary breakpoint removed, nothing injected) and the request answers an error naming that
+stop. The call expression is planned when the goroutine arrives, in that goroutine's frame.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class PendingCall:
     goroutine_id: int
     addr: int
     function: str  # the user function `addr` returns into, for messages and the evaluator
+    started: bool = False  # the goroutine arrived: the call was handed to the injector
 
 
 def is_user_code(name: str) -> bool:
@@ -115,7 +116,13 @@ class CallQueue:
         if p is None or addr != p.addr or gid != p.goroutine_id:
             return None
         self._disarm(p)
+        p.started = True
         return p
+
+    def cancel_if(self, p: PendingCall) -> None:
+        """Drop `p` if it is still queued (its request is over)."""
+        if self.pending is p:
+            self.cancel()
 
     def cancel(self) -> PendingCall | None:
         p = self.pending
