@@ -229,7 +229,8 @@ def shared_server(require_go: Callable[[str], GoToolchain], build_go: Build,
     """One sleeper server for the refusal tests, with a token (PYDLV_AUTH_TOKEN) and one allowed origin."""
     os.environ["PYDLV_AUTH_TOKEN"] = TOKEN
     try:
-        srv = start_server(build_go("sleeper", require_go("1.27")), extra=("--allow-origin=http://ok.example",),
+        srv = start_server(build_go("sleeper", require_go("1.27")),
+                           extra=("--allow-origin=http://ok.example", "--allow-unauthenticated-stream"),
                            tmp=tmp_path_factory.mktemp("http"))
     finally:
         del os.environ["PYDLV_AUTH_TOKEN"]
