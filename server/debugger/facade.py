@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from ..binary.gobinary import GoBinary
 from ..errors import UserError
-from ..goruntime.values import LoadCfg, Value
+from ..goruntime.values import LoadCfg, Value, load_budget
 from ..native.launch import check_executable
 from ..native.tracer_thread import TracerThread
 from . import expressions, goroutine_list, inspect, queries
@@ -110,10 +110,11 @@ class Debugger:
         await self._ready()
 
     async def _locked(self, fn: Callable[[Engine], T]) -> T:
-        """Run fn(engine) on the tracer thread under the target lock."""
+        """Run fn(engine) on the tracer thread under the target lock, within one load budget
+        (goruntime.values.load_budget: what one request may load)."""
         eng = await self._ready()
         async with self._lock:
-            return await self._on_tracer(fn, eng)
+            return await self._on_tracer(_budgeted, fn, eng)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -419,3 +420,8 @@ class Debugger:
 
     async def set_variable(self, gid: int, frame: int, deferred_call: int, symbol: str, value: str) -> None:
         await self._locked(lambda e: expressions.set_variable(e.t, e.sel, gid, frame, deferred_call, symbol, value))
+
+
+def _budgeted(fn: Callable[[Engine], T], eng: Engine) -> T:
+    with load_budget():
+        return fn(eng)

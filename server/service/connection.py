@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from ..protocol.stream import FramingError, Request, StreamDecoder, encode_response
+from . import memtrim
 
 log = logging.getLogger("pydlv.rpc")
 
@@ -113,3 +114,4 @@ class StreamConnection:
                 await self.writer.drain()
             except (ConnectionError, RuntimeError):
                 self.closed = True
+        memtrim.after_reply(len(data))

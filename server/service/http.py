@@ -24,6 +24,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from ..protocol.methods import METHODS
+from . import memtrim
 from .connection import Dispatch
 from .http_rpc import BodyDispatcher, BodyError
 from .http_security import HttpPolicy, Refusal, body_too_large, check_request, normalize_origin
@@ -175,6 +176,7 @@ class HttpEndpoint:
             log.debug("-> HTTP %s", (reply or b"(no reply)")[:2000].decode("utf-8", "replace"))
         if reply is None:
             return web.Response(status=204)  # notifications only: nothing to answer
+        memtrim.after_reply(len(reply))  # released a little later, once the answer is out
         return web.Response(body=reply, content_type="application/json")
 
     async def _read_body(self, request: web.BaseRequest) -> bytes | Refusal:
