@@ -225,3 +225,42 @@ def test_slow_first_request_within_the_timeout(go: GoToolchain, build_go: Build,
         time.sleep(2.5)  # idle past the first-request timeout: still connected
         s.sendall(request("IsMulticlient", req_id=2))
         assert read_reply(s)["id"] == 2
+
+
+# --- kept from before, better than Delve's defaults -------------------------------------------------
+
+
+CLIENT_AS_NOBODY = """
+import encodings.idna, os, socket, sys  # idna: imported while the files are still readable
+os.setgid(65534); os.setuid(65534)
+s = socket.socket()  # created as nobody: the kernel records its owner
+s.settimeout(10)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b'{"method":"RPCServer.ProcessPid","params":[{}],"id":1}')
+try:
+    print(repr(s.recv(4096)))
+except ConnectionResetError:
+    print("reset")
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a client as another user")
+def test_other_users_are_refused(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """--only-same-user (default): a loopback client of another Unix user is closed at once, on
+    the stream and HTTP alike, and takes no slot."""
+    srv = launch_server(build_go("basic", go), multiclient=False)
+    port = srv.addr.rpartition(":")[2]
+    out = subprocess.run([sys.executable, "-c", CLIENT_AS_NOBODY, port], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() in ("b''", "reset"), out
+    assert "different user" in srv.stderr()
+    assert srv.client().call("IsMulticlient") == {"IsMulticlient": False}
+
+
+def test_killed_server_takes_its_target(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """PTRACE_O_EXITKILL: even a SIGKILLed server leaves no target behind (Delve's launch does not
+    set it: its target survives, stopped)."""
+    srv = launch_server(build_go("basic", go))
+    pid = srv.client().call("ProcessPid")["Pid"]
+    srv.proc.kill()
+    srv.proc.wait(10)
+    assert process_gone(pid), f"target {pid} survived its debugger"

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import resource
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ MAX_CONNECTIONS = 128
 # A connection must complete its first request (a whole JSON object, or an HTTP request head)
 # within this many seconds of connecting, or it is closed without taking the single-client slot.
 FIRST_REQUEST_TIMEOUT = 10.0
+
+# Descriptors kept for everything but client connections: the target's memory, the binary, pipes,
+# the listeners, asyncio's own.
+FD_RESERVE = 128
 
 ClientCallback = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -106,6 +111,7 @@ class HeadlessServer:
 
     async def bind(self) -> str:
         """Listen now (before the target is loaded) and return the address to print."""
+        _room_for(self.config.max_connections)
         listen = self.config.listen
         if listen.startswith("unix:"):
             path = listen[len("unix:") :]
@@ -365,3 +371,17 @@ async def _refuse_stream(writer: asyncio.StreamWriter, opening: bytes, why: str)
             writer.write(encode_response(first.id_raw, None, why))
             await asyncio.wait_for(writer.drain(), 5)
     writer.close()
+
+
+def _room_for(connections: int) -> None:
+    """Raise the soft RLIMIT_NOFILE when --max-connections needs more than it allows (only then:
+    the target inherits it)."""
+    need = connections + FD_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return
+    new = need if hard == resource.RLIM_INFINITY else min(need, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    if new < need:
+        print(f"Warning: --max-connections={connections} needs {need} file descriptors, the limit is {hard}",
+              file=sys.stderr, flush=True)
