@@ -3,7 +3,8 @@ concurrent State's latency and the server's RSS watched.
 
 Before: Disassemble over 4 GiB took the RSS to 4 GB (kept) and a concurrent State waited 12-16 s;
 2^40 answered a MemoryError traceback; ListGoroutines without Count over 100,000 goroutines
-answered 82 MB in 7 s; runtime.allgs with large LoadConfig limits took 25 s for 10,000 goroutines.
+answered 82 MB in 7 s; runtime.allgs with large LoadConfig limits took 25 s for 10,000 goroutines;
+`1 << 100000000000` took 56 s (a 12.5 GB integer).
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ WORST: list[tuple[str, str, dict[str, Any]]] = [
     ("string-huge-cfg", "Eval", {"Scope": scope(), "Expr": "*(*string)(0x401000)", "Cfg": HUGE_CFG}),
     ("stack-huge", "Stacktrace", {"Id": -1, "Depth": 1 << 30, "Full": True, "Cfg": HUGE_CFG}),
     ("package-vars-huge-cfg", "ListPackageVars", {"Filter": "runtime", "Cfg": HUGE_CFG}),
+    ("const-shift", "Eval", {"Scope": scope(), "Expr": "1 << 100000000000"}),  # was 12.5 GB and 56 s
+    ("const-doubling", "Eval", {"Scope": scope(), "Expr": '"a"' + " + 1" * 48}),  # "a"+1 is "aa" in Delve
+    ("const-literal", "Eval", {"Scope": scope(), "Expr": "1e1000000000 * 2"}),
+    ("typed-shift", "Eval", {"Scope": scope(), "Expr": "int64(1) << 100000000000"}),
     ("goroutine-stacks", "ListGoroutines", {"Count": 1 << 40, "GoroutineGroupingOptions": {
         "GroupBy": 1, "MaxGroupMembers": 1 << 40, "MaxGroups": 1 << 40}}),
 ]
@@ -120,6 +125,10 @@ def check(name: str, reply: dict[str, Any]) -> None:
     elif name == "allgs-huge-cfg":
         v = result["Variable"]
         assert v["len"] >= GOROUTINES and 0 < len(v["children"]) < v["len"], (v["len"], len(v["children"]))
+    elif name.startswith("const-"):
+        assert "constant overflow" in error or "constant string longer" in error, reply
+    elif name == "typed-shift":
+        assert result["Variable"]["value"] == "0", reply
     elif name != "string-huge-cfg":  # that one reads what happens to be there
         assert error is None, reply
 
