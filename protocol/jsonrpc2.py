@@ -6,6 +6,7 @@ only knows the envelope, the error codes, and which error kind gets which code.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -37,7 +38,10 @@ def error_fields(kind: ErrorKind, text: str) -> tuple[int, str, str | None]:
 
 
 def _id(req_id: Any) -> bytes:
-    return orjson.dumps(req_id)
+    try:
+        return orjson.dumps(req_id)
+    except TypeError:  # an integer past 64 bits, which the client may send and gets back as sent
+        return json.dumps(req_id, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def success(req_id: Any, result: Any) -> bytes:

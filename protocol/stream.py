@@ -50,6 +50,9 @@ _IN_STRING = re.compile(rb'["\\]')
 _STRUCTURAL = re.compile(rb'["{}\[\]]')
 _NEEDS_COMPACT = re.compile(r'[ \t\n\r<>&\u2028\u2029]')
 _COMPACT = re.compile(r'("(?:[^"\\]|\\.)*")|[ \t\n\r]+', re.S)
+# Go's encoding/json refuses deeper nesting ("exceeded max depth"); Python's parser stops earlier
+# (about 1000 levels), which also closes the connection.
+MAX_DEPTH = 10000
 _CLOSERS = {0x7D: 0x7B, 0x5D: 0x5B}  # } -> {, ] -> [
 
 
@@ -72,6 +75,11 @@ class StreamDecoder:
         self._stack = bytearray()  # open brackets of the current value
         self._in_string = False
         self._dead = False
+
+    @property
+    def pending(self) -> int:
+        """Bytes held for a value not complete yet (what a size limit applies to)."""
+        return len(self._buf)
 
     def feed(self, data: bytes) -> list[Request | FramingError]:
         if self._dead:
@@ -123,6 +131,8 @@ class StreamDecoder:
                     self._in_string = True
                 elif c == 0x7B or c == 0x5B:
                     stack.append(c)
+                    if len(stack) > MAX_DEPTH:
+                        return self._fail(out, "exceeded max depth")
                 elif stack.pop() != _CLOSERS[c]:
                     return self._fail(out, "mismatched brackets")
                 elif not stack:
@@ -162,7 +172,7 @@ class StreamDecoder:
                 return pos
             try:
                 obj, end = _scan_value(text, i)
-            except (StopIteration, ValueError):
+            except (StopIteration, ValueError, RecursionError):
                 break
             req = _request_from_object(obj, text, i, end)
             if isinstance(req, FramingError):
@@ -186,6 +196,8 @@ def _parse_request(raw: bytes) -> Request | FramingError:
         members = _members(text)
     except (_Malformed, ValueError, StopIteration, IndexError) as e:
         return FramingError(f"invalid JSON: {e or 'syntax error'}")
+    except RecursionError:
+        return FramingError("exceeded max depth")  # nesting deeper than Python's parser goes
     method: Any = ""
     params: Any = None
     id_raw = b"null"

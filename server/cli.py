@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from .cli_args import Args, UsageError, parse_args, parse_redirects
+from .cli_args import PYDLV_FLAGS_HELP, Args, UsageError, parse_args, parse_redirects, server_options
 from .cli_build import Build, BuildFailed
 from .debugger.facade import LaunchConfig
 from .debugger.target import Redirects
@@ -63,6 +63,9 @@ def _auth_token(args: Args) -> str:
 def _check_http(args: Args) -> str | None:
     """HTTP on a non-loopback address needs a token: anyone who reaches it could run code."""
     if _auth_token(args):
+        if not args.bool("http") and not args.bool("allow-unauthenticated-stream"):
+            return ("--auth-token with --http=false would serve nothing on --listen: Delve's protocol "
+                    "cannot carry a token; pass --allow-unauthenticated-stream to serve it without one")
         return None
     listens = [args.str("http-listen")] if args.str("http-listen") else []
     if args.bool("http") and not args.str("listen").startswith("unix:"):
@@ -94,6 +97,7 @@ async def _serve(args: Args, config: LaunchConfig, started: list[RPCServer]) -> 
             http_listen=args.str("http-listen"),
             allow_origins=tuple(args.list("allow-origin")),
             auth_token=_auth_token(args),
+            **server_options(args),  # checked in main
         ),
         rpc,
     )
@@ -196,13 +200,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {e}", file=sys.stderr)
         return 1
     if args.command in ("help",) or args.bool("help"):
-        print(USAGE)
+        print(USAGE + "\n" + PYDLV_FLAGS_HELP)
         return 0
     if args.command == "version":
         print(f"pydlv Debugger\nVersion: {VERSION}\nBuild: {BUILD}")
         return 0
     if args.command == "connect":
         print(f"Error: pydlv {args.command} is not implemented yet", file=sys.stderr)
+        return 1
+    try:
+        server_options(args)
+    except UsageError as e:
+        print(f"Error: {e}", file=sys.stderr)
         return 1
     problem = _check_common(args) or _check_http(args)
     if problem:

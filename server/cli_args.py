@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 
 class UsageError(Exception):
@@ -27,6 +28,8 @@ BOOL_FLAGS = {
     "rr-cleanup": True,
     "help": False,
     "http": True,  # pydlv: HTTP JSON-RPC on the connection port too (--http=false: stream only)
+    # pydlv: with a token, serve Delve's stream protocol anyway (it cannot carry the token)
+    "allow-unauthenticated-stream": False,
 }
 VALUE_FLAGS = {
     "listen": "127.0.0.1:0",
@@ -44,6 +47,8 @@ VALUE_FLAGS = {
     "waitfor-duration": "0",
     "http-listen": "",
     "auth-token": "",
+    "max-connections": "128",  # pydlv: connections open at once, over every listener
+    "first-request-timeout": "10",  # pydlv: seconds for a connection's first whole request
 }
 MULTI_FLAGS = {"redirect", "allow-origin"}
 SHORT = {"l": "listen", "r": "redirect", "h": "help"}
@@ -148,3 +153,45 @@ def parse_redirects(values: builtins.list[str]) -> tuple[str, str, str]:
             raise UsageError(f"redirect error: {REDIRECT_SOURCES[idx]} redirected twice")
         paths[idx] = value
     return paths[0], paths[1], paths[2]
+
+
+# Help for the flags pydlv adds to Delve's (`pydlv help` prints it after the usage).
+PYDLV_FLAGS_HELP = """pydlv's own flags:
+  --http=true|false          serve JSON-RPC 2.0 over HTTP on --listen too (default true)
+  --http-listen HOST:PORT    an extra HTTP-only listener
+  --allow-origin ORIGIN      a web origin allowed to call the HTTP endpoint (repeatable)
+  --auth-token TOKEN         every HTTP request needs 'Authorization: Bearer TOKEN' (or set
+                             PYDLV_AUTH_TOKEN). Delve's stream protocol cannot carry a token, so
+                             with a token it is refused on every port unless
+                             --allow-unauthenticated-stream is given
+  --allow-unauthenticated-stream
+                             with a token, serve Delve's stream protocol (dlv connect, IDEs)
+                             anyway: anyone who reaches the port can then run code in the target
+                             without the token. For remote debugging prefer an SSH tunnel
+                             (ssh -L 2345:127.0.0.1:2345 host) to a loopback --listen
+  --max-connections N        connections open at once over every listener (default 128); more
+                             are closed at once
+  --first-request-timeout S  seconds a new connection has to send its first whole request
+                             (default 10); it is closed otherwise
+"""
+
+
+class ServerOptions(TypedDict):
+    allow_unauthenticated_stream: bool
+    max_connections: int
+    first_request_timeout: float
+
+
+def server_options(args: Args) -> ServerOptions:
+    """ServerConfig's admission settings from pydlv's own flags; UsageError for a bad value."""
+    try:
+        max_connections = int(args.str("max-connections"))
+        timeout = float(args.str("first-request-timeout"))
+    except ValueError as e:
+        raise UsageError(f"invalid number: {e}") from None
+    if max_connections < 1:
+        raise UsageError("--max-connections must be at least 1")
+    if not 0 < timeout < float("inf"):
+        raise UsageError("--first-request-timeout must be a positive number of seconds")
+    return ServerOptions(allow_unauthenticated_stream=args.bool("allow-unauthenticated-stream"),
+                         max_connections=max_connections, first_request_timeout=timeout)

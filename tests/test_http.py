@@ -229,7 +229,8 @@ def shared_server(require_go: Callable[[str], GoToolchain], build_go: Build,
     """One sleeper server for the refusal tests, with a token (PYDLV_AUTH_TOKEN) and one allowed origin."""
     os.environ["PYDLV_AUTH_TOKEN"] = TOKEN
     try:
-        srv = start_server(build_go("sleeper", require_go("1.27")), extra=("--allow-origin=http://ok.example",),
+        srv = start_server(build_go("sleeper", require_go("1.27")),
+                           extra=("--allow-origin=http://ok.example", "--allow-unauthenticated-stream"),
                            tmp=tmp_path_factory.mktemp("http"))
     finally:
         del os.environ["PYDLV_AUTH_TOKEN"]
@@ -345,3 +346,74 @@ def test_dlv_connect_on_the_http_port(go: GoToolchain, build_go: Build, dlv: str
     expected = basic_session_expected(TESTDATA / "basic" / "main.go", marker_line("basic", "BP-ADD") - 1, main_line)
     assert normalize(session.stdout, session.script) == expected
     assert srv.wait(20) == 0, srv.stderr()
+
+
+# --- client mistakes are the client's: 400/413 with a JSON error; nosniff on every answer ----------
+
+
+def raw_http(addr: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One raw request; (status, headers, body) of the answer (the server closes or keeps alive)."""
+    host, _, port = addr.rpartition(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(data)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            assert chunk, buf
+            buf += chunk
+        head, _, body = buf.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(body) < length:
+            chunk = s.recv(65536)
+            assert chunk
+            body += chunk
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_client_mistakes_and_nosniff(shared_server: ServerProcess) -> None:
+    addr = shared_server.addr
+    auth = AUTH.encode()
+
+    def post(body: bytes, extra: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+        return raw_http(addr, b"POST / HTTP/1.1\r\nHost: " + addr.encode() + b"\r\nContent-Type: application/json\r\n"
+                        + auth + b"\r\n" + extra + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+                        + body)
+
+    deep = b'{"jsonrpc":"2.0","method":"State","id":1,"params":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    status, headers, body = post(deep)
+    assert status == 400 and "nested" in json.loads(body)["error"], (status, body[:300])
+    status, headers, body = post(b"[" * 100_000 + b"]" * 100_000)
+    assert status == 400 and headers["x-content-type-options"] == "nosniff"
+    batch = json.dumps([rpc2("State", {"NonBlocking": True}, i) for i in range(101)]).encode()
+    t0 = time.monotonic()
+    status, headers, body = post(batch)
+    assert status == 413 and "limit of 100" in json.loads(body)["error"], (status, body[:300])
+    assert time.monotonic() - t0 < 2
+    status, _, body = post(json.dumps([rpc2("State", {"NonBlocking": True}, i) for i in range(100)]).encode())
+    assert status == 200 and len(json.loads(body)) == 100
+    # Every answer, whoever gives it: results, refusals, 404/405, aiohttp's own 400s, the pages.
+    get = b"GET %s HTTP/1.1\r\nHost: " + addr.encode() + b"\r\nConnection: close\r\n\r\n"
+    answers = [
+        post(json.dumps(rpc2("IsMulticlient")).encode()),
+        post(b"{nope"),
+        raw_http(addr, get.replace(b"%s", b"/")),  # no token: 401
+        raw_http(addr, get.replace(b"%s", b"/").replace(b"Host: ", auth + b"\r\nHost: ")),
+        raw_http(addr, get.replace(b"%s", b"/methods").replace(b"Host: ", auth + b"\r\nHost: ")),
+        raw_http(addr, get.replace(b"%s", b"/nope").replace(b"Host: ", auth + b"\r\nHost: ")),
+        raw_http(addr, b"patch / HTTP/1.1\r\nHost: " + addr.encode() + b"\r\n\r\n"),
+        raw_http(addr, b"GET / HTTP/1.1\r\nHost: " + addr.encode() + b"\r\nBad Header\r\n\r\n"),
+        raw_http(addr, b"GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n"),
+    ]
+    statuses = [a[0] for a in answers]
+    assert statuses == [200, 200, 401, 200, 200, 404, 400, 400, 403], statuses
+    for status, headers, body in answers:
+        assert headers.get("x-content-type-options") == "nosniff", (status, headers)
+        assert b"Traceback" not in body and b"File \"" not in body, body
+        if status >= 400:
+            assert "error" in json.loads(body), body
+    # Origin-less GETs of the pages (what a script tag or a link sends) get static text only.
+    for _, headers, body in answers[3:5]:
+        assert headers["content-type"].startswith("text/plain") and b"RPCServer.State" not in body
+    still_works(shared_server)

@@ -248,12 +248,15 @@ def test_sigterm_while_running(go: GoToolchain, build_go: Build, launch_server: 
 
 
 def test_single_client_leaving_during_start_up(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
-    """A client that connects and leaves at once (while the target may still be loading) still
-    ends a single-client session: the server exits 0 instead of waiting forever."""
+    """A client that sends a request and leaves at once (while the target may still be loading)
+    still ends a single-client session: the server exits 0 instead of waiting forever. (One that
+    leaves without a request is no client: see test_admission.py.)"""
     exe = build_go("basic", go)
     for attempt in range(5):
         srv = launch_server(exe, multiclient=False)
-        RawClient(srv.addr).close()
+        c = RawClient(srv.addr)
+        c.send("IsMulticlient")
+        c.close()
         try:
             status = srv.wait(10)
         except subprocess.TimeoutExpired:

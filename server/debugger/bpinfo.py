@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 
 from ..errors import UserError
-from ..goruntime.values import LOAD_FULL, Kind, Value
+from ..goruntime.values import LOAD_FULL, Kind, Value, load_budget
 from .expressions import evaluate
 from .model import Breakpoint, BreakpointInfoView
 from .queries import scope_variables
@@ -19,6 +19,11 @@ def wants_info(bp: Breakpoint) -> bool:
 
 
 def breakpoint_info(t: Target, bp: Breakpoint, tid: int) -> BreakpointInfoView:
+    with load_budget():  # each stop's information is bounded like one request
+        return _breakpoint_info(t, bp, tid)
+
+
+def _breakpoint_info(t: Target, bp: Breakpoint, tid: int) -> BreakpointInfoView:
     info = BreakpointInfoView()
     g = t.goroutines.of_thread(tid)
     if bp.goroutine and g is not None:

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from ..binary.gobinary import GoBinary
 from ..errors import UserError
-from ..goruntime.values import LoadCfg, Value
+from ..goruntime.values import LoadCfg, Value, load_budget
 from ..native.launch import check_executable
 from ..native.tracer_thread import TracerThread
 from . import expressions, goroutine_list, inspect, queries
@@ -112,7 +112,8 @@ class Debugger:
         await self._ready()
 
     async def _locked(self, fn: Callable[[Engine], T]) -> T:
-        """Run fn(engine) on the tracer thread under the target lock."""
+        """Run fn(engine) on the tracer thread under the target lock, within one load budget
+        (goruntime.values.load_budget: what one request may load)."""
         eng = await self._ready()
         async with self._lock:
             return await self._on_tracer(_exit_aware, fn, eng)
@@ -453,10 +454,12 @@ class Debugger:
 
 
 def _exit_aware(fn: Callable[[Engine], T], eng: Engine) -> T:
-    """fn(eng) on the tracer thread; a failure because the process died under us (killed from
-    outside while stopped: its memory and registers are gone) becomes Delve's exit error."""
+    """fn(eng) on the tracer thread, within one request's load budget; a failure because the
+    process died under us (killed from outside while stopped: its memory and registers are
+    gone) becomes Delve's exit error."""
     try:
-        return fn(eng)
+        with load_budget():
+            return fn(eng)
     except ProcessExitedError:
         raise
     except Exception as e:

@@ -33,6 +33,10 @@ from ptrace.error import PtraceError
 from . import sysext
 from .breakpoints import BreakpointTable
 
+# The most one read_memory may ask for: every request is capped far below (ExamineMemory 64 KiB,
+# Disassemble 128 KiB, one string 1 MiB); a corrupt length must fail, not allocate gigabytes.
+MAX_READ = 16 << 20
+
 
 class StopKind(enum.Enum):
     BREAKPOINT = "breakpoint"  # a thread executed one of our INT3s
@@ -112,13 +116,18 @@ class TracedProcess:
             raise OSError(errno.EIO, os.strerror(errno.EIO))
 
     def read_memory(self, addr: int, size: int) -> bytes:
-        if addr < 0 or size < 0 or addr + size > 1 << 64:
+        # User space ends far below 2^63 (off_t, /proc/PID/mem's offset, is signed: past it is EIO too).
+        if addr < 0 or size < 0 or addr + size > 1 << 63:
             raise OSError(errno.EIO, os.strerror(errno.EIO))
+        if size > MAX_READ:  # every caller asks for less; a larger size would be allocated whole
+            raise OSError(errno.EFBIG, f"read of {size} bytes is over the limit of {MAX_READ}")
         if size == 0:
             return b""
         return self.breakpoints.hide(addr, self._raw_read(addr, size))
 
     def write_memory(self, addr: int, data: bytes) -> None:
+        if addr < 0 or addr + len(data) > 1 << 63:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
         self._raw_write(addr, data)
 
     # ---- registers ----------------------------------------------------------

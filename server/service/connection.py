@@ -14,8 +14,16 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from ..protocol.stream import FramingError, Request, StreamDecoder, encode_response
+from . import memtrim
 
 log = logging.getLogger("pydlv.rpc")
+
+# One request may be at most this big (the HTTP body limit too): a client that sends an endless
+# value is closed instead of growing the buffer. Delve has no limit.
+MAX_REQUEST = 10 * 1024 * 1024
+# Asynchronous requests (resuming commands, GetEvents, Restart...) of one connection running at
+# once; past it the reader waits for one to finish, so requests cannot pile up without bound.
+MAX_IN_FLIGHT = 64
 
 # dispatch(request, setup_done) -> (result, error); setup_done() releases the reader.
 Dispatch = Callable[[Request, Callable[[], None]], Awaitable[tuple[object | None, str | None]]]
@@ -56,6 +64,9 @@ class StreamConnection:
                             log.info("closing connection from %s: %s", self.peer, item)
                             return
                         await self._handle(item)
+                if decoder.pending > MAX_REQUEST:
+                    log.info("closing connection from %s: a request over %d bytes", self.peer, MAX_REQUEST)
+                    return
                 data = await self.reader.read(65536)
                 if not data:
                     return
@@ -73,6 +84,8 @@ class StreamConnection:
             result, error = await self.dispatch(req, lambda: None)
             await self._reply(req, result, error)
             return
+        while len(self._tasks) >= MAX_IN_FLIGHT:
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
         setup = asyncio.Event()
         task = asyncio.create_task(self._run_async(req, setup))
         self._tasks.add(task)
@@ -101,3 +114,4 @@ class StreamConnection:
                 await self.writer.drain()
             except (ConnectionError, RuntimeError):
                 self.closed = True
+        memtrim.after_reply(len(data))

@@ -14,24 +14,37 @@ one ends nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
+import resource
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
-from ..protocol.stream import Request
-from .connection import StreamConnection
+from ..protocol.stream import FramingError, Request, StreamDecoder, encode_response
+from .connection import MAX_REQUEST, StreamConnection
 from .http_security import make_policy
 from .peercheck import is_loopback, same_user
-from .sniff import is_http_request, read_opening
+from .sniff import READ_ALL, Opening, read_opening
 
 if TYPE_CHECKING:
     from .http import HttpEndpoint
 
 log = logging.getLogger("pydlv.service")
 
+
+# Connections open at once, over every listener: past it new ones are closed at once, so no client
+# can run the server out of file descriptors (the default soft limit is 1024).
+MAX_CONNECTIONS = 128
+# A connection must complete its first request (a whole JSON object, or an HTTP request head)
+# within this many seconds of connecting, or it is closed without taking the single-client slot.
+FIRST_REQUEST_TIMEOUT = 10.0
+
+# Descriptors kept for everything but client connections: the target's memory, the binary, pipes,
+# the listeners, asyncio's own.
+FD_RESERVE = 128
 
 ClientCallback = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -57,6 +70,10 @@ class ServerConfig:
     http_listen: str = ""  # an extra HTTP-only listener
     allow_origins: tuple[str, ...] = ()
     auth_token: str = ""
+    # With a token, Delve's stream protocol (which cannot carry it) is refused unless this is set.
+    allow_unauthenticated_stream: bool = False
+    max_connections: int = MAX_CONNECTIONS
+    first_request_timeout: float = FIRST_REQUEST_TIMEOUT
 
 
 def _transport(writer: asyncio.StreamWriter) -> asyncio.Transport:
@@ -88,9 +105,13 @@ class HeadlessServer:
         self.http_address = ""
         self._http: HttpEndpoint | None = None
         self._http_lock = asyncio.Lock()
+        self._open = 0  # connections open, against config.max_connections
+        self._cap_warned = False
+        self._tickets: list[asyncio.Future[None]] = []  # single-client: undecided connections, in order
 
     async def bind(self) -> str:
         """Listen now (before the target is loaded) and return the address to print."""
+        _room_for(self.config.max_connections)
         listen = self.config.listen
         if listen.startswith("unix:"):
             path = listen[len("unix:") :]
@@ -106,7 +127,10 @@ class HeadlessServer:
 
     async def _listen(self, listen: str, on_client: ClientCallback) -> tuple[str, bool, asyncio.base_events.Server]:
         host, port = split_listen(listen)
-        if not is_loopback(host or "0.0.0.0"):
+        # Unguarded: no token, or a stream (which cannot carry one) served without it.
+        unguarded = not self.config.auth_token or (
+            self.config.allow_unauthenticated_stream and on_client == self._on_client)
+        if unguarded and not is_loopback(host or "0.0.0.0"):
             print(
                 "Warning: listening on a non-loopback address: anyone who can reach it can run code "
                 "in the debugged process (function calls). Use 127.0.0.1 unless you mean it.",
@@ -138,6 +162,13 @@ class HeadlessServer:
             await asyncio.wait(list(self._conn_tasks), timeout=2)
 
     def _admit(self, writer: asyncio.StreamWriter, check_user: bool) -> bool:
+        if self._open >= self.config.max_connections:
+            if not self._cap_warned:
+                self._cap_warned = True
+                print(f"refusing connections: {self._open} are open, the limit of --max-connections",
+                      file=sys.stderr, flush=True)
+            writer.close()
+            return False
         sock = writer.get_extra_info("socket")
         if check_user and sock is not None and not same_user(sock):
             peer = writer.get_extra_info("peername")
@@ -151,34 +182,121 @@ class HeadlessServer:
             return False
         return True
 
+    @contextlib.contextmanager
+    def _counted(self) -> Iterator[None]:
+        """Counts an open connection against --max-connections while the block runs."""
+        self._open += 1
+        try:
+            yield
+        finally:
+            self._open -= 1
+            if self._open < self.config.max_connections:
+                self._cap_warned = False
+
     async def _on_http_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._admit(writer, self._http_check_user):
-            _transport(writer).pause_reading()  # bytes must wait for the HTTP protocol, not land in `reader`
-            await self._serve_http(writer, b"")
+            with self._counted():
+                _transport(writer).pause_reading()  # bytes must wait for the HTTP protocol, not land in `reader`
+                await self._serve_http(writer, b"")
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self._admit(writer, self._check_user):
             return
-        opening = b""
-        if self.config.http:
-            try:
-                opening = await read_opening(reader)
-            except (ConnectionError, TimeoutError):
-                writer.close()
+        with self._counted():
+            await self._serve_client(reader, writer)
+
+    async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Sniff, then serve HTTP or the stream; the slot of single-client mode goes to the first
+        connection (in order of arrival) whose first request is a whole JSON object."""
+        ticket = self._ticket()
+        try:
+            first = await self._first_request(reader, writer)
+            if first is None:
                 return
-            if is_http_request(opening):
+            opening, kind = first
+            if kind is Opening.HTTP:
+                self._release(ticket)
                 # read_opening took all that was buffered; what comes next must wait for the
                 # HTTP protocol (serve_connection resumes reading) instead of landing in `reader`.
                 _transport(writer).pause_reading()
                 await self._serve_http(writer, opening)
                 return
-        if not self.config.accept_multiclient:
-            if self._had_client:
-                writer.close()
+            refusal = self._stream_refusal()
+            if refusal is None and not self.config.accept_multiclient:
+                await self._after_earlier(ticket)
+                if self._had_client:
+                    refusal = ("another client is connected: without --accept-multiclient this server "
+                               "serves one client at a time, as Delve does")
+                else:
+                    self._had_client = True
+                    if self._server is not None:
+                        self._server.close()  # stop accepting, as Delve does
+            self._release(ticket)
+            if refusal is not None:
+                await _refuse_stream(writer, opening, refusal)
                 return
-            self._had_client = True
-            if self._server is not None:
-                self._server.close()  # stop accepting, as Delve does
+        finally:
+            self._release(ticket)
+        await self._serve_stream(reader, writer, opening)
+
+    async def _first_request(self, reader: asyncio.StreamReader,
+                             writer: asyncio.StreamWriter) -> tuple[bytes, Opening] | None:
+        """The bytes up to a whole first request (a stream's first JSON object, or what tells HTTP),
+        within the first-request timeout; None (connection closed) for anything else."""
+        peer = writer.get_extra_info("peername")
+        try:
+            async with asyncio.timeout(self.config.first_request_timeout):
+                first, kind = await read_opening(reader)
+                opening = bytearray(first)
+                if kind is Opening.STREAM and not await _read_first_object(reader, opening):
+                    kind = Opening.OTHER
+        except TimeoutError:
+            log.info("closing connection from %s: no first request within %g s", peer,
+                     self.config.first_request_timeout)
+            writer.close()
+            return None
+        except ConnectionError:
+            writer.close()
+            return None
+        if kind is Opening.HTTP and not self.config.http:
+            kind = Opening.OTHER  # --http=false: told apart only to be closed without the slot
+        if kind is Opening.OTHER:
+            log.info("closing connection from %s: neither Delve's protocol nor HTTP", peer)
+            writer.close()
+            return None
+        return bytes(opening), kind
+
+    def _stream_refusal(self) -> str | None:
+        if self.config.auth_token and not self.config.allow_unauthenticated_stream:
+            return ("this server requires a token (--auth-token or PYDLV_AUTH_TOKEN), which Delve's "
+                    "protocol cannot carry: it is served over HTTP only (Authorization: Bearer TOKEN); "
+                    "start pydlv with --allow-unauthenticated-stream to accept Delve's clients without one")
+        return None
+
+    # -- single-client mode: the slot goes to connections in their order of arrival ---------------
+
+    def _ticket(self) -> asyncio.Future[None] | None:
+        if self.config.accept_multiclient:
+            return None
+        ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tickets.append(ticket)
+        return ticket
+
+    def _release(self, ticket: asyncio.Future[None] | None) -> None:
+        if ticket is not None and not ticket.done():
+            ticket.set_result(None)
+            self._tickets.remove(ticket)
+
+    async def _after_earlier(self, ticket: asyncio.Future[None] | None) -> None:
+        """Wait until every connection that arrived before this one has decided what it is."""
+        if ticket is None or ticket not in self._tickets:
+            return
+        earlier = self._tickets[: self._tickets.index(ticket)]
+        if earlier:
+            await asyncio.wait(earlier)
+
+    async def _serve_stream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                            opening: bytes) -> None:
         conn = StreamConnection(reader, writer, self.rpc.dispatch, self.rpc.is_async, self.config.log_rpc)
         self._connections.add(conn)
         task = asyncio.current_task()
@@ -196,7 +314,6 @@ class HeadlessServer:
             log.info("client disconnected: ending the session")
             await self.rpc.end_session()
             self._done.set()
-
 
     async def _http_endpoint(self) -> HttpEndpoint:
         async with self._http_lock:
@@ -224,3 +341,47 @@ class HeadlessServer:
         finally:
             if task is not None:
                 self._conn_tasks.discard(task)
+
+
+async def _read_first_object(reader: asyncio.StreamReader, opening: bytearray) -> bool:
+    """Extends opening with what follows, up to a whole first request; False when the stream is
+    not Delve's protocol (a framing error, over the size limit, or closed first)."""
+    decoder = StreamDecoder()
+    data = bytes(opening)
+    while True:
+        items = decoder.feed(data)
+        if items:
+            return not isinstance(items[0], FramingError)
+        if decoder.pending > MAX_REQUEST:
+            return False
+        data = await reader.read(READ_ALL)
+        if not data:
+            return False
+        opening += data
+
+
+async def _refuse_stream(writer: asyncio.StreamWriter, opening: bytes, why: str) -> None:
+    """Answer the stream's first request with the reason, then close: Delve's clients show it."""
+    items = StreamDecoder().feed(opening)
+    first = items[0] if items else None
+    peer = writer.get_extra_info("peername")
+    log.info("refusing a stream client from %s: %s", peer, why.split(":", 1)[0])
+    if isinstance(first, Request):
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            writer.write(encode_response(first.id_raw, None, why))
+            await asyncio.wait_for(writer.drain(), 5)
+    writer.close()
+
+
+def _room_for(connections: int) -> None:
+    """Raise the soft RLIMIT_NOFILE when --max-connections needs more than it allows (only then:
+    the target inherits it)."""
+    need = connections + FD_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return
+    new = need if hard == resource.RLIM_INFINITY else min(need, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    if new < need:
+        print(f"Warning: --max-connections={connections} needs {need} file descriptors, the limit is {hard}",
+              file=sys.stderr, flush=True)

@@ -24,8 +24,9 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from ..protocol.methods import METHODS
+from . import memtrim
 from .connection import Dispatch
-from .http_rpc import BodyDispatcher
+from .http_rpc import BodyDispatcher, BodyError
 from .http_security import HttpPolicy, Refusal, body_too_large, check_request, normalize_origin
 
 log = logging.getLogger("pydlv.http")
@@ -33,6 +34,28 @@ log = logging.getLogger("pydlv.http")
 HEAD_TIMEOUT = 10.0  # a connection sends a request head within this of connecting or of its last reply
 BODY_TIMEOUT = 10.0  # and the body within this of the head
 READ_CHUNK = 65536
+# On every answer: a browser then never runs /methods (text/plain) as a script or a style sheet,
+# so a page cannot learn by loading it that pydlv listens.
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
+class _Handler(RequestHandler):
+    """aiohttp's request handler, answering what it refuses itself (a malformed request line or
+    head) like every other refusal: a JSON error, with nosniff."""
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if status >= 500:
+            super().handle_error(request, status, exc, message)  # logs it: a bug
+            text = "internal error in the HTTP endpoint"
+        else:
+            lines = (message or (str(exc) if exc else "")).strip().splitlines()
+            text = f"malformed HTTP request: {lines[0] if lines else status}"
+        if request.writer.output_size > 0:
+            raise ConnectionError("Response is sent already, cannot send another response with the error message")
+        response = _json_reply(status, {"error": text})
+        response.force_close()
+        return response
 
 
 class _Server(web.Server):
@@ -41,6 +64,9 @@ class _Server(web.Server):
     def __init__(self, handler: Any, on_lost: Callable[[RequestHandler], None], **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self._on_lost = on_lost
+
+    def __call__(self) -> RequestHandler:
+        return _Handler(self, loop=self._loop, **self._kwargs)
 
     def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
         super().connection_lost(handler, exc)
@@ -110,9 +136,12 @@ class HttpEndpoint:
         self._disarm(transport)
         try:
             response = await self._respond(request)
+        except BodyError as e:
+            response = _json_reply(e.status, {"error": str(e)})
         except Exception:
             log.exception("HTTP request %s %s", request.method, request.path)
             response = _json_reply(500, {"error": "internal error in the HTTP endpoint"})
+        response.headers.update(NOSNIFF)
         origin = request.headers.get("Origin")
         if origin is not None and normalize_origin(origin) in self.policy.allowed_origins:
             response.headers["Access-Control-Allow-Origin"] = origin
@@ -147,6 +176,7 @@ class HttpEndpoint:
             log.debug("-> HTTP %s", (reply or b"(no reply)")[:2000].decode("utf-8", "replace"))
         if reply is None:
             return web.Response(status=204)  # notifications only: nothing to answer
+        memtrim.after_reply(len(reply))  # released a little later, once the answer is out
         return web.Response(body=reply, content_type="application/json")
 
     async def _read_body(self, request: web.BaseRequest) -> bytes | Refusal:
@@ -168,7 +198,8 @@ class HttpEndpoint:
 
 
 def _json_reply(status: int, obj: dict[str, Any]) -> web.Response:
-    return web.Response(status=status, text=json.dumps(obj), content_type="application/json")
+    return web.Response(status=status, text=json.dumps(obj), content_type="application/json",
+                        headers=NOSNIFF)
 
 
 def _refuse(refusal: Refusal) -> web.Response:

@@ -129,3 +129,17 @@ def test_encode_response_shapes() -> None:
     assert encode_response(b"1", None, "cannot use &total as argument") == (
         b'{"id":1,"result":null,"error":"cannot use \\u0026total as argument"}\n')
     assert encode_response(b"1", {"Pid": 5}, "") == b'{"id":1,"result":{"Pid":5},"error":null}\n'
+
+
+@pytest.mark.parametrize("depth", [900, 5000, 100_000])
+def test_deep_nesting_closes_without_a_traceback(depth: int) -> None:
+    """Go refuses nesting past 10000 ("exceeded max depth"); Python's parser stops near 1000:
+    either way a FramingError (the connection is closed), never a RecursionError."""
+    body = b'{"method":"RPCServer.State","params":[' + b"[" * depth + b"]" * depth + b'],"id":1}'
+    items = StreamDecoder().feed(body)
+    assert len(items) == 1
+    if depth > 10000 or isinstance(items[0], FramingError):
+        assert isinstance(items[0], FramingError) and "max depth" in items[0].message
+    else:
+        assert isinstance(items[0], Request)
+    assert StreamDecoder().feed(body[:len(body) // 2]) in ([], [FramingError("exceeded max depth")])

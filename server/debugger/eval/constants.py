@@ -10,6 +10,7 @@ one), `1/0` fails with `division by zero`, `1 % 0` with
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -77,6 +78,13 @@ class Constant:
         return f"({re.go_string()} + {im.go_string()}i)"
 
 
+# Bounds on untyped constants (go/constant has none: `1 << 100000000000` would allocate 12.5 GB,
+# and `"a" + 1 + 1 + ...` doubles a string at each step). Every operand is within them, so each
+# operation is cheap, and a result past them is an error. 8192 bits print in 2467 digits.
+MAX_CONST_BITS = 8192
+MAX_CONST_STRING = 1 << 20
+
+
 class ConstantError(Exception):
     """An evaluation error, worded as Delve words it."""
 
@@ -86,7 +94,16 @@ class ConstantError(Exception):
 
 def literal_value(lit: n.BasicLit) -> Constant:
     """constant.MakeFromLiteral: the value of a literal the parser accepted."""
+    c = _literal_value(lit)
+    if _overflow(c):
+        raise ConstantError(f"constant overflow: untyped constants are limited to {MAX_CONST_BITS} bits")
+    return c
+
+
+def _literal_value(lit: n.BasicLit) -> Constant:
     text = lit.value
+    if lit.kind in (Tok.INT, Tok.FLOAT, Tok.IMAG) and (len(text) > _MAX_LITERAL_DIGITS or _huge_exponent(text)):
+        raise ConstantError(f"constant overflow: untyped constants are limited to {MAX_CONST_BITS} bits")
     if lit.kind is Tok.INT:
         return Constant(
             ConstKind.INT, int(text.replace("_", ""), 0) if not _legacy_octal(text) else int(text, 8)
@@ -119,6 +136,19 @@ def _is_int_literal(text: str) -> bool:
     if t.startswith("0x"):
         return "." not in t and "p" not in t
     return not any(c in t for c in ".e") or t.startswith(("0b", "0o"))
+
+
+_MAX_LITERAL_DIGITS = 4096  # a longer number literal is over MAX_CONST_BITS whatever its base
+_EXPONENT = re.compile(r"[eEpP][+-]?([0-9_]+)")
+
+
+def _huge_exponent(text: str) -> bool:
+    """An exponent that would make the exact value (a Fraction) enormous before any check."""
+    if text[:2].lower() == "0x":
+        m = re.search(r"[pP][+-]?([0-9_]+)", text)
+        return m is not None and int(m.group(1).replace("_", "")) > 4 * MAX_CONST_BITS
+    m = _EXPONENT.search(text)
+    return m is not None and int(m.group(1).replace("_", "")) > MAX_CONST_BITS
 
 
 def _parse_float(text: str) -> Fraction:
@@ -255,8 +285,35 @@ def _invalid(x: Constant, op: Tok, y: Constant) -> ConstantError:
     return ConstantError(f"invalid binary operation {x.go_string()} {TOKEN_STRING[op]} {y.go_string()}")
 
 
+
+
+def _overflow(c: Constant) -> bool:
+    v = c.value
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return v.bit_length() > MAX_CONST_BITS
+    if isinstance(v, Fraction):
+        return max(v.numerator.bit_length(), v.denominator.bit_length()) > MAX_CONST_BITS
+    if isinstance(v, str):
+        return len(v) > MAX_CONST_STRING
+    if isinstance(v, tuple):
+        return any(_overflow(p) for p in v)
+    return False
+
+
 def binary_op(op: Tok, x: Constant, y: Constant) -> Constant:
-    """A binary operator on two untyped constants, as Delve + go/constant compute it."""
+    """A binary operator on two untyped constants, as Delve + go/constant compute it (within
+    MAX_CONST_BITS and MAX_CONST_STRING)."""
+    result = _binary_op(op, x, y)
+    if _overflow(result):
+        if result.kind is ConstKind.STRING:
+            raise ConstantError(f"constant string longer than {MAX_CONST_STRING} bytes")
+        raise ConstantError(f"constant overflow: untyped constants are limited to {MAX_CONST_BITS} bits")
+    return result
+
+
+def _binary_op(op: Tok, x: Constant, y: Constant) -> Constant:
     if op in (Tok.SHL, Tok.SHR):
         return _shift(op, x, y)
     if op in (Tok.EQL, Tok.NEQ, Tok.LSS, Tok.LEQ, Tok.GTR, Tok.GEQ):
@@ -377,6 +434,8 @@ def _shift(op: Tok, x: Constant, y: Constant) -> Constant:
     if s < 0:
         raise ConstantError(f"invalid shift count {s}")
     v = int(x.number)
+    if op is Tok.SHL and v and s > MAX_CONST_BITS:
+        raise ConstantError(f"constant overflow: untyped constants are limited to {MAX_CONST_BITS} bits")
     return Constant(ConstKind.INT, v << s if op is Tok.SHL else v >> s)
 
 

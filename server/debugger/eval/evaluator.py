@@ -745,6 +745,8 @@ class Evaluator:
                 raise EvalError("runtime error: integer divide by zero")
             q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
             rc = Constant(ConstKind.INT, q if op is Tok.QUO else a - b * q)
+        elif rt.kind in _INTS and op is Tok.SHL and int(yc.number) >= 8 * max(rt.size, 8):
+            rc = Constant(ConstKind.INT, 0)  # every bit shifted out (without computing a huge number)
         elif rt.kind in _INTS and op in (Tok.SHL, Tok.SHR):
             rc = self._const_binary(op, xc, yc)
         else:
