@@ -37,6 +37,7 @@ from .api import (
 )
 from .api import Goroutine as GoroutineT
 from .api import Thread as ThreadT
+from .names import ASYNC_METHODS
 from .wire import DecodeError, decode, gofield, gostruct, json_kind, type_error, zero_value
 
 GetVersionIn = api.GetVersionIn
@@ -683,75 +684,74 @@ class MethodSpec:
     is_async: bool  # runs outside the connection's reader (delve-rpc.md §1.4)
 
 
-_SYNC, _ASYNC = False, True
 
-# (name, In, Out, async), in delve-rpc.md §2 order. Which methods take the target lock is the
+# (name, In, Out), in delve-rpc.md §2 order; which run asynchronously: names.ASYNC_METHODS. Which methods take the target lock is the
 # debugger facade's business (server/debugger/facade.py), not the wire's.
-_TABLE: list[tuple[str, type, type, bool]] = [
-    ("GetVersion", GetVersionIn, GetVersionOut, _SYNC),
-    ("SetApiVersion", SetApiVersionIn, SetApiVersionOut, _SYNC),
-    ("ProcessPid", ProcessPidIn, ProcessPidOut, _SYNC),
-    ("LastModified", LastModifiedIn, LastModifiedOut, _SYNC),
-    ("Detach", DetachIn, DetachOut, _SYNC),
-    ("Restart", RestartIn, RestartOut, _ASYNC),
-    ("State", StateIn, StateOut, _ASYNC),
-    ("Command", DebuggerCommand, CommandOut, _ASYNC),
-    ("GetBufferedTracepoints", GetBufferedTracepointsIn, GetBufferedTracepointsOut, _SYNC),
-    ("GetBreakpoint", GetBreakpointIn, GetBreakpointOut, _SYNC),
-    ("Stacktrace", StacktraceIn, StacktraceOut, _SYNC),
-    ("Ancestors", AncestorsIn, AncestorsOut, _SYNC),
-    ("ListBreakpoints", ListBreakpointsIn, ListBreakpointsOut, _SYNC),
-    ("CreateBreakpoint", CreateBreakpointIn, CreateBreakpointOut, _SYNC),
-    ("CreateEBPFTracepoint", CreateEBPFTracepointIn, CreateEBPFTracepointOut, _SYNC),
-    ("ClearBreakpoint", ClearBreakpointIn, ClearBreakpointOut, _SYNC),
-    ("ToggleBreakpoint", ToggleBreakpointIn, ToggleBreakpointOut, _SYNC),
-    ("AmendBreakpoint", AmendBreakpointIn, AmendBreakpointOut, _SYNC),
-    ("CancelNext", CancelNextIn, CancelNextOut, _SYNC),
-    ("ListThreads", ListThreadsIn, ListThreadsOut, _SYNC),
-    ("GetThread", GetThreadIn, GetThreadOut, _SYNC),
-    ("ListPackageVars", ListPackageVarsIn, ListPackageVarsOut, _SYNC),
-    ("ListRegisters", ListRegistersIn, ListRegistersOut, _SYNC),
-    ("ListLocalVars", ListLocalVarsIn, ListLocalVarsOut, _SYNC),
-    ("ListFunctionArgs", ListFunctionArgsIn, ListFunctionArgsOut, _SYNC),
-    ("Eval", EvalIn, EvalOut, _SYNC),
-    ("Set", SetIn, SetOut, _SYNC),
-    ("ListSources", ListSourcesIn, ListSourcesOut, _SYNC),
-    ("ListFunctions", ListFunctionsIn, ListFunctionsOut, _SYNC),
-    ("ListTypes", ListTypesIn, ListTypesOut, _SYNC),
-    ("ListGoroutines", ListGoroutinesIn, ListGoroutinesOut, _SYNC),
-    ("AttachedToExistingProcess", AttachedToExistingProcessIn, AttachedToExistingProcessOut, _SYNC),
-    ("FindLocation", FindLocationIn, FindLocationOut, _SYNC),
-    ("Disassemble", DisassembleIn, DisassembleOut, _SYNC),
-    ("Recorded", RecordedIn, RecordedOut, _SYNC),
-    ("Checkpoint", CheckpointIn, CheckpointOut, _SYNC),
-    ("ListCheckpoints", ListCheckpointsIn, ListCheckpointsOut, _SYNC),
-    ("ClearCheckpoint", ClearCheckpointIn, ClearCheckpointOut, _SYNC),
-    ("IsMulticlient", IsMulticlientIn, IsMulticlientOut, _SYNC),
-    ("FunctionReturnLocations", FunctionReturnLocationsIn, FunctionReturnLocationsOut, _SYNC),
-    ("ListDynamicLibraries", ListDynamicLibrariesIn, ListDynamicLibrariesOut, _SYNC),
-    ("ListPackagesBuildInfo", ListPackagesBuildInfoIn, ListPackagesBuildInfoOut, _SYNC),
-    ("ExamineMemory", ExamineMemoryIn, ExaminedMemoryOut, _SYNC),
-    ("StopRecording", StopRecordingIn, StopRecordingOut, _ASYNC),
-    ("DumpStart", DumpStartIn, DumpStartOut, _SYNC),
-    ("DumpWait", DumpWaitIn, DumpWaitOut, _SYNC),
-    ("DumpCancel", DumpCancelIn, DumpCancelOut, _SYNC),
-    ("CreateWatchpoint", CreateWatchpointIn, CreateWatchpointOut, _SYNC),
-    ("BuildID", BuildIDIn, BuildIDOut, _SYNC),
-    ("ListTargets", ListTargetsIn, ListTargetsOut, _SYNC),
-    ("FollowExec", FollowExecIn, FollowExecOut, _SYNC),
-    ("FollowExecEnabled", FollowExecEnabledIn, FollowExecEnabledOut, _SYNC),
-    ("DebugInfoDirectories", DebugInfoDirectoriesIn, DebugInfoDirectoriesOut, _SYNC),
-    ("GuessSubstitutePath", GuessSubstitutePathIn, GuessSubstitutePathOut, _SYNC),
-    ("GetEvents", GetEventsIn, GetEventsOut, _ASYNC),
-    ("CancelDownloads", CancelDownloadsIn, CancelDownloadsOut, _ASYNC),
+_TABLE: list[tuple[str, type, type]] = [
+    ("GetVersion", GetVersionIn, GetVersionOut),
+    ("SetApiVersion", SetApiVersionIn, SetApiVersionOut),
+    ("ProcessPid", ProcessPidIn, ProcessPidOut),
+    ("LastModified", LastModifiedIn, LastModifiedOut),
+    ("Detach", DetachIn, DetachOut),
+    ("Restart", RestartIn, RestartOut),
+    ("State", StateIn, StateOut),
+    ("Command", DebuggerCommand, CommandOut),
+    ("GetBufferedTracepoints", GetBufferedTracepointsIn, GetBufferedTracepointsOut),
+    ("GetBreakpoint", GetBreakpointIn, GetBreakpointOut),
+    ("Stacktrace", StacktraceIn, StacktraceOut),
+    ("Ancestors", AncestorsIn, AncestorsOut),
+    ("ListBreakpoints", ListBreakpointsIn, ListBreakpointsOut),
+    ("CreateBreakpoint", CreateBreakpointIn, CreateBreakpointOut),
+    ("CreateEBPFTracepoint", CreateEBPFTracepointIn, CreateEBPFTracepointOut),
+    ("ClearBreakpoint", ClearBreakpointIn, ClearBreakpointOut),
+    ("ToggleBreakpoint", ToggleBreakpointIn, ToggleBreakpointOut),
+    ("AmendBreakpoint", AmendBreakpointIn, AmendBreakpointOut),
+    ("CancelNext", CancelNextIn, CancelNextOut),
+    ("ListThreads", ListThreadsIn, ListThreadsOut),
+    ("GetThread", GetThreadIn, GetThreadOut),
+    ("ListPackageVars", ListPackageVarsIn, ListPackageVarsOut),
+    ("ListRegisters", ListRegistersIn, ListRegistersOut),
+    ("ListLocalVars", ListLocalVarsIn, ListLocalVarsOut),
+    ("ListFunctionArgs", ListFunctionArgsIn, ListFunctionArgsOut),
+    ("Eval", EvalIn, EvalOut),
+    ("Set", SetIn, SetOut),
+    ("ListSources", ListSourcesIn, ListSourcesOut),
+    ("ListFunctions", ListFunctionsIn, ListFunctionsOut),
+    ("ListTypes", ListTypesIn, ListTypesOut),
+    ("ListGoroutines", ListGoroutinesIn, ListGoroutinesOut),
+    ("AttachedToExistingProcess", AttachedToExistingProcessIn, AttachedToExistingProcessOut),
+    ("FindLocation", FindLocationIn, FindLocationOut),
+    ("Disassemble", DisassembleIn, DisassembleOut),
+    ("Recorded", RecordedIn, RecordedOut),
+    ("Checkpoint", CheckpointIn, CheckpointOut),
+    ("ListCheckpoints", ListCheckpointsIn, ListCheckpointsOut),
+    ("ClearCheckpoint", ClearCheckpointIn, ClearCheckpointOut),
+    ("IsMulticlient", IsMulticlientIn, IsMulticlientOut),
+    ("FunctionReturnLocations", FunctionReturnLocationsIn, FunctionReturnLocationsOut),
+    ("ListDynamicLibraries", ListDynamicLibrariesIn, ListDynamicLibrariesOut),
+    ("ListPackagesBuildInfo", ListPackagesBuildInfoIn, ListPackagesBuildInfoOut),
+    ("ExamineMemory", ExamineMemoryIn, ExaminedMemoryOut),
+    ("StopRecording", StopRecordingIn, StopRecordingOut),
+    ("DumpStart", DumpStartIn, DumpStartOut),
+    ("DumpWait", DumpWaitIn, DumpWaitOut),
+    ("DumpCancel", DumpCancelIn, DumpCancelOut),
+    ("CreateWatchpoint", CreateWatchpointIn, CreateWatchpointOut),
+    ("BuildID", BuildIDIn, BuildIDOut),
+    ("ListTargets", ListTargetsIn, ListTargetsOut),
+    ("FollowExec", FollowExecIn, FollowExecOut),
+    ("FollowExecEnabled", FollowExecEnabledIn, FollowExecEnabledOut),
+    ("DebugInfoDirectories", DebugInfoDirectoriesIn, DebugInfoDirectoriesOut),
+    ("GuessSubstitutePath", GuessSubstitutePathIn, GuessSubstitutePathOut),
+    ("GetEvents", GetEventsIn, GetEventsOut),
+    ("CancelDownloads", CancelDownloadsIn, CancelDownloadsOut),
     # Crashes Delve 1.27.1 (its reply type is not a pointer); pydlv answers {} or an error.
-    ("DownloadLibraryDebugInfo", DownloadLibraryDebugInfoIn, DownloadLibraryDebugInfoOut, _SYNC),
-    ("TypeInfo", TypeInfoIn, TypeInfoOut, _SYNC),
+    ("DownloadLibraryDebugInfo", DownloadLibraryDebugInfoIn, DownloadLibraryDebugInfoOut),
+    ("TypeInfo", TypeInfoIn, TypeInfoOut),
 ]
 
 METHODS: dict[str, MethodSpec] = {
-    f"RPCServer.{name}": MethodSpec(f"RPCServer.{name}", in_t, out_t, is_async)
-    for name, in_t, out_t, is_async in _TABLE
+    f"RPCServer.{name}": MethodSpec(f"RPCServer.{name}", in_t, out_t, f"RPCServer.{name}" in ASYNC_METHODS)
+    for name, in_t, out_t in _TABLE
 }
 
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .cli_args import PYDLV_FLAGS_HELP, Args, UsageError, parse_args, parse_redirects, server_options
 from .cli_build import Build, BuildFailed
-from .debugger.facade import LaunchConfig
-from .debugger.target import Redirects
-from .rpc.server import RPCServer
-from .rpc.version import BUILD, VERSION
+from .debugger.config import LaunchConfig, Redirects
+from .protocol.names import ASYNC_METHODS
+from .protocol.stream import Request
 from .service.headless import HeadlessServer, ServerConfig, split_listen
 from .service.peercheck import is_loopback
+
+if TYPE_CHECKING:
+    from .rpc.server import RPCServer
 
 USAGE = """pydlv: a Delve-compatible headless debug server for Go programs.
 
@@ -83,10 +88,32 @@ def _check_http(args: Args) -> str | None:
     return None
 
 
+class _RpcWhenLoaded:
+    """The RPC layer as the listener sees it before it is imported. Importing it loads the
+    whole debugger (~150 ms); the listening line goes out first, as Delve's does, and requests
+    that arrive meanwhile wait for it (they would wait for the target's launch anyway)."""
+
+    def __init__(self) -> None:
+        self._rpc: asyncio.Future[RPCServer] = asyncio.get_running_loop().create_future()
+
+    def set(self, rpc: RPCServer) -> None:
+        self._rpc.set_result(rpc)
+
+    def is_async(self, method: str) -> bool:
+        return method in ASYNC_METHODS
+
+    async def dispatch(self, req: Request, setup_done: Callable[[], None]) -> tuple[object | None, str | None]:
+        rpc = await asyncio.shield(self._rpc)
+        return await rpc.dispatch(req, setup_done)
+
+    async def end_session(self) -> None:
+        if self._rpc.done():
+            await self._rpc.result().end_session()
+
+
 async def _serve(args: Args, config: LaunchConfig, started: list[RPCServer]) -> int:
     multiclient = args.bool("accept-multiclient")
-    rpc = RPCServer(config, accept_multiclient=multiclient)
-    started.append(rpc)  # main's last resort ends its target if pydlv itself fails
+    endpoint = _RpcWhenLoaded()
     server = HeadlessServer(
         ServerConfig(
             listen=args.str("listen"),
@@ -99,9 +126,8 @@ async def _serve(args: Args, config: LaunchConfig, started: list[RPCServer]) -> 
             auth_token=_auth_token(args),
             **server_options(args),  # checked in main
         ),
-        rpc,
+        endpoint,
     )
-    rpc.on_detach = server.shut_down
     try:
         addr = await server.bind()
     except (OSError, ValueError) as e:
@@ -115,6 +141,11 @@ async def _serve(args: Args, config: LaunchConfig, started: list[RPCServer]) -> 
     # SIGHUP too (a closed terminal or an ssh session gone): the target must not outlive us.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, server.shut_down)
+    module = await loop.run_in_executor(None, importlib.import_module, f"{__package__}.rpc.server")
+    rpc: RPCServer = module.RPCServer(config, accept_multiclient=multiclient)
+    started.append(rpc)  # main's last resort ends its target if pydlv itself fails
+    rpc.on_detach = server.shut_down
+    endpoint.set(rpc)
     try:
         await rpc.load()
     except Exception as e:  # launch and attach failures are the user's to read
@@ -203,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE + "\n" + PYDLV_FLAGS_HELP)
         return 0
     if args.command == "version":
+        from .rpc.version import BUILD, VERSION  # runs git: only when asked
+
         print(f"pydlv Debugger\nVersion: {VERSION}\nBuild: {BUILD}")
         return 0
     if args.command == "connect":

@@ -28,6 +28,7 @@ from ..native.launch import check_executable
 from ..native.tracer_thread import TracerThread
 from . import expressions, goroutine_list, inspect, queries
 from .ancestors import AncestorView
+from .config import LaunchConfig
 from .disasm import AsmLine
 from .engine import Engine
 from .errors import DebuggerError, ProcessExitedError
@@ -39,17 +40,6 @@ from .target import NO_REDIRECTS, Redirects
 
 log = logging.getLogger("pydlv.debugger")
 T = TypeVar("T")
-
-
-@dataclass
-class LaunchConfig:
-    binary: str
-    args: list[str] = field(default_factory=list)
-    wd: str = "."
-    redirects: Redirects = NO_REDIRECTS
-    attach_pid: int = 0  # attach to this process instead of launching binary
-    # Rebuilds `binary` in place (pydlv debug/test: Restart{Rebuild}); raises UserError on failure.
-    rebuild: Callable[[], None] | None = None
 
 
 @dataclass

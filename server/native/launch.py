@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ptrace.binding.func import ptrace_cont
 
 from ..errors import UserError
 from . import sysext
+from .redirects import NO_REDIRECTS, Redirects
 
 # "$0" is the program, "$@" its arguments; $1 is the working directory (shifted away).
 _TRAMPOLINE = 'kill -STOP $$; cd -- "$1" || exit 126; shift; exec "$0" "$@"'
@@ -31,18 +31,6 @@ class LaunchError(UserError):
     pass
 
 
-@dataclass(frozen=True)
-class Redirects:
-    """Files for the target's stdin, stdout, stderr ("": the server's own), Delve's `-r`; `tty`
-    (Delve's --tty) is a terminal for all three, made the target's controlling terminal."""
-
-    stdin: str = ""
-    stdout: str = ""
-    stderr: str = ""
-    tty: str = ""
-
-
-NO_REDIRECTS = Redirects()
 
 
 def _go_error(op: str, path: str, e: OSError) -> str:

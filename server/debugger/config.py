@@ -1,0 +1,23 @@
+"""What a session debugs: the launch (or attach) configuration, in a module of its own so the
+command line can build it without importing the debugger (start-up speed: the listening line
+goes out before the engine is loaded)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..native.redirects import NO_REDIRECTS, Redirects
+
+__all__ = ["NO_REDIRECTS", "LaunchConfig", "Redirects"]
+
+
+@dataclass
+class LaunchConfig:
+    binary: str
+    args: list[str] = field(default_factory=list)
+    wd: str = "."
+    redirects: Redirects = NO_REDIRECTS
+    attach_pid: int = 0  # attach to this process instead of launching binary
+    # Rebuilds `binary` in place (pydlv debug/test: Restart{Rebuild}); raises UserError on failure.
+    rebuild: Callable[[], None] | None = None
