@@ -8,13 +8,12 @@ Delve's counterparts are named in each docstring.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..goruntime.model import Goroutine
 from ..goruntime.values import LoadCfg, Value
+from . import goregexp, inspect
 from . import goroutine_list as gl
-from . import inspect
 from .ancestors import AncestorView, ancestors
 from .chanwaiters import chan_goroutine_ids
 from .disasm import AsmLine, call_target, disassemble, returns
@@ -29,12 +28,13 @@ from .target import Selection, Target
 MAX_EXAMINE = 1 << 16
 
 
-def filter_regex(text: str) -> re.Pattern[str]:
-    """A ListFunctions/ListSources/ListTypes/ListPackageVars filter, Delve's error when it does not compile."""
+def filter_regex(text: str) -> goregexp.GoRegexp:
+    """A ListFunctions/ListSources/ListTypes/ListPackageVars filter (Go's regexp), Delve's error when it
+    does not compile."""
     try:
-        return re.compile(text)
-    except re.error as e:
-        raise DebuggerError(f"invalid filter argument: error parsing regexp: {e}") from None
+        return goregexp.compile(text)
+    except goregexp.RegexpError as e:
+        raise DebuggerError(f"invalid filter argument: {e}") from None
 
 
 # ---- goroutines and stacks -------------------------------------------------------------------
@@ -200,24 +200,19 @@ def scope_variables(t: Target, sel: Selection, gid: int, frame: int, deferred_ca
 
 
 def package_variables(t: Target, filter_text: str, cfg: LoadCfg) -> list[Value]:
+    rx = filter_regex(filter_text)
     ctx = t.variables
-    try:
-        vals = ctx.package_vars(filter_text)
-    except re.error as e:
-        raise DebuggerError(f"invalid filter argument: {e}") from e
+    vals = ctx.package_vars(rx if filter_text else None)
     return [ctx.loader.load(v, cfg) for v in vals]
 
 
 def type_names(t: Target, filter_text: str) -> list[str]:
     """Delve's Types: from the binary, so also after the process exited."""
+    rx = filter_regex(filter_text)
     types = t.binary.go_types
     if types is None:
         raise DebuggerError("could not find DWARF information")
-    try:
-        rx = re.compile(filter_text) if filter_text else None
-    except re.error as e:
-        raise DebuggerError(f"invalid filter argument: {e}") from e
-    return [n for n in types.names() if rx is None or rx.search(n)]
+    return [n for n in types.names() if rx.search(n)]
 
 
 def function_return_pcs(t: Target, name: str) -> list[int]:

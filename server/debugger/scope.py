@@ -6,7 +6,7 @@ API for the RPC layer and the expression evaluator (server/debugger/eval):
   - `scope(goroutine_id, frame, deferred_call, selected_goroutine, current_tid)` -> `EvalScope`;
     errors (DebuggerError) read as Delve's: `unknown goroutine N`,
     `Frame N does not exist in goroutine G`;
-  - `package_vars(filter_regex)` -> unloaded Values named `pkg.Name`;
+  - `package_vars(regexp)` -> unloaded Values named `pkg.Name`;
   - `package_var(name, package)` -> Value of `pkg.Var`, or of bare `Var` in `package`.
   - `types`: the binary's GoTypes, GoBinary.go_types (by_name for `x.(main.Rect)`, names()
     for ListTypes).
@@ -20,16 +20,16 @@ API for the RPC layer and the expression evaluator (server/debugger/eval):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
 from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import Function, GoBinary
-from ..binary.gotypes import GoType
+from ..binary.gotypes import GoType, Kind
 from ..errors import UserError
 from ..goruntime.model import Frame, FunctionRef, Location
 from ..goruntime.values import (
@@ -44,12 +44,17 @@ from ..goruntime.values import (
     Value,
     ValueLoader,
 )
+from .goregexp import GoRegexp
 from .goroutines import GoroutineReader
 from .inferior import Inferior
 
 # DWARF register number -> user_regs_struct field (amd64).
 _GP = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
        "r14", "r15", "rip"]
+
+
+# The type Delve gives a function named in an expression (an empty godwarf.FuncType).
+_FUNC_TYPE = GoType(-1, "func()", "DW_TAG_subroutine_type", Kind.Func, 8)
 
 
 class ScopeError(UserError):
@@ -306,8 +311,7 @@ class VariableContext:
 
     # -- package variables ----------------------------------------------------
 
-    def package_vars(self, filter_re: str = "") -> list[Value]:
-        rx = re.compile(filter_re) if filter_re else None
+    def package_vars(self, rx: GoRegexp | None = None) -> list[Value]:
         out: list[Value] = []
         for name, die in self.dwarf_vars.package_vars():
             if rx is not None and not rx.search(name):
@@ -324,4 +328,25 @@ class VariableContext:
         for qname, die in self.dwarf_vars.package_vars():
             if qname in wanted:
                 return self.value_of_die(die, qname, 0, 0, None)
-        return None
+        return next((v for w in wanted if (v := self.function_value(w)) is not None), None)
+
+    @cached_property
+    def _functions_by_suffix(self) -> dict[str, Function]:
+        """Functions by each tail of their name after a '/' (Delve: HasSuffix(fn.Name, "/"+name)),
+        the first in address order."""
+        out: dict[str, Function] = {}
+        for fn in self.binary.functions():
+            i = fn.name.find("/")
+            while i >= 0:
+                out.setdefault(fn.name[i + 1:], fn)
+                i = fn.name.find("/", i + 1)
+        return out
+
+    def function_value(self, name: str) -> Value | None:
+        """Delve's findGlobalInternal for a function: a func value at its entry, named after it
+        (`main.afunction`, or `afunction` in package main, `rand.Intn` for math/rand.Intn)."""
+        fn = self.binary.function_named(name) or self._functions_by_suffix.get(name)
+        if fn is None:
+            return None
+        return Value(fn.name, fn.entry, _FUNC_TYPE, Kind.Func, self.loader.mem, value=fn.name, base=fn.entry,
+                     loaded=True)
