@@ -28,6 +28,7 @@ from elftools.dwarf.ranges import BaseAddressEntry
 from .dwarf_lines import LineProgram
 
 DW_LANG_GO = 0x16
+AT_GO_PACKAGE_NAME = 0x2905  # Go's vendor attribute on a unit: the package's name (`dirio` for .../dir.io)
 
 
 def attributes(die: DIE) -> Mapping[str | int, AttributeValue]:
@@ -51,6 +52,7 @@ class CompileUnit:
     comp_dir: str
     stmt_list: int | None
     ranges: list[tuple[int, int]] = field(default_factory=list)
+    package_name: str = ""  # DW_AT_go_package_name
     _lines: LineProgram | None = None
 
 
@@ -121,8 +123,10 @@ class DwarfUnits:
                 hi = attrs["DW_AT_high_pc"]
                 end = hi.value if hi.form == "DW_FORM_addr" else low + hi.value
                 ranges.append((low, end))
+            pkg = attributes(top).get(AT_GO_PACKAGE_NAME)
             self.units.append(CompileUnit(i, text("DW_AT_name"), producer, is_go, optimized,
-                                          text("DW_AT_comp_dir"), stmt, ranges))
+                                          text("DW_AT_comp_dir"), stmt, ranges,
+                                          dwarf_text(pkg.value) if pkg is not None else ""))
 
     @property
     def dwarf(self) -> DWARFInfo:

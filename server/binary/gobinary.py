@@ -223,11 +223,21 @@ class GoBinary:
 
     @cached_property
     def _package_map(self) -> dict[str, list[str]]:
-        # Package name -> package paths. DWARF's DW_AT_go_package_name would be exact; the
-        # last path element is right for every package whose name matches its directory.
-        paths = {split_name(n)[0] for n in self._name_index()}
+        # Package name -> package paths (Delve's PackageMap): from each Go unit's
+        # DW_AT_go_package_name, the path escaped as in symbol names (dir.io -> dir%2eio);
+        # without DWARF, the last path element of the functions' packages.
         out: dict[str, list[str]] = {}
-        for p in sorted(paths):
+        units = self._units
+        if units is not None:
+            for u in units.units:
+                if u.is_go and u.package_name:
+                    paths = out.setdefault(u.package_name, [])
+                    path = escape_package_path(u.name.replace("\\", "/"))
+                    if path not in paths:
+                        paths.append(path)
+            if out:
+                return out
+        for p in sorted({split_name(n)[0] for n in self._name_index()}):
             if p:
                 out.setdefault(p.rsplit("/", 1)[-1], []).append(p)
         return out
@@ -428,6 +438,12 @@ class GoBinary:
             return False
         rec = self.func_record(fn)
         return rec is not None and rec.func_id == wid
+
+
+def escape_package_path(path: str) -> str:
+    """Go's symbol-name escaping of an import path: dots of its last element become %2e."""
+    head, slash, last = path.rpartition("/")
+    return head + slash + last.replace(".", "%2e")
 
 
 def ambiguous_message(spec: str, candidates: Sequence[str]) -> str:

@@ -16,21 +16,21 @@ from ..binary.gobinary import GoBinary
 from ..errors import UserError
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, LOAD_FULL, LoadCfg, Value
-from . import inspect
+from . import expressions, inspect
 from .bpinfo import breakpoint_info, wants_info
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
 from .disasm import branches
 from .errors import DebuggerError
 from .eval import ParseError, parse_expr
 from .eval.printer import expr_string
-from .expressions import condition_holds, evaluator
+from .expressions import condition_holds, eval_scope, evaluator
 from .fncall.calls import CallPlanner
 from .fncall.controller import G_RUNNING, CallError
 from .fncall.deferred import PendingCall
 from .fncall.injection import Injection
 from .fncall.session import CallSession
 from .inferior import StopKind, TargetExited
-from .locspec import LocationError, LocSpec, ResolvedLocation, parse_locspec
+from .locspec import FindResult, FindScope, parse_locspec
 from .model import (
     FATAL_THROW_ID,
     UNRECOVERED_PANIC_ID,
@@ -53,6 +53,10 @@ from .stepping import (
 from .target import NO_REDIRECTS, Redirects, Selection, Target
 
 log = logging.getLogger("pydlv.debugger")
+
+# Delve's LoadConfig{FollowPointers: true} for a location's `*EXPR`.
+_ADDR_CFG = LoadCfg(follow_pointers=True, max_variable_recurse=0, max_string_len=0, max_array_values=0,
+                    max_struct_fields=0)
 
 
 class Engine:
@@ -182,23 +186,22 @@ class Engine:
             # every function holding the line (generic instantiations, inlined copies), as Delve
             return binary.line_pcs(full, bp.line)
         if bp.function_name:
-            binary.resolve_function(bp.function_name)  # Delve's "could not find function X"
-            # As FindLocation: every generic instantiation; a line counts from the func line.
-            # Line <= 0 (Delve's tests send -1) is the function itself; N > 0 counts from its line.
-            spec = LocSpec("func", bp.function_name, func=bp.function_name, line=max(bp.line, 0))
-            locs = self.t.resolver.resolve(spec, self.t.current_file_line(self.sel))
-            return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
+            # Delve's FindFunctionLocation: the exact (or generic) name, every instantiation;
+            # Line <= 0 (Delve's tests send -1) is the function itself, N > 0 counts from its line.
+            return self.t.resolver.function_pcs(bp.function_name, bp.line)
         if req.addrs:
             return list(req.addrs)
         if req.addr:
             return [req.addr]
         if req.loc_expr:
+            # Delve's setbp.Expr: found without a scope (relative specs and expressions give
+            # nothing); exactly one location gives its pcs, anything else none.
             try:
-                locs = self.t.resolver.resolve(parse_locspec(req.loc_expr), self.t.current_file_line(self.sel))
-            except LocationError:
-                return []  # Delve keeps it as an unresolved (suspended-like) breakpoint
-            # Delve's Expr: exactly one location gives addresses; an ambiguous one gives none.
-            return (locs[0].pcs or [locs[0].pc]) if len(locs) == 1 else []
+                res = self.t.resolver.find(req.loc_expr, parse_locspec(req.loc_expr), None,
+                                           substitute_rules=req.substitute_rules, process_args=self.t.argv[:1])
+            except UserError:
+                return []
+            return list(res.locations[0].pcs) if len(res.locations) == 1 else []
         return []
 
     @staticmethod
@@ -305,8 +308,25 @@ class Engine:
     def list_breakpoints(self) -> list[Breakpoint]:
         return self.t.breakpoints.ordered()
 
-    def find_location(self, text: str, include_non_executable: bool = False) -> list[ResolvedLocation]:
-        return self.t.resolver.resolve(parse_locspec(text), self.t.current_file_line(self.sel), include_non_executable)
+    def find_location(self, text: str, include_non_executable: bool = False, goroutine_id: int = -1, frame: int = 0,
+                      deferred_call: int = 0, substitute_rules: list[tuple[str, str]] | None = None) -> FindResult:
+        """Delve's FindLocation: the spec parsed, then found in the frame the scope names."""
+        self.t.live()
+        spec = parse_locspec(text)
+        return self.t.resolver.find(text, spec, self._find_scope(goroutine_id, frame, deferred_call),
+                                    include_non_executable, substitute_rules, self.t.argv[:1])
+
+    def _find_scope(self, goroutine_id: int, frame: int, deferred_call: int) -> FindScope | None:
+        """Delve's ConvertEvalScope for FindLocation: None when it fails (no such goroutine or frame)."""
+        try:
+            sc = eval_scope(self.t, self.sel, goroutine_id, frame, deferred_call)
+        except UserError:
+            return None
+
+        def evaluate(expr: str) -> object:
+            return expressions.evaluate(self.t, self.sel, goroutine_id, frame, deferred_call, expr, _ADDR_CFG)
+
+        return FindScope(sc.pc, evaluate)
 
     # ---- selection (Command switchThread / switchGoroutine) -------------------
 

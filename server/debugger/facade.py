@@ -30,7 +30,7 @@ from .disasm import AsmLine
 from .engine import Engine
 from .errors import DebuggerError
 from .eval.evaluator import Operand
-from .locspec import ResolvedLocation
+from .locspec import FindResult
 from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView
 from .registers import RegisterValue
 from .target import NO_REDIRECTS, Redirects
@@ -333,8 +333,11 @@ class Debugger:
 
     # ---- locations and symbols ------------------------------------------------------------
 
-    async def find_location(self, text: str, include_non_executable: bool) -> list[ResolvedLocation]:
-        return await self._locked(lambda e: e.find_location(text, include_non_executable))
+    async def find_location(self, text: str, include_non_executable: bool, goroutine_id: int = -1, frame: int = 0,
+                            deferred_call: int = 0,
+                            substitute_rules: list[tuple[str, str]] | None = None) -> FindResult:
+        return await self._locked(lambda e: e.find_location(text, include_non_executable, goroutine_id, frame,
+                                                            deferred_call, substitute_rules))
 
     async def function_return_pcs(self, name: str) -> list[int]:
         return await self._locked(lambda e: queries.function_return_pcs(e.t, name))

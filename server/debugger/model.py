@@ -149,3 +149,4 @@ class BreakpointRequest:
     addrs: list[int] | None = None
     loc_expr: str = ""
     suspended: bool = False
+    substitute_rules: list[tuple[str, str]] = field(default_factory=list)  # for loc_expr
