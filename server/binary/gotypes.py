@@ -101,6 +101,7 @@ class GoType:
     # Delve's ParametricType: a shape typedef of a generic function (`.param0`), whose real
     # type is the runtime type in slot `dict_index` of the frame's dictionary (-1: none).
     dict_index: int = -1
+    go_kind: int = 0  # DW_AT_go_kind as written (Delve's CommonType.ReflectKind; 0 when absent)
 
     def resolved(self) -> GoType:
         """Delve's ResolveTypedef: the type a chain of typedefs names."""
@@ -182,7 +183,7 @@ class GoTypes:
         size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0
         gokind = a[AT_GO_KIND].value if AT_GO_KIND in a else 0
         rt = a[AT_GO_RUNTIME_TYPE].value if AT_GO_RUNTIME_TYPE in a else 0
-        t = GoType(die.offset, name, str(die.tag), Kind.Invalid, size, runtime_addr=rt)
+        t = GoType(die.offset, name, str(die.tag), Kind.Invalid, size, runtime_addr=rt, go_kind=gokind)
         # Registered before children are built: types refer to themselves through pointers.
         self._by_off[die.offset] = t
         tag = die.tag

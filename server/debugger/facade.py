@@ -31,7 +31,7 @@ from .engine import Engine
 from .errors import DebuggerError
 from .eval.evaluator import Operand
 from .locspec import FindResult
-from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView
+from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView, TypeInfoView
 from .registers import RegisterValue
 from .target import NO_REDIRECTS, Redirects
 
@@ -342,11 +342,14 @@ class Debugger:
     async def function_return_pcs(self, name: str) -> list[int]:
         return await self._locked(lambda e: queries.function_return_pcs(e.t, name))
 
-    async def functions(self, filter_text: str) -> list[str]:
-        return await self._locked(lambda e: queries.function_names(e.t, filter_text))
+    async def functions(self, filter_text: str, follow_calls: int = 0) -> list[str]:
+        return await self._locked(lambda e: queries.function_names(e.t, filter_text, follow_calls))
 
     async def sources(self, filter_text: str) -> list[str]:
         return await self._locked(lambda e: queries.source_files(e.t, filter_text))
+
+    async def type_info(self, name: str) -> TypeInfoView:
+        return await self._locked(lambda e: queries.type_info(e.t, name))
 
     async def types(self, filter_text: str) -> list[str]:
         return await self._locked(lambda e: queries.type_names(e.t, filter_text))

@@ -24,6 +24,7 @@ from ..errors import UserError
 from ..goruntime.values import Value
 from . import goregexp
 from .eval.constants import Constant, ConstKind
+from .eval.scanner import go_quote
 
 
 class LocationError(UserError):
@@ -79,11 +80,7 @@ def _atoi(s: str) -> int | None:
 
 def _atoi_error(s: str) -> str:
     why = "value out of range" if _ATOI.fullmatch(s) else "invalid syntax"
-    return f'strconv.Atoi: parsing "{_go_quote_body(s)}": {why}'
-
-
-def _go_quote_body(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"')
+    return f"strconv.Atoi: parsing {go_quote(s)}: {why}"
 
 
 def _parse_int0(s: str) -> int | None:
@@ -103,7 +100,7 @@ def _parse_int0(s: str) -> int | None:
 
 
 def _malformed(text: str, rest: str, reason: str) -> LocationError:
-    return LocationError(f'Malformed breakpoint location "{_go_quote_body(text)}" at {len(text) - len(rest)}: {reason}')
+    return LocationError(f"Malformed breakpoint location {go_quote(text)} at {len(text) - len(rest)}: {reason}")
 
 
 def parse_locspec(text: str) -> LocSpec:
@@ -299,7 +296,7 @@ class LocationResolver:
         except BinaryError as e:
             raise LocationError(str(e)) from None
         if not res.locations:
-            raise LocationError(f'location "{text}" not found')
+            raise LocationError(f"location {go_quote(text)} not found")
         return res
 
     def _find(self, text: str, spec: LocSpec, scope: FindScope | None, non_exec: bool,

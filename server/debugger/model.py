@@ -150,3 +150,15 @@ class BreakpointRequest:
     loc_expr: str = ""
     suspended: bool = False
     substitute_rules: list[tuple[str, str]] = field(default_factory=list)  # for loc_expr
+
+
+@dataclass
+class TypeInfoView:
+    """Delve's api.TypeInfo: a type's reflect kind and size, its fields (name, type name) when a
+    struct, what it names when a typedef, and the functions with it as receiver."""
+
+    kind: int
+    size: int
+    real_type: str = ""
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)

@@ -222,7 +222,7 @@ class RPCServer(StackMethods, VariableMethods):
                                  SubstituteLocExpr=found.substitute)
 
     async def rpc_ListFunctions(self, args: m.ListFunctionsIn, _: Any) -> m.ListFunctionsOut:
-        return m.ListFunctionsOut(Funcs=await self.dbg.functions(args.Filter))
+        return m.ListFunctionsOut(Funcs=await self.dbg.functions(args.Filter, args.FollowCalls))
 
     async def rpc_FunctionReturnLocations(self, args: m.FunctionReturnLocationsIn,
                                           _: Any) -> m.FunctionReturnLocationsOut:
