@@ -24,12 +24,15 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from elftools.dwarf.dwarfinfo import DWARFInfo
+from elftools.dwarf.ranges import BaseAddressEntry
 from elftools.elf.elffile import ELFFile
 
 from ..errors import UserError
 from .buildinfo import go_string_at, go_version
+from .dwarf_inline import InlineNode, all_inline_ranges, inline_stack, read_tree, top_inlined_calls
 from .dwarf_lines import LineProgram, LineSection
 from .dwarf_types import DwarfTypes
 from .dwarf_units import DwarfUnits
@@ -72,6 +75,11 @@ class GoBinary:
         self._funcs: dict[int, Function] = {}
         self._all: list[Function] | None = None
         self._by_name: dict[str, int] | None = None
+        # inlined calls: DWARF subtrees of functions by entry, subprogram DIEs of each unit by
+        # low pc, abstract-origin names by offset (binary/dwarf_inline.py)
+        self._inline_trees: dict[int, InlineNode | None] = {}
+        self._unit_subprograms: dict[int, dict[int, Any]] = {}
+        self._origin_names: dict[int, str] = {}
 
     @classmethod
     def open(cls, path: str) -> GoBinary:
@@ -221,6 +229,10 @@ class GoBinary:
     def _generic_index(self) -> dict[str, list[int]]:
         return self._generic_names
 
+    def package_map(self) -> dict[str, list[str]]:
+        """Delve's PackageMap: package name -> the import paths of the packages with that name."""
+        return self._package_map
+
     @cached_property
     def _package_map(self) -> dict[str, list[str]]:
         # Package name -> package paths (Delve's PackageMap): from each Go unit's
@@ -359,6 +371,120 @@ class GoBinary:
         """Where `break <function>` goes (Delve's FindFunctionLocation, line offset 0)."""
         return self.first_pc_after_prologue(fn, sameline=False)
 
+    # -- inlined calls ---------------------------------------------------------
+
+    @cached_property
+    def _gofunc(self) -> int:
+        """moduledata.gofunc, the base of FUNCDATA offsets (the go:func.* symbol)."""
+        return self.symbol_address("go:func.*") or self.symbol_address("go.func.*") or 0
+
+    def has_inlined_calls(self, fn: Function) -> bool:
+        """Whether the compiler inlined calls into fn (its pclntab inline tree; no DWARF read)."""
+        i = self._pcln.index_at(fn.entry)
+        return i is not None and self._pcln.inline_tree(i) is not None
+
+    @cached_property
+    def _inline_callers(self) -> dict[str, list[int]]:
+        """Name of each inlined function -> indices of the functions it was inlined into, from
+        the pclntab's inline trees (read once, on the first question about inlined functions)."""
+        out: dict[str, list[int]] = {}
+        pcln, base = self._pcln, self._gofunc
+        if not base:
+            return out
+        size = pcln.inlined_call_size
+        for i in range(pcln.nfunc):
+            tree = pcln.inline_tree(i)
+            if tree is None:
+                continue
+            off, count = tree
+            raw = self.file_bytes(base + off, count * size)
+            for k in range(len(raw) // size):
+                callers = out.setdefault(pcln.inlined_call_name(raw[k * size:(k + 1) * size]), [])
+                if not callers or callers[-1] != i:
+                    callers.append(i)
+        return out
+
+    def inline_only_names(self) -> list[str]:
+        """Functions that exist only inlined into others (no code of their own): Delve lists them
+        among the binary's functions, with entry 0."""
+        index = self._name_index()
+        return sorted(n for n in self._inline_callers if n not in index)
+
+    def find_function(self, name: str) -> list[str]:
+        """Delve's FindFunction, by name: the function itself (with code or only inlined), else
+        the instantiations of a generic function; [] when none."""
+        if name in self._name_index() or name in self._inline_callers:
+            return [name]
+        inst = [self._pcln.name(i) for i in self._generic_index().get(name, [])]
+        inst += [n for n in self.inline_only_names() if "[" in n and name_without_type_params(n) == name]
+        return list(dict.fromkeys(inst))
+
+    def inline_tree(self, fn: Function) -> InlineNode | None:
+        """The DWARF subtree of fn (subprogram, lexical blocks, inlined calls), None when the
+        compiler inlined nothing into it or there is no DWARF for it."""
+        if fn.entry in self._inline_trees:
+            return self._inline_trees[fn.entry]
+        tree = None
+        units = self._units
+        if units is not None and self.has_inlined_calls(fn):
+            unit = units.unit_at(fn.entry)
+            if unit is not None:
+                with self._lock:
+                    die = self._subprograms_of(unit.index).get(fn.entry)
+                    lp = units.lines(unit)
+                    if die is not None:
+                        tree = read_tree(die, lambda d: _ranges_of(units.dwarf, d), lp.files if lp else [],
+                                         self._origin_names)
+        self._inline_trees[fn.entry] = tree
+        return tree
+
+    def _subprograms_of(self, unit_index: int) -> dict[int, Any]:
+        found = self._unit_subprograms.get(unit_index)
+        if found is None:
+            found = {}
+            units = self._units
+            assert units is not None
+            cu = units.die_unit(units.units[unit_index])
+            for die in cu.get_top_DIE().iter_children():
+                if die.tag == "DW_TAG_subprogram" and "DW_AT_low_pc" in die.attributes:
+                    found.setdefault(die.attributes["DW_AT_low_pc"].value, die)
+            self._unit_subprograms[unit_index] = found
+        return found
+
+    def inlined_call_pcs(self, name: str) -> list[int]:
+        """Where each inlined call of `name` starts (Delve's Function.InlinedCalls' LowPC)."""
+        out: list[int] = []
+        for i in self._inline_callers.get(name, []):
+            tree = self.inline_tree(self._func(i))
+            if tree is not None:
+                out.extend(n.low_pc for n in top_inlined_calls(tree) if n.name == name)
+        return out
+
+    def inline_stack(self, fn: Function, pc: int) -> list[InlineNode]:
+        """The inlined calls executing at pc in fn, innermost first (Delve's InlineStack)."""
+        tree = self.inline_tree(fn)
+        return inline_stack(tree, pc) if tree is not None else []
+
+    def _inlined_call_sites(self, file: str, line: int) -> list[int]:
+        """Delve's inlinedCallLines[file:line]: the start of every inlined call made from that
+        line (for lines the line table does not list). Only the functions of the units whose
+        line table names the file are read."""
+        units = self._units
+        if units is None:
+            return []
+        out: list[int] = []
+        for unit in units.units_with_file(file):
+            for lo, hi in unit.ranges:
+                i = self._pcln.index_at(lo)
+                while i is not None and i < self._pcln.nfunc and self._pcln.entry(i) < hi:
+                    fn = self._func(i)
+                    tree = self.inline_tree(fn) if self._pcln.inline_tree(i) is not None else None
+                    if tree is not None:
+                        out.extend(n.low_pc for n in top_inlined_calls(tree)
+                                   if n.call_file == file and n.call_line == line)
+                    i += 1
+        return out
+
     # -- files -----------------------------------------------------------------
 
     def sources(self) -> list[str]:
@@ -405,6 +531,9 @@ class GoBinary:
             if lp is not None:
                 pcs.extend(lp.line_pcs(file, line))
         if not pcs:
+            # a line whose only code is an inlined call: the call sites from DWARF
+            pcs = [(pc, True) for pc in self._inlined_call_sites(file, line)]
+        if not pcs:
             raise BinaryError(f"could not find statement at {file}:{line}, please use a line with a statement")
         by_func: dict[Function, list[tuple[int, bool]]] = {}
         for pc, stmt in sorted(pcs):
@@ -415,10 +544,19 @@ class GoBinary:
         for fn, fpcs in by_func.items():
             if "·dwrap·" in fn.name or self.is_wrapper(fn):
                 continue
-            pc = next((p for p, stmt in fpcs if stmt), fpcs[0][0])
-            if pc == fn.entry:
-                pc = self.first_pc_after_prologue(fn, sameline=True)
-            selected.append(pc)
+            # each inlined call in fn is a place of its own: the pcs go to the innermost call
+            # holding them (Delve's allInlineCallRanges), the rest to fn's own body
+            tree = self.inline_tree(fn)
+            rngs = all_inline_ranges(tree) if tree is not None else []
+            groups: dict[int, list[tuple[int, bool]]] = {}
+            for p, stmt in fpcs:
+                owner = next((n.offset for n, (lo, hi) in rngs if lo <= p < hi), -1)
+                groups.setdefault(owner, []).append((p, stmt))
+            for owner, gpcs in groups.items():
+                pc = next((p for p, stmt in gpcs if stmt), gpcs[0][0])
+                if owner == -1 and pc == fn.entry:
+                    pc = self.first_pc_after_prologue(fn, sameline=True)
+                selected.append(pc)
         return sorted(selected)
 
     @cached_property
@@ -438,6 +576,32 @@ class GoBinary:
             return False
         rec = self.func_record(fn)
         return rec is not None and rec.func_id == wid
+
+
+def _ranges_of(dwarf: DWARFInfo, die: Any) -> list[tuple[int, int]]:
+    """A DIE's pc ranges: low/high pc, or DW_AT_ranges from the unit's base (Delve's Ranges)."""
+    a = die.attributes
+    if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
+        low = a["DW_AT_low_pc"].value
+        hi = a["DW_AT_high_pc"]
+        return [(low, hi.value if hi.form == "DW_FORM_addr" else low + hi.value)]
+    if "DW_AT_ranges" not in a:
+        return []
+    rl = dwarf.range_lists()
+    if rl is None:
+        return []
+    top = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+    base = top.value if top is not None else 0
+    mask = (1 << (8 * die.cu.header.address_size)) - 1
+    out: list[tuple[int, int]] = []
+    for e in rl.get_range_list_at_offset(a["DW_AT_ranges"].value, cu=die.cu):
+        if isinstance(e, BaseAddressEntry):
+            base = e.base_address
+        elif getattr(e, "is_absolute", False):
+            out.append((e.begin_offset, e.end_offset))
+        else:
+            out.append(((base + e.begin_offset) & mask, (base + e.end_offset) & mask))
+    return out
 
 
 def escape_package_path(path: str) -> str:

@@ -167,8 +167,12 @@ class GoTypes:
         return self._dwarf.get_DIE_from_refaddr(off)
 
     def type_of(self, die: DIE) -> GoType | None:
-        """The GoType of a variable/member DIE's DW_AT_type."""
+        """The GoType of a variable/member DIE's DW_AT_type (an inlined call's variable has it on
+        its DW_AT_abstract_origin)."""
         t = self.ref(die, "DW_AT_type")
+        if t is None:
+            origin = self.ref(die, "DW_AT_abstract_origin")
+            t = self.ref(origin, "DW_AT_type") if origin is not None else None
         return None if t is None else self.by_offset(t.offset)
 
     def by_offset(self, offset: int) -> GoType:

@@ -95,10 +95,13 @@ class FrameView:
     err: str = ""
     # The goroutine the frame belongs to (None for a thread stack): scope needs it.
     goroutine: Goroutine | None = None
+    # A frame of an inlined call (debugger/inlines.py): its own location; None for a frame as unwound
+    inlined_location: Location | None = None
+    inlined: bool = False
 
     @property
     def location(self) -> Location:
-        return self.frame.location
+        return self.inlined_location or self.frame.location
 
 
 @dataclass

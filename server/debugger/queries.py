@@ -55,8 +55,8 @@ def stacktrace(t: Target, sel: Selection, gid: int, depth: int, defers: bool) ->
         raise DebuggerError("negative maximum stack depth")
     if g is None:
         regs = t.proc.regs(sel.current_tid)
-        return thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, depth)
-    return goroutine_stack(t.goroutines, g, depth, defers)
+        return thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, depth, inlined=True)
+    return goroutine_stack(t.goroutines, g, depth, defers, inlined=True)
 
 
 def frames_variables(t: Target, sel: Selection, gid: int, frames: range,
@@ -237,9 +237,10 @@ def type_info(t: Target, name: str) -> TypeInfoView:
     plain = name + "."
     dot = name.rfind(".")
     ptr = name[:dot] + ".(*" + name[dot + 1:] + ")." if dot > 0 else ""
-    info.methods = [fn.name for fn in t.binary.functions()
-                    if (fn.name.startswith(plain) or (ptr and fn.name.startswith(ptr)))
-                    and not t.binary.is_wrapper(fn)]
+    binary = t.binary
+    info.methods = [n for n in binary.inline_only_names() if n.startswith(plain) or (ptr and n.startswith(ptr))]
+    info.methods += [fn.name for fn in binary.functions()
+                     if (fn.name.startswith(plain) or (ptr and fn.name.startswith(ptr))) and not binary.is_wrapper(fn)]
     return info
 
 
@@ -256,12 +257,15 @@ def function_names(t: Target, filter_text: str, follow_calls: int = 0) -> list[s
     """Delve's Debugger.Functions: the functions whose name matches, sorted; with follow_calls > 0
     each one's callees too, down to that depth (traverse)."""
     rx = filter_regex(filter_text)
-    matched = [f for f in t.binary.functions() if rx.search(f.name)]
+    binary = t.binary
+    # Delve's functions are DWARF's: those that exist only inlined are listed, the linker's
+    # own go:* symbols of the pclntab are not
+    matched = [f for f in binary.functions() if not f.name.startswith("go:") and rx.search(f.name)]
+    names = {n for n in binary.inline_only_names() if rx.search(n)}
     if follow_calls <= 0:
-        return sorted({f.name for f in matched})
-    names: set[str] = set()
+        return sorted(names | {f.name for f in matched})
     for fn in matched:
-        names.update(_traverse(t.binary, fn, follow_calls))
+        names.update(_traverse(binary, fn, follow_calls))
     return sorted(names)
 
 

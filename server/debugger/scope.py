@@ -47,6 +47,7 @@ from ..goruntime.values import (
 from .goregexp import GoRegexp
 from .goroutines import GoroutineReader
 from .inferior import Inferior
+from .inlines import expand
 
 # DWARF register number -> user_regs_struct field (amd64).
 _GP = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
@@ -214,21 +215,29 @@ class VariableContext:
             r = self.proc.regs(current_tid)
             frames = rt.frames(r.rip, r.rsp, r.rbp, frame + 1)
             tid = current_tid
-        if frame < 0 or frame >= len(frames):
+        # frames numbered as Stacktrace numbers them: inlined calls are frames of their own
+        logical, _ = expand(self.binary, frames)
+        if frame < 0 or frame >= len(logical):
             raise ScopeError(f"Frame {frame} does not exist in goroutine {goroutine_id}")
         if deferred_call > 0:
             raise ScopeError(f"Frame {frame} only has 0 deferred calls")
-        fr = frames[frame]
+        lf = logical[frame]
+        fr = lf.frame
+        top = fr is frames[0]
         fn = fr.function
         fn_die = None
         units = self.binary.dwarf_units
-        if units is not None:
-            unit = units.unit_at(fr.pc if frame == 0 else fr.pc - 1)
+        name = fn.name if fn is not None else ""
+        if lf.inlined is not None:
+            # the inlined call's own variables (Delve: the scope's function is the inlined entry)
+            fn_die = self.dwarf_vars.inlined_function(lf.inlined.offset, lf.inlined.name, lf.inlined.ranges)
+            name = lf.inlined.name
+        elif units is not None:
+            unit = units.unit_at(fr.pc if top else fr.pc - 1)
             if unit is not None:
-                fn_die = self.dwarf_vars.function_at(unit.index, fr.pc if frame == 0 else fr.pc - 1)
-        regs = _Regs(self.proc, tid, fr, frame == 0)
-        return EvalScope(self, goroutine_id, frame, fr, fr.pc, fr.location.line,
-                         fn.name if fn is not None else "", regs, fn_die)
+                fn_die = self.dwarf_vars.function_at(unit.index, fr.pc if top else fr.pc - 1)
+        regs = _Regs(self.proc, tid, fr, top)
+        return EvalScope(self, goroutine_id, frame, fr, fr.pc, lf.location.line, name, regs, fn_die)
 
     def function_entry_scope(self, fn: Function, cfa: int, goroutine_id: int) -> EvalScope:
         """fn's frame as at its entry, its CFA given: Delve's fakeFunctionEntryScope, where a
