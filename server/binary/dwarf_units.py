@@ -68,8 +68,9 @@ def _producer_flags(producer: str, is_go: bool) -> tuple[str, bool]:
 
 
 class DwarfUnits:
-    def __init__(self, dwarf: DWARFInfo) -> None:
+    def __init__(self, dwarf: DWARFInfo, bias: int = 0) -> None:
         self._dwarf = dwarf
+        self.bias = bias  # load address of a shared object (0 for an executable)
         self.units: list[CompileUnit] = []
         self._die_units: list[DieUnit] = []  # pyelftools' unit of each, for the DIE readers
         self._load()
@@ -124,6 +125,8 @@ class DwarfUnits:
                 end = hi.value if hi.form == "DW_FORM_addr" else low + hi.value
                 ranges.append((low, end))
             pkg = attributes(top).get(AT_GO_PACKAGE_NAME)
+            if self.bias:
+                ranges = [(lo + self.bias, hi + self.bias) for lo, hi in ranges]
             self.units.append(CompileUnit(i, text("DW_AT_name"), producer, is_go, optimized,
                                           text("DW_AT_comp_dir"), stmt, ranges,
                                           dwarf_text(pkg.value) if pkg is not None else ""))
@@ -157,7 +160,7 @@ class DwarfUnits:
             return None
         if unit._lines is None:
             unit._lines = LineProgram(self._line_mv, unit.stmt_list, comp_dir=unit.comp_dir,
-                                      line_str=self._line_str, debug_str=self._debug_str)
+                                      line_str=self._line_str, debug_str=self._debug_str, bias=self.bias)
         return unit._lines
 
     def units_with_file(self, file: str) -> list[CompileUnit]:

@@ -54,7 +54,7 @@ class FuncRecord:
 
 
 class Pclntab:
-    def __init__(self, data: bytes | memoryview, text_start: int | None = None) -> None:
+    def __init__(self, data: bytes | memoryview, text_start: int | None = None, bias: int = 0) -> None:
         self._mv = memoryview(data)
         if len(self._mv) < 16:
             raise PclntabError("pclntab too short")
@@ -74,7 +74,7 @@ class Pclntab:
                 "<8Q", self._mv, 8
             )
             # The linker fills textStart; a relocatable (PIE) file may leave it 0.
-            self.text_start = hdr_text or (text_start or 0)
+            self.text_start = hdr_text + bias if hdr_text else (text_start or 0)
         self._funcname = funcname
         self._cutab = cu
         self._filetab = filetab

@@ -19,7 +19,7 @@ from ..goruntime.values import F_RETURN, LOAD_FULL, LoadCfg, Value
 from . import expressions, inspect
 from .bpinfo import breakpoint_info, wants_info
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
-from .disasm import branches
+from .disasm import branches, returns
 from .errors import DebuggerError
 from .eval import ParseError, parse_expr
 from .eval.printer import expr_string
@@ -75,6 +75,12 @@ class Engine:
         # user stop. Errors found before resuming keep it.
         self._breakpoint_cleared = False
         self._set_internal_breakpoints()
+        # Delve's PluginOpenBreakpoint: the RETs of plugin.Open, where loaded plugins are read
+        # and suspended breakpoints looked for (never listed, never a stop of their own)
+        self._plugin_open_pcs: set[int] = set()
+        self._not_go_images: set[str] = set()
+        target.binary.drop_images()  # a previous process's plugins
+        self._set_plugin_open_breakpoint()
 
     @classmethod
     def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Engine:
@@ -100,6 +106,34 @@ class Engine:
                 addrs.append(resolver.for_function(fn).pc)
         if addrs:
             self._add_internal(FATAL_THROW_ID, "runtime-fatal-throw", addrs, [])
+
+    def _set_plugin_open_breakpoint(self) -> None:
+        fn = self.t.binary.function_named("plugin.Open")
+        if fn is None:
+            return
+        for pc in returns(self.t.binary.file_bytes(fn.entry, fn.end - fn.entry), fn.entry):
+            try:
+                self.t.proc.breakpoints.insert(pc)
+            except OSError as e:
+                log.warning("plugin.Open breakpoint at %#x not set: %s", pc, e)
+                continue
+            self._plugin_open_pcs.add(pc)
+
+    def _plugin_opened(self) -> None:
+        """Delve's pluginOpenCallback: the Go objects the dynamic linker has loaded since are read
+        (their functions, files and lines join the binary's), then suspended breakpoints are
+        looked for again."""
+        binary = self.t.binary
+        known = {img.path for img in binary.images} | self._not_go_images
+        for path, base in inspect.dynamic_libraries(binary, self.t.proc):
+            if path in known:
+                continue
+            try:
+                binary.add_image(path, base)
+            except UserError:
+                self._not_go_images.add(path)  # libc and other C objects
+        for bp in self.materialize_suspended():
+            log.info("suspended breakpoint %d enabled at %s", bp.id, [hex(a) for a in bp.addrs])
 
     def _add_internal(self, bp_id: int, name: str, addrs: list[int], variables: list[str]) -> None:
         bp = Breakpoint(id=bp_id, name=name, addrs=addrs, variables=variables)
@@ -228,7 +262,7 @@ class Engine:
         self.t.breakpoints.check_new(bp)
         if req.loc_expr:
             parse_locspec(req.loc_expr)
-        bp.origin = BreakpointOrigin(bp.file, bp.line, bp.function_name, req.loc_expr)
+        bp.origin = BreakpointOrigin(bp.file, bp.line, bp.function_name, req.loc_expr, tuple(req.substitute_rules))
         bp.id = self.t.breakpoints.allocate_id(bp.id)
         bp.loc_expr = req.loc_expr
         bp.hit_count, bp.total_hit_count = {}, 0
@@ -241,16 +275,56 @@ class Engine:
             # Delve keeps it for the next Restart, which finds its location (restore_breakpoints).
             self.t.breakpoints.add(bp)
             return bp
-        addrs = self._resolve_request(req)
+        try:
+            addrs = self._resolve_request(req)
+            if not addrs and not req.loc_expr:
+                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
+        except UserError:
+            if not req.suspended:
+                raise
+            # Delve keeps a suspended breakpoint without a location, enabled: it is found when
+            # new code is loaded (a plugin) or when it is enabled again
+            addrs = []
         bp.addrs = addrs
         if not addrs:
-            if not req.loc_expr:
-                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
             bp.disabled = False
         self._describe(bp)
         self.t.breakpoints.add(bp)
         self.t.breakpoints.update_satisfiable(bp)
         return bp
+
+    def _origin_request(self, bp: Breakpoint) -> BreakpointRequest:
+        """What the user asked for (Delve's lbp.Set), to find a breakpoint's location again."""
+        o = bp.origin
+        return BreakpointRequest(replace(bp, addrs=[], file=o.file, line=o.line, function_name=o.function_name),
+                                 loc_expr=o.loc_expr, substitute_rules=list(o.substitute_rules))
+
+    def _find_again(self, bp: Breakpoint) -> None:
+        """Delve's enableBreakpointOnTarget for a breakpoint without addresses (suspended, or
+        a LocExpr that found nothing): its location looked up again; errors as Delve's."""
+        o = bp.origin
+        addrs = self._resolve_request(self._origin_request(bp))
+        if not addrs:
+            if not o.loc_expr:
+                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
+            return
+        self.t.breakpoints.relocate(bp, addrs)
+        self._describe(bp)
+
+    def materialize_suspended(self) -> list[Breakpoint]:
+        """Delve's pluginOpenCallback: every enabled user breakpoint without addresses whose
+        location can be found now gets it (and is armed); the others stay as they are."""
+        found = []
+        for bp in self.t.breakpoints.ordered():
+            if bp.internal or bp.addrs or bp.disabled:
+                continue
+            try:
+                self._find_again(bp)
+            except UserError:
+                continue
+            if bp.addrs:
+                found.append(bp)
+        return found
 
     def restore_breakpoints(self, old: list[Breakpoint], next_id: int) -> list[tuple[Breakpoint, str]]:
         """Delve's proc.Restart: the user's breakpoints of the previous process, found again here
@@ -264,7 +338,8 @@ class Engine:
             fresh = replace(bp, addrs=[], hit_count={}, total_hit_count=0, unsatisfiable=False,
                             file=o.file, line=o.line, function_name=o.function_name)
             try:
-                addrs = self._resolve_request(BreakpointRequest(fresh, loc_expr=o.loc_expr))
+                addrs = self._resolve_request(BreakpointRequest(fresh, loc_expr=o.loc_expr,
+                                                                substitute_rules=list(o.substitute_rules)))
                 if not addrs and not o.loc_expr:
                     raise DebuggerError(f"breakpoint {bp.id} can not be enabled")  # set by address only
                 fresh.addrs = addrs
@@ -289,8 +364,18 @@ class Engine:
 
     def toggle_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
         bp = self.find_breakpoint(bp_id, name)
-        self.t.breakpoints.set_disabled(bp, not bp.disabled)
+        self._set_disabled(bp, not bp.disabled)
         return bp
+
+    def _set_disabled(self, bp: Breakpoint, disabled: bool) -> None:
+        """Delve's SetBreakpointEnabled: enabling a breakpoint without addresses looks for its
+        location again; when that fails it stays enabled (Delve sets the flag first) and the error
+        is the lookup's."""
+        if not disabled and bp.disabled and not bp.addrs and not self.t.exited:
+            bp.disabled = False
+            self._find_again(bp)
+            return
+        self.t.breakpoints.set_disabled(bp, disabled)
 
     def amend_breakpoint(self, new: Breakpoint) -> None:
         bp = self.t.breakpoints.by_id.get(new.id)
@@ -302,7 +387,7 @@ class Engine:
                      "stacktrace", "variables", "load_args", "load_locals", "custom_commands",
                      "root_func_name", "trace_follow_calls"):
             setattr(bp, attr, getattr(new, attr))
-        self.t.breakpoints.set_disabled(bp, new.disabled)
+        self._set_disabled(bp, new.disabled)
         self.t.breakpoints.update_satisfiable(bp)
 
     def list_breakpoints(self) -> list[Breakpoint]:
@@ -389,6 +474,8 @@ class Engine:
             if queued is not None:
                 self._start_queued(queued, ev.tid)
                 continue
+            if ev.kind is StopKind.BREAKPOINT and ev.addr in self._plugin_open_pcs:
+                self._plugin_opened()
             if ev.kind is StopKind.BREAKPOINT:
                 step = self._step_point_hit(ev.addr, ev.tid)
                 bp = t.breakpoints.at(ev.addr)

@@ -25,6 +25,7 @@ class BreakpointOrigin:
     line: int = 0
     function_name: str = ""
     loc_expr: str = ""
+    substitute_rules: tuple[tuple[str, str], ...] = ()  # of loc_expr
 
 
 @dataclass
