@@ -86,6 +86,7 @@ class GoBinary:
         self._inline_trees: dict[int, InlineNode | None] = {}
         self._unit_subprograms: dict[int, dict[int, Any]] = {}
         self._origin_names: dict[int, str] = {}
+        self._has_inlines: dict[int, bool] = {}  # by function entry
 
     @classmethod
     def open(cls, path: str, bias: int = 0) -> GoBinary:
@@ -468,11 +469,14 @@ class GoBinary:
 
     def has_inlined_calls(self, fn: Function) -> bool:
         """Whether the compiler inlined calls into fn (its pclntab inline tree; no DWARF read)."""
-        i = self._pcln.index_at(fn.entry)
-        if i is None:
-            img = self._image_at(fn.entry)
-            return img is not self and img.has_inlined_calls(fn)
-        return self._pcln.inline_tree(i) is not None
+        has = self._has_inlines.get(fn.entry)
+        if has is None:
+            i = self._pcln.index_at(fn.entry)
+            if i is None:
+                img = self._image_at(fn.entry)
+                return img is not self and img.has_inlined_calls(fn)
+            has = self._has_inlines[fn.entry] = self._pcln.inline_tree(i) is not None
+        return has
 
     @cached_property
     def _inline_callers(self) -> dict[str, list[int]]:
