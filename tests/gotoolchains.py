@@ -29,6 +29,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = REPO / "testdata"
 GCFLAGS = "all=-N -l"
+# Programs built otherwise. `inlined` is built as Delve's EnableInlining fixtures are: -N for the
+# main package only, inlining left on (the runtime and the standard library optimized).
+PROGRAM_GCFLAGS = {"inlined": "-N"}
+# Programs that are not executables: Go plugins, loaded by testdata/plugin_host.
+PROGRAM_BUILDMODE = {"plugin_one": "plugin", "plugin_two": "plugin"}
+
+
+def gcflags(program: str) -> str:
+    return PROGRAM_GCFLAGS.get(program, GCFLAGS)
 _VERSION_RE = re.compile(r"^go(\d+)\.(\d+)(?:\.(\d+))?")
 
 
@@ -137,7 +146,8 @@ def program_dir(program: str) -> Path:
 def _source_hash(src: Path, tc: GoToolchain) -> str:
     # The source directory is part of the key: the binary's DWARF names its files by absolute
     # path, and tests of another checkout (a CI clone) look them up under their own path.
-    h = hashlib.sha256(f"{tc.full}\0{GCFLAGS}\0{src.resolve()}\0".encode())
+    mode = PROGRAM_BUILDMODE.get(src.name, "exe")
+    h = hashlib.sha256(f"{tc.full}\0{gcflags(src.name)}\0{mode}\0{src.resolve()}\0".encode())
     for f in sorted(p for p in src.rglob("*") if p.is_file()):
         h.update(str(f.relative_to(src)).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
@@ -150,7 +160,8 @@ def binary_path(program: str, tc: GoToolchain) -> Path:
 
 
 def build(program: str, tc: GoToolchain, timeout: float = 600) -> Path:
-    """Build testdata/<program> with `-gcflags=all=-N -l`, or reuse the cached binary."""
+    """Build testdata/<program> with `-gcflags=all=-N -l` (PROGRAM_GCFLAGS: others), or reuse the
+    cached binary."""
     out = binary_path(program, tc)
     if out.is_file():
         return out
@@ -161,7 +172,8 @@ def build(program: str, tc: GoToolchain, timeout: float = 600) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{program}-", dir=final_dir.parent))
     try:
         proc = subprocess.run(
-            [str(tc.go), "build", f"-gcflags={GCFLAGS}", "-o", str(tmp / program), "."],
+            [str(tc.go), "build", f"-gcflags={gcflags(program)}", f"-buildmode={PROGRAM_BUILDMODE.get(program, 'exe')}",
+             "-o", str(tmp / program), "."],
             cwd=program_dir(program), env=go_env(tc), capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"{tc.full}: building testdata/{program} failed:\n{proc.stdout}{proc.stderr}")

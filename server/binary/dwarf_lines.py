@@ -70,8 +70,9 @@ class LineProgram:
     """One compile unit's line program. `files[i]` is the name for row.file == i."""
 
     def __init__(self, debug_line: memoryview, offset: int, *, comp_dir: str = "",
-                 line_str: memoryview | None = None, debug_str: memoryview | None = None) -> None:
+                 line_str: memoryview | None = None, debug_str: memoryview | None = None, bias: int = 0) -> None:
         self._mv = debug_line
+        self.bias = bias  # added to every address (a shared object loaded away from its link address)
         self._line_str = line_str
         self._debug_str = debug_str
         mv = debug_line
@@ -230,7 +231,7 @@ class LineProgram:
                         break
                     addr, file, line, is_stmt, prologue_end = reset()
                 elif sub == _DW_LNE_set_address:
-                    addr = int.from_bytes(mv[p + 1 : p + n], "little")
+                    addr = int.from_bytes(mv[p + 1 : p + n], "little") + self.bias
                 p += n
             elif op == _DW_LNS_copy:
                 append(LineRow(addr, file, line, is_stmt, prologue_end, False))
@@ -294,8 +295,9 @@ class LineProgram:
         rows: list[LineRow] | None = None
         data = self._mv.obj
         if isinstance(data, bytes) and self._mv.nbytes == len(data):
-            pattern = b"\x00\x09" + bytes((_DW_LNE_set_address,)) + start.to_bytes(8, "little")
-            p = data.find(pattern, self._program_start, self._end)
+            link = start - self.bias
+            pattern = b"\x00\x09" + bytes((_DW_LNE_set_address,)) + link.to_bytes(8, "little") if link >= 0 else b""
+            p = data.find(pattern, self._program_start, self._end) if pattern else -1
             if p >= 0:
                 try:
                     seq = self._decode(p, one_sequence=True)

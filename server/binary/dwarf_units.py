@@ -28,6 +28,7 @@ from elftools.dwarf.ranges import BaseAddressEntry
 from .dwarf_lines import LineProgram
 
 DW_LANG_GO = 0x16
+AT_GO_PACKAGE_NAME = 0x2905  # Go's vendor attribute on a unit: the package's name (`dirio` for .../dir.io)
 
 
 def attributes(die: DIE) -> Mapping[str | int, AttributeValue]:
@@ -51,6 +52,7 @@ class CompileUnit:
     comp_dir: str
     stmt_list: int | None
     ranges: list[tuple[int, int]] = field(default_factory=list)
+    package_name: str = ""  # DW_AT_go_package_name
     _lines: LineProgram | None = None
 
 
@@ -66,8 +68,9 @@ def _producer_flags(producer: str, is_go: bool) -> tuple[str, bool]:
 
 
 class DwarfUnits:
-    def __init__(self, dwarf: DWARFInfo) -> None:
+    def __init__(self, dwarf: DWARFInfo, bias: int = 0) -> None:
         self._dwarf = dwarf
+        self.bias = bias  # load address of a shared object (0 for an executable)
         self.units: list[CompileUnit] = []
         self._die_units: list[DieUnit] = []  # pyelftools' unit of each, for the DIE readers
         self._load()
@@ -121,8 +124,12 @@ class DwarfUnits:
                 hi = attrs["DW_AT_high_pc"]
                 end = hi.value if hi.form == "DW_FORM_addr" else low + hi.value
                 ranges.append((low, end))
+            pkg = attributes(top).get(AT_GO_PACKAGE_NAME)
+            if self.bias:
+                ranges = [(lo + self.bias, hi + self.bias) for lo, hi in ranges]
             self.units.append(CompileUnit(i, text("DW_AT_name"), producer, is_go, optimized,
-                                          text("DW_AT_comp_dir"), stmt, ranges))
+                                          text("DW_AT_comp_dir"), stmt, ranges,
+                                          dwarf_text(pkg.value) if pkg is not None else ""))
 
     @property
     def dwarf(self) -> DWARFInfo:
@@ -153,7 +160,7 @@ class DwarfUnits:
             return None
         if unit._lines is None:
             unit._lines = LineProgram(self._line_mv, unit.stmt_list, comp_dir=unit.comp_dir,
-                                      line_str=self._line_str, debug_str=self._debug_str)
+                                      line_str=self._line_str, debug_str=self._debug_str, bias=self.bias)
         return unit._lines
 
     def units_with_file(self, file: str) -> list[CompileUnit]:

@@ -68,6 +68,7 @@ class DwarfVars:
         self._dwarf = dwarf
         self._cus: list[CompileUnit] | None = None
         self._unit_funcs: dict[int, tuple[list[int], list[FunctionDIE]]] = {}
+        self._inlined: dict[int, FunctionDIE] = {}  # inlined calls as functions, by DIE offset
         self._pkg_vars: list[tuple[str, DIE]] | None = None
         # DW_TAG_constant values by the offset of their type DIE (Delve's bi.consts), filled by
         # the same top-level walk as package variables.
@@ -105,6 +106,16 @@ class DwarfVars:
             return funcs[i]
         return None
 
+    def inlined_function(self, offset: int, name: str, ranges: list[tuple[int, int]]) -> FunctionDIE:
+        """The DW_TAG_inlined_subroutine at `offset` as a function of its own: its variables are
+        an inlined frame's (the calls inlined into it are skipped, as in a function)."""
+        fn = self._inlined.get(offset)
+        if fn is None:
+            low, high = ranges[0] if ranges else (0, 0)
+            fn = FunctionDIE(self._dwarf.get_DIE_from_refaddr(offset), name, low, high)
+            self._inlined[offset] = fn
+        return fn
+
     def _ranges(self, die: DIE) -> list[tuple[int, int]]:
         a = die.attributes
         if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
@@ -137,6 +148,9 @@ class DwarfVars:
         for child in die.iter_children():
             if child.tag in _VAR_TAGS:
                 a = child.attributes
+                if "DW_AT_name" not in a and "DW_AT_abstract_origin" in a:
+                    # a variable of an inlined call: name and declaration are on its origin
+                    a = {**child.get_DIE_from_attribute("DW_AT_abstract_origin").attributes, **a}
                 name = dwarf_text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
                 vp = a.get("DW_AT_variable_parameter")
                 dl = a.get("DW_AT_decl_line")

@@ -24,12 +24,15 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from elftools.dwarf.dwarfinfo import DWARFInfo
+from elftools.dwarf.ranges import BaseAddressEntry
 from elftools.elf.elffile import ELFFile
 
 from ..errors import UserError
 from .buildinfo import go_string_at, go_version
+from .dwarf_inline import InlineNode, all_inline_ranges, inline_stack, read_tree, top_inlined_calls
 from .dwarf_lines import LineProgram, LineSection
 from .dwarf_types import DwarfTypes
 from .dwarf_units import DwarfUnits
@@ -63,37 +66,88 @@ class Function:
 
 
 class GoBinary:
-    def __init__(self, path: str, image: ElfImage, pcln: Pclntab) -> None:
+    def __init__(self, path: str, image: ElfImage, pcln: Pclntab, bias: int = 0) -> None:
         self.path = path
         self._image = image
         self._pcln = pcln
+        # A shared object's load address: file addresses + bias are the process's. Every pc
+        # this class takes or returns is the process's; the ELF and DWARF hold file addresses.
+        self._bias = bias
+        # Go plugins loaded into the process (add_image): questions about their pcs, names and
+        # files go to them, as Delve's BinaryInfo looks in all its Images.
+        self._plugins: list[GoBinary] = []
         self.entry_point: int = image.entry_point
         self._lock = threading.RLock()
         self._funcs: dict[int, Function] = {}
         self._all: list[Function] | None = None
         self._by_name: dict[str, int] | None = None
+        # inlined calls: DWARF subtrees of functions by entry, subprogram DIEs of each unit by
+        # low pc, abstract-origin names by offset (binary/dwarf_inline.py)
+        self._inline_trees: dict[int, InlineNode | None] = {}
+        self._unit_subprograms: dict[int, dict[int, Any]] = {}
+        self._origin_names: dict[int, str] = {}
+        self._has_inlines: dict[int, bool] = {}  # by function entry
 
     @classmethod
-    def open(cls, path: str) -> GoBinary:
+    def open(cls, path: str, bias: int = 0) -> GoBinary:
         try:
             image = ElfImage(path)
         except (OSError, ValueError) as e:
             raise BinaryError(f"could not open {path}: {e}") from e
         data = image.section_bytes(".gopclntab")
         if data is None:
+            # Go 1.19 shared objects (plugins) keep the table inside .data.rel.ro
+            start, end = image.symbol_address("runtime.pclntab"), image.symbol_address("runtime.epclntab")
+            data = image.read(start, end - start) if start and end and end > start else None
+        if data is None:
             raise BinaryError("could not find .gopclntab section")
         # pclntab entries are offsets from runtime.text. An externally linked (cgo)
         # binary leaves the header's textStart 0 and puts C code (crt1, cgo's gcc_*.c)
         # ahead of runtime.text in .text, so the section start is only a fallback.
-        text_start = image.symbol_address("runtime.text") or image.section_addr(".text")
+        text_start = (image.symbol_address("runtime.text") or image.section_addr(".text") or 0) + bias
         try:
-            pcln = Pclntab(data, text_start)
+            pcln = Pclntab(data, text_start, bias)
         except PclntabError as e:
             raise BinaryError(f"could not read .gopclntab: {e}") from e
-        return cls(path, image, pcln)
+        return cls(path, image, pcln, bias)
 
     def close(self) -> None:
+        for p in self._plugins:
+            p.close()
         self._image.close()
+
+    # -- images: the executable and the Go plugins it loaded ---------------------
+
+    def add_image(self, path: str, bias: int) -> GoBinary:
+        """A Go plugin (or other Go shared object) loaded at `bias`: from now on its functions,
+        files and lines are the binary's too. Raises BinaryError when it is not a Go object."""
+        img = GoBinary.open(path, bias)
+        with self._lock:
+            self._plugins.append(img)
+            for cached in ("_sources", "_source_set", "_package_map"):
+                self.__dict__.pop(cached, None)
+        return img
+
+    def drop_images(self) -> None:
+        """Forget the plugins (a new process loads its own, maybe elsewhere)."""
+        with self._lock:
+            plugins, self._plugins = self._plugins, []
+            for cached in ("_sources", "_source_set", "_package_map"):
+                self.__dict__.pop(cached, None)
+        for img in plugins:
+            img.close()
+
+    @property
+    def images(self) -> list[GoBinary]:
+        return [self, *self._plugins]
+
+    def _image_at(self, pc: int) -> GoBinary:
+        """The image whose functions hold pc (the executable when none does)."""
+        if self._plugins and self._pcln.index_at(pc) is None:
+            for img in self._plugins:
+                if img._pcln.index_at(pc) is not None:
+                    return img
+        return self
 
     # -- versions --------------------------------------------------------------
 
@@ -117,7 +171,7 @@ class GoBinary:
         with self._lock:
             if not self._image.elf.has_dwarf_info():
                 return None
-            return DwarfUnits(self._image.elf.get_dwarf_info())
+            return DwarfUnits(self._image.elf.get_dwarf_info(), self._bias)
 
     @property
     def dwarf_units(self) -> DwarfUnits | None:
@@ -157,12 +211,18 @@ class GoBinary:
     def file_bytes(self, addr: int, size: int) -> bytes:
         """Bytes at a virtual address as the executable file has them, so breakpoints
         cannot hide them (b"" outside its sections)."""
-        return self._image.read(addr, size) or b""
+        data = self._image.read(addr - self._bias, size)
+        if not data and self._plugins:
+            img = self._image_at(addr)
+            if img is not self:
+                return img.file_bytes(addr, size)
+        return data or b""
 
     # -- symbols and functions -------------------------------------------------
 
     def symbol_address(self, name: str) -> int | None:
-        return self._image.symbol_address(name)
+        addr = self._image.symbol_address(name)
+        return addr + self._bias if addr is not None else None
 
     @cached_property
     def gnu_build_id(self) -> str:
@@ -178,7 +238,7 @@ class GoBinary:
     def section_address(self, name: str) -> int | None:
         """Where the section is loaded (its sh_addr), None if the executable has no such section."""
         sec = self._image.elf.get_section_by_name(name)
-        return int(sec["sh_addr"]) if sec is not None else None
+        return int(sec["sh_addr"]) + self._bias if sec is not None else None
 
     def _func(self, i: int) -> Function:
         fn = self._funcs.get(i)
@@ -195,11 +255,16 @@ class GoBinary:
     def functions(self) -> Sequence[Function]:
         if self._all is None:
             self._all = [self._func(i) for i in range(self._pcln.nfunc)]
+        if self._plugins:
+            return [*self._all, *(f for img in self._plugins for f in img.functions())]
         return self._all
 
     def function_at(self, pc: int) -> Function | None:
         i = self._pcln.index_at(pc)
-        return None if i is None else self._func(i)
+        if i is None:
+            img = self._image_at(pc)
+            return img.function_at(pc) if img is not self else None
+        return self._func(i)
 
     def _name_index(self) -> dict[str, int]:
         if self._by_name is None:
@@ -211,7 +276,9 @@ class GoBinary:
 
     def function_named(self, name: str) -> Function | None:
         i = self._name_index().get(name)
-        return None if i is None else self._func(i)
+        if i is None:
+            return next((fn for img in self._plugins if (fn := img.function_named(name)) is not None), None)
+        return self._func(i)
 
     def function_by_suffix(self, name: str) -> Function | None:
         """The first function (by address) named `name` or `.../name`: how Delve's
@@ -219,19 +286,34 @@ class GoBinary:
         fn = self.function_named(name)
         if fn is not None:
             return fn
-        suffix = "/" + name
-        hits = [i for n, i in self._name_index().items() if n.endswith(suffix)]
-        return self._func(min(hits)) if hits else None
+        i = self._by_path_suffix.get(name)
+        return self._func(i) if i is not None else None
+
+    @cached_property
+    def _by_path_suffix(self) -> dict[str, int]:
+        """Function index by each tail of the name after a '/', the lowest index (address) first:
+        one scan on the first question instead of one per question."""
+        out: dict[str, int] = {}
+        for n, i in sorted(self._name_index().items(), key=lambda item: item[1]):
+            j = n.find("/")
+            while j >= 0:
+                out.setdefault(n[j + 1:], i)
+                j = n.find("/", j + 1)
+        return out
 
     def package_paths(self, name: str) -> list[str]:
         """Delve's PackageMap[name]: the paths of the packages called `name`."""
         return self._package_map.get(name, [])
 
     def functions_named(self, name: str) -> list[Function]:
-        """Delve's FindFunction: the exact name, else every instantiation of a generic name."""
-        fn = self.function_named(name)
-        if fn is not None:
-            return [fn]
+        """Delve's FindFunction: the exact name, else every instantiation of a generic name (in
+        every image)."""
+        return [fn for img in self.images for fn in img._functions_named_here(name)]
+
+    def _functions_named_here(self, name: str) -> list[Function]:
+        i = self._name_index().get(name)
+        if i is not None:
+            return [self._func(i)]
         return [self._func(i) for i in self._generic_index().get(name, [])]
 
     @cached_property
@@ -245,6 +327,17 @@ class GoBinary:
 
     def _generic_index(self) -> dict[str, list[int]]:
         return self._generic_names
+
+    def package_map(self) -> dict[str, list[str]]:
+        """Delve's PackageMap: package name -> the import paths of the packages with that name."""
+        if not self._plugins:
+            return self._package_map
+        merged: dict[str, list[str]] = {}
+        for img in self.images:
+            for name, paths in img._package_map.items():
+                merged.setdefault(name, [])
+                merged[name] += [p for p in paths if p not in merged[name]]
+        return merged
 
     @cached_property
     def _by_base_name(self) -> dict[str, list[tuple[str, list[int]]]]:
@@ -263,11 +356,21 @@ class GoBinary:
 
     @cached_property
     def _package_map(self) -> dict[str, list[str]]:
-        # Package name -> package paths. DWARF's DW_AT_go_package_name would be exact; the
-        # last path element is right for every package whose name matches its directory.
-        paths = {split_name(n)[0] for n in self._name_index()}
+        # Package name -> package paths (Delve's PackageMap): from each Go unit's
+        # DW_AT_go_package_name, the path escaped as in symbol names (dir.io -> dir%2eio);
+        # without DWARF, the last path element of the functions' packages.
         out: dict[str, list[str]] = {}
-        for p in sorted(paths):
+        units = self._units
+        if units is not None:
+            for u in units.units:
+                if u.is_go and u.package_name:
+                    paths = out.setdefault(u.package_name, [])
+                    path = escape_package_path(u.name.replace("\\", "/"))
+                    if path not in paths:
+                        paths.append(path)
+            if out:
+                return out
+        for p in sorted({split_name(n)[0] for n in self._name_index()}):
             if p:
                 out.setdefault(p.rsplit("/", 1)[-1], []).append(p)
         return out
@@ -279,6 +382,14 @@ class GoBinary:
         order: package main first, then by address (Delve's order is Go map order, random).
         """
         exact = self.functions_named(spec)
+        if exact:
+            return exact
+        if self._plugins:
+            return [fn for img in self.images for fn in img._find_functions_here(spec)]
+        return self._find_functions_here(spec)
+
+    def _find_functions_here(self, spec: str) -> list[Function]:
+        exact = self._functions_named_here(spec)
         if exact:
             return exact
         fs = FuncSpec.parse(spec)
@@ -308,7 +419,8 @@ class GoBinary:
         """File and line of pc from pclntab; ("", 0) outside any function (as Delve's PCToLine)."""
         i = self._pcln.index_at(pc)
         if i is None:
-            return "", 0
+            img = self._image_at(pc)
+            return img.pc_to_line(pc) if img is not self else ("", 0)
         fl = self._pcln.line_at(self._pcln.func(i), pc)
         return fl if fl is not None else ("", 0)
 
@@ -316,14 +428,18 @@ class GoBinary:
         """Bytes the function at pc has pushed below its entry SP (pcsp); 0 outside functions."""
         i = self._pcln.index_at(pc)
         if i is None:
-            return 0
+            img = self._image_at(pc)
+            return img.sp_delta(pc) if img is not self else 0
         rec = self._pcln.func(i)
         v = self._pcln.pcvalue(rec.pcsp, rec.entry, pc)
         return v or 0
 
     def func_record(self, fn: Function):  # noqa: ANN201 - pclntab.FuncRecord, for unwinders
         i = self._pcln.index_at(fn.entry)
-        return None if i is None else self._pcln.func(i)
+        if i is None:
+            img = self._image_at(fn.entry)
+            return img.func_record(fn) if img is not self else None
+        return self._pcln.func(i)
 
     # -- breakpoint placement ------------------------------------------------
 
@@ -347,7 +463,7 @@ class GoBinary:
         # The function's own sequence straight from .debug_line when it has one (no
         # .debug_info needed: launch places four runtime breakpoints before anything
         # else asks for DWARF); else the compile unit's program as DwarfUnits finds it.
-        if "_units" not in self.__dict__:
+        if "_units" not in self.__dict__ and not self._bias:
             sec = self._line_section
             lp = sec.program_with_sequence(fn.entry) if sec is not None else None
             if lp is not None:
@@ -356,12 +472,15 @@ class GoBinary:
 
     def first_pc_after_prologue(self, fn: Function, sameline: bool) -> int:
         """Delve's FirstPCAfterPrologue."""
+        img = self._image_at(fn.entry)
+        if img is not self:
+            return img.first_pc_after_prologue(fn, sameline)
         lp = self._function_lines(fn)
         if lp is not None:
             row = lp.prologue_end_pc(fn.entry, fn.end)
             if row is not None and (not sameline or self.pc_to_line(fn.entry)[1] == row.line):
                 return row.address
-        code = self._image.read(fn.entry, min(fn.end - fn.entry, 64)) or b""
+        code = self.file_bytes(fn.entry, min(fn.end - fn.entry, 64))
         pc = first_pc_after_prologue_disassembly(code, fn.entry, fn.end,
                                                  lambda a: self.pc_to_line(a)[1], sameline)
         if pc == fn.entry and lp is not None:
@@ -373,6 +492,9 @@ class GoBinary:
     def statement_pcs(self, fn: Function, exclude_file: str = "", exclude_line: int = 0) -> list[int]:
         """Delve's Function.AllPCs: every is_stmt pc of fn, less those of exclude_file:exclude_line
         (where `next` must not stop again)."""
+        img = self._image_at(fn.entry)
+        if img is not self:
+            return img.statement_pcs(fn, exclude_file, exclude_line)
         lp = self._function_lines(fn)
         if lp is None:
             return []
@@ -384,6 +506,140 @@ class GoBinary:
         """Where `break <function>` goes (Delve's FindFunctionLocation, line offset 0)."""
         return self.first_pc_after_prologue(fn, sameline=False)
 
+    # -- inlined calls ---------------------------------------------------------
+
+    @cached_property
+    def _gofunc(self) -> int:
+        """moduledata.gofunc, the base of FUNCDATA offsets (the go:func.* symbol)."""
+        return self.symbol_address("go:func.*") or self.symbol_address("go.func.*") or 0
+
+    def has_inlined_calls(self, fn: Function) -> bool:
+        """Whether the compiler inlined calls into fn (its pclntab inline tree; no DWARF read)."""
+        has = self._has_inlines.get(fn.entry)
+        if has is None:
+            i = self._pcln.index_at(fn.entry)
+            if i is None:
+                img = self._image_at(fn.entry)
+                return img is not self and img.has_inlined_calls(fn)
+            has = self._has_inlines[fn.entry] = self._pcln.inline_tree(i) is not None
+        return has
+
+    @cached_property
+    def _inline_callers(self) -> dict[str, list[int]]:
+        """Name of each inlined function -> indices of the functions it was inlined into, from
+        the pclntab's inline trees (read once, on the first question about inlined functions)."""
+        out: dict[str, list[int]] = {}
+        pcln, base = self._pcln, self._gofunc
+        if not base:
+            return out
+        size = pcln.inlined_call_size
+        for i in range(pcln.nfunc):
+            tree = pcln.inline_tree(i)
+            if tree is None:
+                continue
+            off, count = tree
+            raw = self.file_bytes(base + off, count * size)
+            for k in range(len(raw) // size):
+                callers = out.setdefault(pcln.inlined_call_name(raw[k * size:(k + 1) * size]), [])
+                if not callers or callers[-1] != i:
+                    callers.append(i)
+        return out
+
+    def inline_only_names(self) -> list[str]:
+        """Functions that exist only inlined into others (no code of their own): Delve lists them
+        among the binary's functions, with entry 0."""
+        index = self._name_index()
+        names = [n for n in self._inline_callers if n not in index]
+        for img in self._plugins:
+            names += img.inline_only_names()
+        return sorted(set(names))
+
+    def find_function(self, name: str) -> list[str]:
+        """Delve's FindFunction, by name: the function itself (with code or only inlined), else
+        the instantiations of a generic function; [] when none."""
+        if self._plugins:
+            return list(dict.fromkeys(n for img in self.images for n in img._find_function_here(name)))
+        return self._find_function_here(name)
+
+    def _find_function_here(self, name: str) -> list[str]:
+        if name in self._name_index() or name in self._inline_callers:
+            return [name]
+        inst = [self._pcln.name(i) for i in self._generic_index().get(name, [])]
+        index = self._name_index()
+        inst += sorted(n for n in self._inline_callers
+                       if n not in index and "[" in n and name_without_type_params(n) == name)
+        return list(dict.fromkeys(inst))
+
+    def inline_tree(self, fn: Function) -> InlineNode | None:
+        """The DWARF subtree of fn (subprogram, lexical blocks, inlined calls), None when the
+        compiler inlined nothing into it or there is no DWARF for it."""
+        img = self._image_at(fn.entry)
+        if img is not self:
+            return img.inline_tree(fn)
+        if fn.entry in self._inline_trees:
+            return self._inline_trees[fn.entry]
+        tree = None
+        units = self._units
+        if units is not None and self.has_inlined_calls(fn):
+            unit = units.unit_at(fn.entry)
+            if unit is not None:
+                with self._lock:
+                    die = self._subprograms_of(unit.index).get(fn.entry)
+                    lp = units.lines(unit)
+                    if die is not None:
+                        bias = self._bias
+                        tree = read_tree(die, lambda d: [(lo + bias, hi + bias) for lo, hi in _ranges_of(units.dwarf, d)],
+                                         lp.files if lp else [], self._origin_names)
+        self._inline_trees[fn.entry] = tree
+        return tree
+
+    def _subprograms_of(self, unit_index: int) -> dict[int, Any]:
+        found = self._unit_subprograms.get(unit_index)
+        if found is None:
+            found = {}
+            units = self._units
+            assert units is not None
+            cu = units.die_unit(units.units[unit_index])
+            for die in cu.get_top_DIE().iter_children():
+                if die.tag == "DW_TAG_subprogram" and "DW_AT_low_pc" in die.attributes:
+                    found.setdefault(die.attributes["DW_AT_low_pc"].value + self._bias, die)
+            self._unit_subprograms[unit_index] = found
+        return found
+
+    def inlined_call_pcs(self, name: str) -> list[int]:
+        """Where each inlined call of `name` starts (Delve's Function.InlinedCalls' LowPC)."""
+        out: list[int] = [pc for img in self._plugins for pc in img.inlined_call_pcs(name)]
+        for i in self._inline_callers.get(name, []):
+            tree = self.inline_tree(self._func(i))
+            if tree is not None:
+                out.extend(n.low_pc for n in top_inlined_calls(tree) if n.name == name)
+        return out
+
+    def inline_stack(self, fn: Function, pc: int) -> list[InlineNode]:
+        """The inlined calls executing at pc in fn, innermost first (Delve's InlineStack)."""
+        tree = self.inline_tree(fn)
+        return inline_stack(tree, pc) if tree is not None else []
+
+    def _inlined_call_sites(self, file: str, line: int) -> list[int]:
+        """Delve's inlinedCallLines[file:line]: the start of every inlined call made from that
+        line (for lines the line table does not list). Only the functions of the units whose
+        line table names the file are read."""
+        units = self._units
+        if units is None:
+            return []
+        out: list[int] = []
+        for unit in units.units_with_file(file):
+            for lo, hi in unit.ranges:
+                i = self._pcln.index_at(lo)
+                while i is not None and i < self._pcln.nfunc and self._pcln.entry(i) < hi:
+                    fn = self._func(i)
+                    tree = self.inline_tree(fn) if self._pcln.inline_tree(i) is not None else None
+                    if tree is not None:
+                        out.extend(n.low_pc for n in top_inlined_calls(tree)
+                                   if n.call_file == file and n.call_line == line)
+                    i += 1
+        return out
+
     # -- files -----------------------------------------------------------------
 
     def sources(self) -> list[str]:
@@ -394,6 +650,8 @@ class GoBinary:
     def _sources(self) -> list[str]:
         units = self._units
         names = set(units.file_index()) if units is not None else set(self._pcln.file_names())
+        for img in self._plugins:
+            names.update(img.sources())
         return sorted(n for n in names if n)
 
     @cached_property
@@ -419,6 +677,11 @@ class GoBinary:
         row there (else its first row); a function's entry becomes the first pc after its
         prologue (same line). Autogenerated ·dwrap· and wrapper functions are skipped.
         `file` should be a full name (see resolve_file); a partial one is resolved first."""
+        if self._plugins:
+            return self._line_pcs_all_images(file, line)
+        return self._line_pcs_here(file, line)
+
+    def _line_pcs_here(self, file: str, line: int) -> list[int]:
         units = self._units
         if units is None:
             raise BinaryError(f"could not find file {file}")
@@ -430,6 +693,9 @@ class GoBinary:
             if lp is not None:
                 pcs.extend(lp.line_pcs(file, line))
         if not pcs:
+            # a line whose only code is an inlined call: the call sites from DWARF
+            pcs = [(pc, True) for pc in self._inlined_call_sites(file, line)]
+        if not pcs:
             raise BinaryError(f"could not find statement at {file}:{line}, please use a line with a statement")
         by_func: dict[Function, list[tuple[int, bool]]] = {}
         for pc, stmt in sorted(pcs):
@@ -440,11 +706,36 @@ class GoBinary:
         for fn, fpcs in by_func.items():
             if "·dwrap·" in fn.name or self.is_wrapper(fn):
                 continue
-            pc = next((p for p, stmt in fpcs if stmt), fpcs[0][0])
-            if pc == fn.entry:
-                pc = self.first_pc_after_prologue(fn, sameline=True)
-            selected.append(pc)
+            # each inlined call in fn is a place of its own: the pcs go to the innermost call
+            # holding them (Delve's allInlineCallRanges), the rest to fn's own body
+            tree = self.inline_tree(fn)
+            rngs = all_inline_ranges(tree) if tree is not None else []
+            groups: dict[int, list[tuple[int, bool]]] = {}
+            for p, stmt in fpcs:
+                owner = next((n.offset for n, (lo, hi) in rngs if lo <= p < hi), -1)
+                groups.setdefault(owner, []).append((p, stmt))
+            for owner, gpcs in groups.items():
+                pc = next((p for p, stmt in gpcs if stmt), gpcs[0][0])
+                if owner == -1 and pc == fn.entry:
+                    pc = self.first_pc_after_prologue(fn, sameline=True)
+                selected.append(pc)
         return sorted(selected)
+
+    def _line_pcs_all_images(self, file: str, line: int) -> list[int]:
+        full = file if file in self._source_set else self.resolve_file(file)
+        out: list[int] = []
+        err: BinaryError | None = None
+        for img in self.images:
+            units = img._units
+            if units is None or full not in units.file_index():
+                continue
+            try:
+                out += img._line_pcs_here(full, line)
+            except BinaryError as e:
+                err = e
+        if not out:
+            raise err or BinaryError(f"could not find statement at {full}:{line}, please use a line with a statement")
+        return sorted(out)
 
     @cached_property
     def _wrapper_func_id(self) -> int | None:
@@ -458,11 +749,46 @@ class GoBinary:
     def is_wrapper(self, fn: Function) -> bool:
         """A compiler-generated wrapper (Delve: DW_AT_trampoline)."""
         # Delve skips functions with DW_AT_trampoline; the linker sets it exactly for wrappers.
+        img = self._image_at(fn.entry)
+        if img is not self:
+            return img.is_wrapper(fn)
         wid = self._wrapper_func_id
         if wid is None:
             return False
         rec = self.func_record(fn)
         return rec is not None and rec.func_id == wid
+
+
+def _ranges_of(dwarf: DWARFInfo, die: Any) -> list[tuple[int, int]]:
+    """A DIE's pc ranges: low/high pc, or DW_AT_ranges from the unit's base (Delve's Ranges)."""
+    a = die.attributes
+    if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
+        low = a["DW_AT_low_pc"].value
+        hi = a["DW_AT_high_pc"]
+        return [(low, hi.value if hi.form == "DW_FORM_addr" else low + hi.value)]
+    if "DW_AT_ranges" not in a:
+        return []
+    rl = dwarf.range_lists()
+    if rl is None:
+        return []
+    top = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+    base = top.value if top is not None else 0
+    mask = (1 << (8 * die.cu.header.address_size)) - 1
+    out: list[tuple[int, int]] = []
+    for e in rl.get_range_list_at_offset(a["DW_AT_ranges"].value, cu=die.cu):
+        if isinstance(e, BaseAddressEntry):
+            base = e.base_address
+        elif getattr(e, "is_absolute", False):
+            out.append((e.begin_offset, e.end_offset))
+        else:
+            out.append(((base + e.begin_offset) & mask, (base + e.end_offset) & mask))
+    return out
+
+
+def escape_package_path(path: str) -> str:
+    """Go's symbol-name escaping of an import path: dots of its last element become %2e."""
+    head, slash, last = path.rpartition("/")
+    return head + slash + last.replace(".", "%2e")
 
 
 def ambiguous_message(spec: str, candidates: Sequence[str]) -> str:

@@ -101,6 +101,7 @@ class GoType:
     # Delve's ParametricType: a shape typedef of a generic function (`.param0`), whose real
     # type is the runtime type in slot `dict_index` of the frame's dictionary (-1: none).
     dict_index: int = -1
+    go_kind: int = 0  # DW_AT_go_kind as written (Delve's CommonType.ReflectKind; 0 when absent)
 
     def resolved(self) -> GoType:
         """Delve's ResolveTypedef: the type a chain of typedefs names."""
@@ -182,8 +183,12 @@ class GoTypes:
         return self._dwarf.get_DIE_from_refaddr(off)
 
     def type_of(self, die: DIE) -> GoType | None:
-        """The GoType of a variable/member DIE's DW_AT_type."""
+        """The GoType of a variable/member DIE's DW_AT_type (an inlined call's variable has it on
+        its DW_AT_abstract_origin)."""
         t = self.ref(die, "DW_AT_type")
+        if t is None:
+            origin = self.ref(die, "DW_AT_abstract_origin")
+            t = self.ref(origin, "DW_AT_type") if origin is not None else None
         return None if t is None else self.by_offset(t.offset)
 
     def by_offset(self, offset: int) -> GoType:
@@ -198,7 +203,7 @@ class GoTypes:
         size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0
         gokind = a[AT_GO_KIND].value if AT_GO_KIND in a else 0
         rt = a[AT_GO_RUNTIME_TYPE].value if AT_GO_RUNTIME_TYPE in a else 0
-        t = GoType(die.offset, name, str(die.tag), Kind.Invalid, size, runtime_addr=rt)
+        t = GoType(die.offset, name, str(die.tag), Kind.Invalid, size, runtime_addr=rt, go_kind=gokind)
         # Registered before children are built: types refer to themselves through pointers.
         self._by_off[die.offset] = t
         tag = die.tag

@@ -27,6 +27,8 @@ MAGIC_GO116 = 0xFFFFFFFA
 MAGIC_GO118 = 0xFFFFFFF0
 MAGIC_GO120 = 0xFFFFFFF1
 _MAGICS = {MAGIC_GO116: "1.16", MAGIC_GO118: "1.18", MAGIC_GO120: "1.20"}
+_FUNCDATA_INLTREE = 3
+_PCDATA_INLTREEINDEX = 2
 
 
 class PclntabError(ValueError):
@@ -52,7 +54,7 @@ class FuncRecord:
 
 
 class Pclntab:
-    def __init__(self, data: bytes | memoryview, text_start: int | None = None) -> None:
+    def __init__(self, data: bytes | memoryview, text_start: int | None = None, bias: int = 0) -> None:
         self._mv = memoryview(data)
         if len(self._mv) < 16:
             raise PclntabError("pclntab too short")
@@ -72,7 +74,7 @@ class Pclntab:
                 "<8Q", self._mv, 8
             )
             # The linker fills textStart; a relocatable (PIE) file may leave it 0.
-            self.text_start = hdr_text or (text_start or 0)
+            self.text_start = hdr_text + bias if hdr_text else (text_start or 0)
         self._funcname = funcname
         self._cutab = cu
         self._filetab = filetab
@@ -156,6 +158,48 @@ class Pclntab:
         if self.format == "1.16":
             return self._mv[off + 40]
         return self._mv[off + (40 if self.format == "1.20" else 36)]
+
+    # -- inline trees (FUNCDATA_InlTree, PCDATA_InlTreeIndex) ------------------
+
+    def inline_tree(self, i: int) -> tuple[int, int] | None:
+        """(offset of function i's inline tree from moduledata.gofunc, number of entries), None
+        when the compiler inlined nothing into it (or for the Go 1.16-1.17 layout, not read)."""
+        if self.format == "1.16":
+            return None
+        off = self._func_off(i)
+        fixed = 44 if self.format == "1.20" else 40
+        mv = self._mv
+        (npcdata,) = struct.unpack_from("<I", mv, off + 28)
+        nfuncdata = mv[off + fixed - 1]
+        if nfuncdata <= _FUNCDATA_INLTREE:
+            return None
+        (tree,) = struct.unpack_from("<I", mv, off + fixed + 4 * npcdata + 4 * _FUNCDATA_INLTREE)
+        if tree == 0xFFFFFFFF or npcdata <= _PCDATA_INLTREEINDEX:
+            return None
+        (table,) = struct.unpack_from("<I", mv, off + fixed + 4 * _PCDATA_INLTREEINDEX)
+        count = max((v for _, _, v in self.pcvalue_table(table, self.entry(i))), default=-1) + 1
+        return (tree, count) if count > 0 else None
+
+    def inline_index_at(self, i: int, pc: int) -> int:
+        """PCDATA_InlTreeIndex of function i at pc: the innermost inlined call there, -1 for none."""
+        off = self._func_off(i)
+        fixed = 44 if self.format == "1.20" else 40
+        (npcdata,) = struct.unpack_from("<I", self._mv, off + 28)
+        if self.format == "1.16" or npcdata <= _PCDATA_INLTREEINDEX:
+            return -1
+        (table,) = struct.unpack_from("<I", self._mv, off + fixed + 4 * _PCDATA_INLTREEINDEX)
+        v = self.pcvalue(table, self.entry(i), pc)
+        return -1 if v is None else v
+
+    @property
+    def inlined_call_size(self) -> int:
+        """Bytes of one runtime.inlinedCall (Go 1.20 dropped parent, file and line)."""
+        return 16 if self.format == "1.20" else 20
+
+    def inlined_call_name(self, raw: bytes | memoryview) -> str:
+        """The inlined function's name from one runtime.inlinedCall record."""
+        (name_off,) = struct.unpack_from("<i", raw, 4 if self.format == "1.20" else 12)
+        return self._cstring(self._funcname + name_off)
 
     # -- pc-value tables -----------------------------------------------------
 

@@ -30,10 +30,10 @@ def _breakpoint_info(t: Target, bp: Breakpoint, tid: int) -> BreakpointInfoView:
         info.goroutine = t.goroutines.view_of(g)
     if bp.stacktrace > 0:
         if g is not None:
-            info.stacktrace = goroutine_stack(t.goroutines, g, bp.stacktrace, False)
+            info.stacktrace = goroutine_stack(t.goroutines, g, bp.stacktrace, False, inlined=True)
         else:
             regs = t.proc.regs(tid)
-            info.stacktrace = thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, bp.stacktrace)
+            info.stacktrace = thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, bp.stacktrace, inlined=True)
     here = Selection(tid, g.id if g is not None else 0)  # the stopped thread's own scope
     for expr in bp.variables:
         try:

@@ -153,6 +153,17 @@ class BreakpointSet:
                 if not self.proc.exited:
                     self.proc.breakpoints.remove(addr)
 
+    def relocate(self, bp: Breakpoint, addrs: list[int]) -> None:
+        """A breakpoint gets (new) addresses, armed at once when it is enabled and can stop."""
+        for addr in addrs:
+            other = self.by_addr.get(addr)
+            if other is not None and other is not bp:
+                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {addr:x}")
+        self._disarm(bp)
+        bp.addrs = list(addrs)
+        if not bp.disabled and not bp.unsatisfiable:
+            self._arm(bp)
+
     def find(self, bp_id: int, name: str) -> Breakpoint:
         if name:
             named = next((bp for bp in self.by_id.values() if bp.name == name), None)

@@ -16,21 +16,21 @@ from ..binary.gobinary import GoBinary
 from ..errors import UserError
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, LOAD_FULL, LoadCfg, Value
-from . import inspect
+from . import expressions, inspect
 from .bpinfo import breakpoint_info, wants_info
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
-from .disasm import branches
+from .disasm import branches, returns
 from .errors import DebuggerError
 from .eval import ParseError, parse_expr
 from .eval.printer import expr_string
-from .expressions import condition_holds, evaluator
+from .expressions import condition_holds, eval_scope, evaluator
 from .fncall.calls import CallPlanner
 from .fncall.controller import G_RUNNING, CallError
 from .fncall.deferred import PendingCall
 from .fncall.injection import Injection
 from .fncall.session import CallSession
 from .inferior import StopKind, TargetExited
-from .locspec import LocationError, LocSpec, ResolvedLocation, parse_locspec
+from .locspec import FindResult, FindScope, parse_locspec
 from .model import (
     FATAL_THROW_ID,
     UNRECOVERED_PANIC_ID,
@@ -54,6 +54,10 @@ from .target import NO_REDIRECTS, Redirects, Selection, Target
 
 log = logging.getLogger("pydlv.debugger")
 
+# Delve's LoadConfig{FollowPointers: true} for a location's `*EXPR`.
+_ADDR_CFG = LoadCfg(follow_pointers=True, max_variable_recurse=0, max_string_len=0, max_array_values=0,
+                    max_struct_fields=0)
+
 
 class Engine:
     def __init__(self, target: Target) -> None:
@@ -71,6 +75,12 @@ class Engine:
         # user stop. Errors found before resuming keep it.
         self._breakpoint_cleared = False
         self._set_internal_breakpoints()
+        # Delve's PluginOpenBreakpoint: the RETs of plugin.Open, where loaded plugins are read
+        # and suspended breakpoints looked for (never listed, never a stop of their own)
+        self._plugin_open_pcs: set[int] = set()
+        self._not_go_images: set[str] = set()
+        target.binary.drop_images()  # a previous process's plugins
+        self._set_plugin_open_breakpoint()
 
     @classmethod
     def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Engine:
@@ -98,6 +108,34 @@ class Engine:
                 addrs.append(resolver.for_function(fn).pc)
         if addrs:
             self._add_internal(FATAL_THROW_ID, "runtime-fatal-throw", addrs, [])
+
+    def _set_plugin_open_breakpoint(self) -> None:
+        fn = self.t.binary.function_named("plugin.Open")
+        if fn is None:
+            return
+        for pc in returns(self.t.binary.file_bytes(fn.entry, fn.end - fn.entry), fn.entry):
+            try:
+                self.t.proc.breakpoints.insert(pc)
+            except OSError as e:
+                log.warning("plugin.Open breakpoint at %#x not set: %s", pc, e)
+                continue
+            self._plugin_open_pcs.add(pc)
+
+    def _plugin_opened(self) -> None:
+        """Delve's pluginOpenCallback: the Go objects the dynamic linker has loaded since are read
+        (their functions, files and lines join the binary's), then suspended breakpoints are
+        looked for again."""
+        binary = self.t.binary
+        known = {img.path for img in binary.images} | self._not_go_images
+        for path, base in inspect.dynamic_libraries(binary, self.t.proc):
+            if path in known:
+                continue
+            try:
+                binary.add_image(path, base)
+            except UserError:
+                self._not_go_images.add(path)  # libc and other C objects
+        for bp in self.materialize_suspended():
+            log.info("suspended breakpoint %d enabled at %s", bp.id, [hex(a) for a in bp.addrs])
 
     def _add_internal(self, bp_id: int, name: str, addrs: list[int], variables: list[str]) -> None:
         bp = Breakpoint(id=bp_id, name=name, addrs=addrs, variables=variables)
@@ -185,23 +223,22 @@ class Engine:
             # every function holding the line (generic instantiations, inlined copies), as Delve
             return binary.line_pcs(full, bp.line)
         if bp.function_name:
-            binary.resolve_function(bp.function_name)  # Delve's "could not find function X"
-            # As FindLocation: every generic instantiation; a line counts from the func line.
-            # Line <= 0 (Delve's tests send -1) is the function itself; N > 0 counts from its line.
-            spec = LocSpec("func", bp.function_name, func=bp.function_name, line=max(bp.line, 0))
-            locs = self.t.resolver.resolve(spec, self.t.current_file_line(self.sel))
-            return [pc for loc in locs for pc in (loc.pcs or [loc.pc])]
+            # Delve's FindFunctionLocation: the exact (or generic) name, every instantiation;
+            # Line <= 0 (Delve's tests send -1) is the function itself, N > 0 counts from its line.
+            return self.t.resolver.function_pcs(bp.function_name, bp.line)
         if req.addrs:
             return list(req.addrs)
         if req.addr:
             return [req.addr]
         if req.loc_expr:
+            # Delve's setbp.Expr: found without a scope (relative specs and expressions give
+            # nothing); exactly one location gives its pcs, anything else none.
             try:
-                locs = self.t.resolver.resolve(parse_locspec(req.loc_expr), self.t.current_file_line(self.sel))
-            except LocationError:
-                return []  # Delve keeps it as an unresolved (suspended-like) breakpoint
-            # Delve's Expr: exactly one location gives addresses; an ambiguous one gives none.
-            return (locs[0].pcs or [locs[0].pc]) if len(locs) == 1 else []
+                res = self.t.resolver.find(req.loc_expr, parse_locspec(req.loc_expr), None,
+                                           substitute_rules=req.substitute_rules, process_args=self.t.argv[:1])
+            except UserError:
+                return []
+            return list(res.locations[0].pcs) if len(res.locations) == 1 else []
         return []
 
     @staticmethod
@@ -228,7 +265,7 @@ class Engine:
         self.t.breakpoints.check_new(bp)
         if req.loc_expr:
             parse_locspec(req.loc_expr)
-        bp.origin = BreakpointOrigin(bp.file, bp.line, bp.function_name, req.loc_expr)
+        bp.origin = BreakpointOrigin(bp.file, bp.line, bp.function_name, req.loc_expr, tuple(req.substitute_rules))
         bp.id = self.t.breakpoints.allocate_id(bp.id)
         bp.loc_expr = req.loc_expr
         bp.hit_count, bp.total_hit_count = {}, 0
@@ -241,16 +278,56 @@ class Engine:
             # Delve keeps it for the next Restart, which finds its location (restore_breakpoints).
             self.t.breakpoints.add(bp)
             return bp
-        addrs = self._resolve_request(req)
+        try:
+            addrs = self._resolve_request(req)
+            if not addrs and not req.loc_expr:
+                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
+        except UserError:
+            if not req.suspended:
+                raise
+            # Delve keeps a suspended breakpoint without a location, enabled: it is found when
+            # new code is loaded (a plugin) or when it is enabled again
+            addrs = []
         bp.addrs = addrs
         if not addrs:
-            if not req.loc_expr:
-                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
             bp.disabled = False
         self._describe(bp)
         self.t.breakpoints.add(bp)
         self.t.breakpoints.update_satisfiable(bp)
         return bp
+
+    def _origin_request(self, bp: Breakpoint) -> BreakpointRequest:
+        """What the user asked for (Delve's lbp.Set), to find a breakpoint's location again."""
+        o = bp.origin
+        return BreakpointRequest(replace(bp, addrs=[], file=o.file, line=o.line, function_name=o.function_name),
+                                 loc_expr=o.loc_expr, substitute_rules=list(o.substitute_rules))
+
+    def _find_again(self, bp: Breakpoint) -> None:
+        """Delve's enableBreakpointOnTarget for a breakpoint without addresses (suspended, or
+        a LocExpr that found nothing): its location looked up again; errors as Delve's."""
+        o = bp.origin
+        addrs = self._resolve_request(self._origin_request(bp))
+        if not addrs:
+            if not o.loc_expr:
+                raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
+            return
+        self.t.breakpoints.relocate(bp, addrs)
+        self._describe(bp)
+
+    def materialize_suspended(self) -> list[Breakpoint]:
+        """Delve's pluginOpenCallback: every enabled user breakpoint without addresses whose
+        location can be found now gets it (and is armed); the others stay as they are."""
+        found = []
+        for bp in self.t.breakpoints.ordered():
+            if bp.internal or bp.addrs or bp.disabled:
+                continue
+            try:
+                self._find_again(bp)
+            except UserError:
+                continue
+            if bp.addrs:
+                found.append(bp)
+        return found
 
     def restore_breakpoints(self, old: list[Breakpoint], next_id: int) -> list[tuple[Breakpoint, str]]:
         """Delve's proc.Restart: the user's breakpoints of the previous process, found again here
@@ -264,7 +341,8 @@ class Engine:
             fresh = replace(bp, addrs=[], hit_count={}, total_hit_count=0, unsatisfiable=False,
                             file=o.file, line=o.line, function_name=o.function_name)
             try:
-                addrs = self._resolve_request(BreakpointRequest(fresh, loc_expr=o.loc_expr))
+                addrs = self._resolve_request(BreakpointRequest(fresh, loc_expr=o.loc_expr,
+                                                                substitute_rules=list(o.substitute_rules)))
                 if not addrs and not o.loc_expr:
                     raise DebuggerError(f"breakpoint {bp.id} can not be enabled")  # set by address only
                 fresh.addrs = addrs
@@ -289,8 +367,18 @@ class Engine:
 
     def toggle_breakpoint(self, bp_id: int, name: str) -> Breakpoint:
         bp = self.find_breakpoint(bp_id, name)
-        self.t.breakpoints.set_disabled(bp, not bp.disabled)
+        self._set_disabled(bp, not bp.disabled)
         return bp
+
+    def _set_disabled(self, bp: Breakpoint, disabled: bool) -> None:
+        """Delve's SetBreakpointEnabled: enabling a breakpoint without addresses looks for its
+        location again; when that fails it stays enabled (Delve sets the flag first) and the error
+        is the lookup's."""
+        if not disabled and bp.disabled and not bp.addrs and not self.t.exited:
+            bp.disabled = False
+            self._find_again(bp)
+            return
+        self.t.breakpoints.set_disabled(bp, disabled)
 
     def amend_breakpoint(self, new: Breakpoint) -> None:
         bp = self.t.breakpoints.by_id.get(new.id)
@@ -302,14 +390,31 @@ class Engine:
                      "stacktrace", "variables", "load_args", "load_locals", "custom_commands",
                      "root_func_name", "trace_follow_calls"):
             setattr(bp, attr, getattr(new, attr))
-        self.t.breakpoints.set_disabled(bp, new.disabled)
+        self._set_disabled(bp, new.disabled)
         self.t.breakpoints.update_satisfiable(bp)
 
     def list_breakpoints(self) -> list[Breakpoint]:
         return self.t.breakpoints.ordered()
 
-    def find_location(self, text: str, include_non_executable: bool = False) -> list[ResolvedLocation]:
-        return self.t.resolver.resolve(parse_locspec(text), self.t.current_file_line(self.sel), include_non_executable)
+    def find_location(self, text: str, include_non_executable: bool = False, goroutine_id: int = -1, frame: int = 0,
+                      deferred_call: int = 0, substitute_rules: list[tuple[str, str]] | None = None) -> FindResult:
+        """Delve's FindLocation: the spec parsed, then found in the frame the scope names."""
+        self.t.live()
+        spec = parse_locspec(text)
+        return self.t.resolver.find(text, spec, self._find_scope(goroutine_id, frame, deferred_call),
+                                    include_non_executable, substitute_rules, self.t.argv[:1])
+
+    def _find_scope(self, goroutine_id: int, frame: int, deferred_call: int) -> FindScope | None:
+        """Delve's ConvertEvalScope for FindLocation: None when it fails (no such goroutine or frame)."""
+        try:
+            sc = eval_scope(self.t, self.sel, goroutine_id, frame, deferred_call)
+        except UserError:
+            return None
+
+        def evaluate(expr: str) -> object:
+            return expressions.evaluate(self.t, self.sel, goroutine_id, frame, deferred_call, expr, _ADDR_CFG)
+
+        return FindScope(sc.pc, evaluate)
 
     # ---- selection (Command switchThread / switchGoroutine) -------------------
 
@@ -372,6 +477,8 @@ class Engine:
             if queued is not None:
                 self._start_queued(queued, ev.tid)
                 continue
+            if ev.kind is StopKind.BREAKPOINT and ev.addr in self._plugin_open_pcs:
+                self._plugin_opened()
             if ev.kind is StopKind.BREAKPOINT:
                 step = self._step_point_hit(ev.addr, ev.tid)
                 bp = t.breakpoints.at(ev.addr)

@@ -33,8 +33,8 @@ from .disasm import AsmLine
 from .engine import Engine
 from .errors import DebuggerError, ProcessExitedError
 from .eval.evaluator import Operand
-from .locspec import ResolvedLocation
-from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView
+from .locspec import FindResult
+from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView, TypeInfoView
 from .registers import RegisterValue
 from .target import NO_REDIRECTS, Redirects
 
@@ -367,17 +367,23 @@ class Debugger:
 
     # ---- locations and symbols ------------------------------------------------------------
 
-    async def find_location(self, text: str, include_non_executable: bool) -> list[ResolvedLocation]:
-        return await self._locked(lambda e: e.find_location(text, include_non_executable))
+    async def find_location(self, text: str, include_non_executable: bool, goroutine_id: int = -1, frame: int = 0,
+                            deferred_call: int = 0,
+                            substitute_rules: list[tuple[str, str]] | None = None) -> FindResult:
+        return await self._locked(lambda e: e.find_location(text, include_non_executable, goroutine_id, frame,
+                                                            deferred_call, substitute_rules))
 
     async def function_return_pcs(self, name: str) -> list[int]:
         return await self._locked(lambda e: queries.function_return_pcs(e.t, name))
 
-    async def functions(self, filter_text: str) -> list[str]:
-        return await self._locked(lambda e: queries.function_names(e.t, filter_text))
+    async def functions(self, filter_text: str, follow_calls: int = 0) -> list[str]:
+        return await self._locked(lambda e: queries.function_names(e.t, filter_text, follow_calls))
 
     async def sources(self, filter_text: str) -> list[str]:
         return await self._locked(lambda e: queries.source_files(e.t, filter_text))
+
+    async def type_info(self, name: str) -> TypeInfoView:
+        return await self._locked(lambda e: queries.type_info(e.t, name))
 
     async def types(self, filter_text: str) -> list[str]:
         return await self._locked(lambda e: queries.type_names(e.t, filter_text))

@@ -60,7 +60,8 @@ def _matches(g: GoroutineView, f: GoroutineFilter) -> bool:
         val = f.arg in format_loc(g.start)
     elif k == LABEL:
         name, eq, value = f.arg.partition("=")
-        val = g.labels.get(name) == value if eq else name in g.labels
+        # Go's map index: a missing label reads "", so `name=` selects the goroutines without one
+        val = g.labels.get(name, "") == value if eq else name in g.labels
     elif k == RUNNING:
         val = g.thread_id != 0
     elif k == USER:
@@ -104,9 +105,9 @@ def group_goroutines(gs: list[GoroutineView], grouping: Grouping
     totals: dict[str, int] = {}
     for g in gs:
         key = _key(g, grouping)
-        kept = members.setdefault(key, [])
-        if len(kept) < grouping.max_members:
-            kept.append(g)
+        # Delve's groups are the keys of its members map: with MaxGroupMembers 0 there are none
+        if len(members.get(key, ())) < grouping.max_members:
+            members.setdefault(key, []).append(g)
         totals[key] = totals.get(key, 0) + 1
     out: list[GoroutineView] = []
     groups: list[Group] = []

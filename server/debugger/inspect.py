@@ -4,11 +4,11 @@ All run on the tracer thread."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..binary.gobinary import GoBinary
+from . import goregexp
 from .errors import DebuggerError
 from .inferior import Inferior
 
@@ -86,9 +86,9 @@ def packages_build_info(binary: GoBinary, include_files: bool, filter_text: str)
     """Delve's BinaryInfo.ListPackagesBuildInfo: one entry per Go compile unit (its
     import path), the directory of its first .go/.s file, and optionally all its files."""
     try:
-        rx = re.compile(filter_text) if filter_text else None
-    except re.error as e:
-        raise DebuggerError(f"invalid filter argument: error parsing regexp: {e}") from None
+        rx = goregexp.compile(filter_text) if filter_text else None
+    except goregexp.RegexpError as e:
+        raise DebuggerError(f"invalid Filter pattern: {e}") from None  # rpc2's own wording
     units = binary.dwarf_units
     if units is None:
         return []

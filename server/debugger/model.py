@@ -25,6 +25,7 @@ class BreakpointOrigin:
     line: int = 0
     function_name: str = ""
     loc_expr: str = ""
+    substitute_rules: tuple[tuple[str, str], ...] = ()  # of loc_expr
 
 
 @dataclass
@@ -95,10 +96,13 @@ class FrameView:
     err: str = ""
     # The goroutine the frame belongs to (None for a thread stack): scope needs it.
     goroutine: Goroutine | None = None
+    # A frame of an inlined call (debugger/inlines.py): its own location; None for a frame as unwound
+    inlined_location: Location | None = None
+    inlined: bool = False
 
     @property
     def location(self) -> Location:
-        return self.frame.location
+        return self.inlined_location or self.frame.location
 
 
 @dataclass
@@ -149,3 +153,16 @@ class BreakpointRequest:
     addrs: list[int] | None = None
     loc_expr: str = ""
     suspended: bool = False
+    substitute_rules: list[tuple[str, str]] = field(default_factory=list)  # for loc_expr
+
+
+@dataclass
+class TypeInfoView:
+    """Delve's api.TypeInfo: a type's reflect kind and size, its fields (name, type name) when a
+    struct, what it names when a typedef, and the functions with it as receiver."""
+
+    kind: int
+    size: int
+    real_type: str = ""
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)

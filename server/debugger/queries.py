@@ -8,19 +8,21 @@ Delve's counterparts are named in each docstring.
 
 from __future__ import annotations
 
-import re
+from collections import deque
 from dataclasses import dataclass
 
+from ..binary.gobinary import Function, GoBinary
+from ..binary.gotypes import GO_TYPEDEF, Kind
 from ..goruntime.model import Goroutine
 from ..goruntime.values import LoadCfg, Value
+from . import goregexp, inspect
 from . import goroutine_list as gl
-from . import inspect
 from .ancestors import AncestorView, ancestors
 from .chanwaiters import chan_goroutine_ids
-from .disasm import AsmLine, call_target, disassemble, returns
+from .disasm import AsmLine, branches, call_target, disassemble, returns
 from .errors import DebuggerError
 from .expressions import eval_scope
-from .model import FrameView, GoroutineView
+from .model import FrameView, GoroutineView, TypeInfoView
 from .registers import RegisterValue, frame_registers, thread_registers
 from .scope import ScopeError
 from .stacks import goroutine_stack, resolve_goroutine, thread_stack
@@ -35,12 +37,13 @@ MAX_DISASSEMBLE = 1 << 17
 MAX_GOROUTINES_PAGE = 10_000
 
 
-def filter_regex(text: str) -> re.Pattern[str]:
-    """A ListFunctions/ListSources/ListTypes/ListPackageVars filter, Delve's error when it does not compile."""
+def filter_regex(text: str) -> goregexp.GoRegexp:
+    """A ListFunctions/ListSources/ListTypes/ListPackageVars filter (Go's regexp), Delve's error when it
+    does not compile."""
     try:
-        return re.compile(text)
-    except re.error as e:
-        raise DebuggerError(f"invalid filter argument: error parsing regexp: {e}") from None
+        return goregexp.compile(text)
+    except goregexp.RegexpError as e:
+        raise DebuggerError(f"invalid filter argument: {e}") from None
 
 
 # ---- goroutines and stacks -------------------------------------------------------------------
@@ -58,8 +61,8 @@ def stacktrace(t: Target, sel: Selection, gid: int, depth: int, defers: bool) ->
         raise DebuggerError("negative maximum stack depth")
     if g is None:
         regs = t.proc.regs(sel.current_tid)
-        return thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, depth)
-    return goroutine_stack(t.goroutines, g, depth, defers)
+        return thread_stack(t.goroutines, regs.rip, regs.rsp, regs.rbp, depth, inlined=True)
+    return goroutine_stack(t.goroutines, g, depth, defers, inlined=True)
 
 
 def frames_variables(t: Target, sel: Selection, gid: int, frames: range,
@@ -211,24 +214,45 @@ def scope_variables(t: Target, sel: Selection, gid: int, frame: int, deferred_ca
 
 
 def package_variables(t: Target, filter_text: str, cfg: LoadCfg) -> list[Value]:
+    rx = filter_regex(filter_text)
     ctx = t.variables
-    try:
-        vals = ctx.package_vars(filter_text)
-    except re.error as e:
-        raise DebuggerError(f"invalid filter argument: {e}") from e
+    vals = ctx.package_vars(rx if filter_text else None)
     return [ctx.loader.load(v, cfg) for v in vals]
 
 
 def type_names(t: Target, filter_text: str) -> list[str]:
     """Delve's Types: from the binary, so also after the process exited."""
+    rx = filter_regex(filter_text)
     types = t.binary.go_types
     if types is None:
         raise DebuggerError("could not find DWARF information")
-    try:
-        rx = re.compile(filter_text) if filter_text else None
-    except re.error as e:
-        raise DebuggerError(f"invalid filter argument: {e}") from e
-    return [n for n in types.names() if rx is None or rx.search(n)]
+    return [n for n in types.names() if rx.search(n)]
+
+
+def type_info(t: Target, name: str) -> TypeInfoView:
+    """Delve's Debugger.TypeInfo (1.27): the type named `name` as the binary's DWARF has it
+    first (a named struct's structure DIE, not the typedef after it)."""
+    types = t.binary.go_types
+    name = name.replace("interface{", "interface {").replace("struct{", "struct {")
+    typ = types.by_name(name) if types is not None else None
+    if typ is None:
+        raise DebuggerError("no type entry found, use 'types' for a list of valid types")
+    if typ.tag == "DW_TAG_typedef" and typ.target is not None and typ.target.name == typ.name:
+        typ = typ.target
+    # godwarf's Map/Chan/InterfaceType carry no reflect kind; every other type DW_AT_go_kind's
+    info = TypeInfoView(0 if typ.tag == GO_TYPEDEF else typ.go_kind, typ.size)
+    if typ.tag == "DW_TAG_structure_type" and typ.kind == Kind.Struct:  # not godwarf's Slice/String/Interface
+        info.fields = [(f.name, f.type.name) for f in typ.fields]
+    elif typ.tag == "DW_TAG_typedef" and typ.target is not None:
+        info.real_type = typ.target.name
+    plain = name + "."
+    dot = name.rfind(".")
+    ptr = name[:dot] + ".(*" + name[dot + 1:] + ")." if dot > 0 else ""
+    binary = t.binary
+    info.methods = [n for n in binary.inline_only_names() if n.startswith(plain) or (ptr and n.startswith(ptr))]
+    info.methods += [fn.name for fn in binary.functions()
+                     if (fn.name.startswith(plain) or (ptr and fn.name.startswith(ptr))) and not binary.is_wrapper(fn)]
+    return info
 
 
 def function_return_pcs(t: Target, name: str) -> list[int]:
@@ -240,9 +264,50 @@ def function_return_pcs(t: Target, name: str) -> list[int]:
     return [pc for fn in fns for pc in returns(inspect.read_code(proc, fn.entry, fn.end - fn.entry), fn.entry)]
 
 
-def function_names(t: Target, filter_text: str) -> list[str]:
+def function_names(t: Target, filter_text: str, follow_calls: int = 0) -> list[str]:
+    """Delve's Debugger.Functions: the functions whose name matches, sorted; with follow_calls > 0
+    each one's callees too, down to that depth (traverse)."""
     rx = filter_regex(filter_text)
-    return sorted({f.name for f in t.binary.functions() if rx.search(f.name)})
+    binary = t.binary
+    # Delve's functions are DWARF's: those that exist only inlined are listed, the linker's
+    # own go:* symbols of the pclntab are not
+    matched = [f for f in binary.functions() if not f.name.startswith("go:") and rx.search(f.name)]
+    names = {n for n in binary.inline_only_names() if rx.search(n)}
+    if follow_calls <= 0:
+        return sorted(names | {f.name for f in matched})
+    for fn in matched:
+        names.update(_traverse(binary, fn, follow_calls))
+    return sorted(names)
+
+
+# Runtime functions a traversal follows anyway (Delve's traverse).
+_FOLLOWED_RUNTIME = frozenset({"runtime.deferreturn", "runtime.gorecover", "runtime.gopanic"})
+
+
+def _traverse(binary: GoBinary, root: Function, follow_calls: int) -> list[str]:
+    """Delve's traverse, breadth first from `root` (depth 1): the functions called directly (CALL
+    to a known function) down to depth follow_calls, each once at the depth it is first met;
+    runtime functions are not followed but for deferreturn, gorecover and gopanic. Calls through
+    registers or memory are left out (Delve finds those only while the target runs, through
+    breakpoints a `trace --follow-calls` sets)."""
+    seen = {root.name}
+    queue: deque[tuple[Function, int]] = deque([(root, 1)])
+    out: list[str] = []
+    while queue:
+        fn, depth = queue.popleft()
+        out.append(fn.name)
+        if depth + 1 > follow_calls:
+            continue
+        code = binary.file_bytes(fn.entry, fn.end - fn.entry)
+        for br in branches(code, fn.entry):
+            callee = binary.function_at(br.target) if br.target is not None else None
+            if callee is None or callee.name in seen:
+                continue
+            if callee.name.startswith(("runtime.", "runtime/internal")) and callee.name not in _FOLLOWED_RUNTIME:
+                continue
+            seen.add(callee.name)
+            queue.append((callee, depth + 1))
+    return out
 
 
 def source_files(t: Target, filter_text: str) -> list[str]:

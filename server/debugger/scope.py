@@ -6,7 +6,7 @@ API for the RPC layer and the expression evaluator (server/debugger/eval):
   - `scope(goroutine_id, frame, deferred_call, selected_goroutine, current_tid)` -> `EvalScope`;
     errors (DebuggerError) read as Delve's: `unknown goroutine N`,
     `Frame N does not exist in goroutine G`;
-  - `package_vars(filter_regex)` -> unloaded Values named `pkg.Name`;
+  - `package_vars(regexp)` -> unloaded Values named `pkg.Name`;
   - `package_var(name, package)` -> Value of `pkg.Var`, or of bare `Var` in `package`.
   - `types`: the binary's GoTypes, GoBinary.go_types (by_name for `x.(main.Rect)`, names()
     for ListTypes).
@@ -20,7 +20,6 @@ API for the RPC layer and the expression evaluator (server/debugger/eval):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -46,8 +45,10 @@ from ..goruntime.values import (
     Value,
     ValueLoader,
 )
+from .goregexp import GoRegexp
 from .goroutines import GoroutineReader
 from .inferior import Inferior
+from .inlines import expand
 from .registers import xmm_registers
 
 # DWARF register number -> user_regs_struct field (amd64).
@@ -253,21 +254,29 @@ class VariableContext:
             r = self.proc.regs(current_tid)
             frames = rt.frames(r.rip, r.rsp, r.rbp, frame + 1)
             tid = current_tid
-        if frame < 0 or frame >= len(frames):
+        # frames numbered as Stacktrace numbers them: inlined calls are frames of their own
+        logical, _ = expand(self.binary, frames)
+        if frame < 0 or frame >= len(logical):
             raise ScopeError(f"Frame {frame} does not exist in goroutine {goroutine_id}")
         if deferred_call > 0:
             raise ScopeError(f"Frame {frame} only has 0 deferred calls")
-        fr = frames[frame]
+        lf = logical[frame]
+        fr = lf.frame
+        top = fr is frames[0]
         fn = fr.function
         fn_die = None
         units = self.binary.dwarf_units
-        if units is not None:
-            unit = units.unit_at(fr.pc if frame == 0 else fr.pc - 1)
+        name = fn.name if fn is not None else ""
+        if lf.inlined is not None:
+            # the inlined call's own variables (Delve: the scope's function is the inlined entry)
+            fn_die = self.dwarf_vars.inlined_function(lf.inlined.offset, lf.inlined.name, lf.inlined.ranges)
+            name = lf.inlined.name
+        elif units is not None:
+            unit = units.unit_at(fr.pc if top else fr.pc - 1)
             if unit is not None:
-                fn_die = self.dwarf_vars.function_at(unit.index, fr.pc if frame == 0 else fr.pc - 1)
-        regs = _Regs(self.proc, tid, fr, frame == 0)
-        return EvalScope(self, goroutine_id, frame, fr, fr.pc, fr.location.line,
-                         fn.name if fn is not None else "", regs, fn_die)
+                fn_die = self.dwarf_vars.function_at(unit.index, fr.pc if top else fr.pc - 1)
+        regs = _Regs(self.proc, tid, fr, top)
+        return EvalScope(self, goroutine_id, frame, fr, fr.pc, lf.location.line, name, regs, fn_die)
 
     def function_entry_scope(self, fn: Function, cfa: int, goroutine_id: int) -> EvalScope:
         """fn's frame as at its entry, its CFA given: Delve's fakeFunctionEntryScope, where a
@@ -388,8 +397,7 @@ class VariableContext:
 
     # -- package variables ----------------------------------------------------
 
-    def package_vars(self, filter_re: str = "") -> list[Value]:
-        rx = re.compile(filter_re) if filter_re else None
+    def package_vars(self, rx: GoRegexp | None = None) -> list[Value]:
         out: list[Value] = []
         for name, die in self.dwarf_vars.package_vars():
             if rx is not None and not rx.search(name):
@@ -432,12 +440,9 @@ class VariableContext:
         for vname, die in self.dwarf_vars.package_vars():
             if vname == qname or vname.endswith(suffix):
                 return self.value_of_die(die, vname, 0, 0, None)
-        fn = self.binary.function_by_suffix(qname)
-        if fn is not None:
-            # Delve: a variable of an empty FuncType at the entry, its value the name
-            v = self.loader.new(fn.name, fn.entry, FUNC_VALUE_TYPE)
-            v.value, v.base, v.loaded = fn.name, fn.entry, True
-            return v
+        fv = self.function_value(qname)
+        if fv is not None:
+            return fv
         for type_off, consts in self.dwarf_vars.all_constants():
             for cname, cval in consts:
                 if cname == qname or cname.endswith(suffix):
@@ -461,4 +466,15 @@ class VariableContext:
         for qname, die in self.dwarf_vars.package_vars():
             if qname in wanted:
                 return self.value_of_die(die, qname, 0, 0, None)
-        return None
+        return next((v for w in wanted if (v := self.function_value(w)) is not None), None)
+
+    def function_value(self, name: str) -> Value | None:
+        """Delve's findGlobalInternal for a function: a func value at its entry, named after it
+        (`main.afunction`, or `afunction` in package main, `rand.Intn` for math/rand.Intn); its
+        type is Delve's empty FuncType, its value the name."""
+        fn = self.binary.function_named(name) or self.binary.function_by_suffix(name)
+        if fn is None:
+            return None
+        v = self.loader.new(fn.name, fn.entry, FUNC_VALUE_TYPE)
+        v.value, v.base, v.loaded = fn.name, fn.entry, True
+        return v

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..errors import UserError
 from ..goruntime.model import Frame, Goroutine, Location
 from .goroutines import GoroutineReader
+from .inlines import LogicalFrame, expand
 from .model import DeferView, FrameView
 
 
@@ -31,29 +32,42 @@ def resolve_goroutine(reader: GoroutineReader, selected: int, gid: int) -> Gorou
     return g
 
 
-def goroutine_stack(reader: GoroutineReader, g: Goroutine, depth: int, with_defers: bool) -> list[FrameView]:
-    """At most depth+1 frames of g (Delve: depth counts the frames above the first)."""
+def goroutine_stack(reader: GoroutineReader, g: Goroutine, depth: int, with_defers: bool,
+                    inlined: bool = False) -> list[FrameView]:
+    """At most depth+1 frames of g (Delve: depth counts the frames above the first). With
+    `inlined`, inlined calls are frames of their own, as a client sees them (Stacktrace);
+    without, frames are as unwound (stepping)."""
     frames = reader.runtime.goroutine_frames(g, depth + 2)
-    views = _views(frames, depth, g.stack_hi, g)
+    views = _views(reader, frames, depth, g.stack_hi, g, inlined)
     if with_defers:
         _attach_defers(reader, g, views)
     return views
 
 
-def thread_stack(reader: GoroutineReader, pc: int, sp: int, bp: int, depth: int) -> list[FrameView]:
-    return _views(reader.runtime.frames(pc, sp, bp, depth + 2), depth, 0, None)
+def thread_stack(reader: GoroutineReader, pc: int, sp: int, bp: int, depth: int,
+                 inlined: bool = False) -> list[FrameView]:
+    return _views(reader, reader.runtime.frames(pc, sp, bp, depth + 2), depth, 0, None, inlined)
 
 
-def _views(frames: list[Frame], depth: int, stack_hi: int, g: Goroutine | None) -> list[FrameView]:
-    complete = len(frames) <= depth + 1
-    frames = frames[:depth + 1]
+def _views(reader: GoroutineReader, frames: list[Frame], depth: int, stack_hi: int, g: Goroutine | None,
+           inlined: bool) -> list[FrameView]:
+    if inlined:
+        logical, used_all = expand(reader.runtime.binary, frames, depth)
+        complete = used_all and len(frames) <= depth + 1
+    else:
+        complete = len(frames) <= depth + 1
+        logical = [LogicalFrame(f, f.location) for f in frames[:depth + 1]]
     out = []
-    for f in frames:
+    for lf in logical:
+        f = lf.frame
         if f.system_stack or not stack_hi:
             fo, fpo = f.cfa, f.bp
         else:
             fo, fpo = f.cfa - stack_hi, f.bp - stack_hi
-        out.append(FrameView(f, fo, _int64(fpo), goroutine=g))
+        view = FrameView(f, fo, _int64(fpo), goroutine=g)
+        if lf.location is not f.location:
+            view.inlined_location, view.inlined = lf.location, lf.inlined is not None
+        out.append(view)
     if out and complete:
         out[-1].bottom = True
     return out
@@ -72,7 +86,7 @@ def _attach_defers(reader: GoroutineReader, g: Goroutine, frames: list[FrameView
                 return
             if f.err:
                 return
-            if f.frame.system_stack or d.sp >= f.frame.cfa:
+            if f.frame.system_stack or f.inlined or d.sp >= f.frame.cfa:
                 i += 1
                 continue
             deferred = rt.deferred_location(d.fn_pc) or Location(d.defer_pc, "", 0, None)

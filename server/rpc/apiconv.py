@@ -30,7 +30,7 @@ def location(loc: Location) -> api.Location:
 def found_location(loc: ResolvedLocation, pid: int) -> api.Location:
     fn = loc.function
     ref = FunctionRef(fn.name, fn.entry, fn.optimized) if fn is not None else None
-    pcs = loc.pcs or ([loc.pc] if loc.pc else None)  # pc 0: a line without code (no pcs)
+    pcs = loc.pcs or None  # none for a line without code, and for `*ADDR` (Delve gives only PC there)
     return api.Location(pc=loc.pc, file=loc.file, line=loc.line, function=function(ref),
                         pcs=pcs, pcpids=[pid] * len(pcs) if pcs else None)
 
@@ -72,7 +72,13 @@ def breakpoint(bp: Breakpoint, pid: int, armed: bool | None = None) -> api.Break
     )
 
 
-def breakpoint_request(src: api.Breakpoint, loc_expr: str, suspended: bool) -> BreakpointRequest:
+def substitute_rules(rules: list[list[str]] | None) -> list[tuple[str, str]]:
+    """SubstitutePathRules ([][2]string) as (from, to) pairs."""
+    return [(r[0], r[1]) for r in rules or [] if len(r) == 2]
+
+
+def breakpoint_request(src: api.Breakpoint, loc_expr: str, suspended: bool,
+                       rules: list[list[str]] | None = None) -> BreakpointRequest:
     bp = Breakpoint(
         id=src.id,
         name=src.name,
@@ -94,7 +100,8 @@ def breakpoint_request(src: api.Breakpoint, loc_expr: str, suspended: bool) -> B
         trace_follow_calls=src.TraceFollowCalls,
         disabled=src.disabled,
     )
-    return BreakpointRequest(bp, addr=src.addr, addrs=list(src.addrs or []), loc_expr=loc_expr, suspended=suspended)
+    return BreakpointRequest(bp, addr=src.addr, addrs=list(src.addrs or []), loc_expr=loc_expr, suspended=suspended,
+                             substitute_rules=substitute_rules(rules))
 
 
 def goroutine(g: GoroutineView) -> api.Goroutine:

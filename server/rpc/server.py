@@ -251,7 +251,8 @@ class RPCServer(StackMethods, VariableMethods):
     # ---- breakpoints --------------------------------------------------------
 
     async def rpc_CreateBreakpoint(self, args: m.CreateBreakpointIn, _: Any) -> m.CreateBreakpointOut:
-        req = apiconv.breakpoint_request(args.Breakpoint or api.Breakpoint(), args.LocExpr, args.Suspended)
+        req = apiconv.breakpoint_request(args.Breakpoint or api.Breakpoint(), args.LocExpr, args.Suspended,
+                                         args.SubstitutePathRules)
         bp = await self.dbg.create_breakpoint(req)
         return m.CreateBreakpointOut(Breakpoint=apiconv.breakpoint(bp, await self.dbg.pid()))
 
@@ -281,15 +282,15 @@ class RPCServer(StackMethods, VariableMethods):
     # ---- locations and symbols ----------------------------------------------
 
     async def rpc_FindLocation(self, args: m.FindLocationIn, _: Any) -> m.FindLocationOut:
-        locs = await self.dbg.find_location(args.Loc, args.IncludeNonExecutableLines)
+        sc = args.Scope
+        found = await self.dbg.find_location(args.Loc, args.IncludeNonExecutableLines, sc.GoroutineID, sc.Frame,
+                                             sc.DeferredCall, apiconv.substitute_rules(args.SubstitutePathRules))
         pid = await self.dbg.pid()
-        subst = ""
-        if args.Loc[:1] in "+-" or args.Loc.isdigit():
-            subst = f"{locs[0].file}:{locs[0].line}" if locs else ""
-        return m.FindLocationOut(Locations=[apiconv.found_location(loc, pid) for loc in locs], SubstituteLocExpr=subst)
+        return m.FindLocationOut(Locations=[apiconv.found_location(loc, pid) for loc in found.locations],
+                                 SubstituteLocExpr=found.substitute)
 
     async def rpc_ListFunctions(self, args: m.ListFunctionsIn, _: Any) -> m.ListFunctionsOut:
-        return m.ListFunctionsOut(Funcs=await self.dbg.functions(args.Filter))
+        return m.ListFunctionsOut(Funcs=await self.dbg.functions(args.Filter, args.FollowCalls))
 
     async def rpc_FunctionReturnLocations(self, args: m.FunctionReturnLocationsIn,
                                           _: Any) -> m.FunctionReturnLocationsOut:

@@ -38,6 +38,13 @@ class VariableMethods(RPCBase):
     async def rpc_ListTypes(self, args: m.ListTypesIn, _: Any) -> m.ListTypesOut:
         return m.ListTypesOut(Types=await self.dbg.types(args.Filter))
 
+    async def rpc_TypeInfo(self, args: m.TypeInfoIn, _: Any) -> m.TypeInfoOut:
+        info = await self.dbg.type_info(args.Name)
+        return m.TypeInfoOut(TypeInfo=api.TypeInfo(
+            Kind=info.kind, Size=info.size, RealType=info.real_type,
+            Fields=[api.TypeInfoField(n, t) for n, t in info.fields] or None,
+            Methods=[api.TypeInfoMethod(n) for n in info.methods] or None))
+
     async def rpc_Eval(self, args: m.EvalIn, _: Any) -> m.EvalOut:
         sc = args.Scope
         r = await self.dbg.evaluate(sc.GoroutineID, sc.Frame, sc.DeferredCall, args.Expr,

@@ -1,0 +1,3 @@
+module locations
+
+go 1.19

@@ -1,0 +1,3 @@
+module plugin_host
+
+go 1.19

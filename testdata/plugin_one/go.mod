@@ -1,0 +1,3 @@
+module plugin_one
+
+go 1.19

@@ -1,0 +1,3 @@
+module plugin_two
+
+go 1.19

@@ -1,0 +1,3 @@
+module rxprobe
+
+go 1.22
