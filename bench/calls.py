@@ -23,7 +23,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from startup import DEFAULT_GO, REPO, TIMEOUT, Client, build_basic, go_version, read_listen_line, stop  # noqa: E402
+from startup import (  # noqa: E402
+    REPO,
+    TIMEOUT,
+    Client,
+    add_common_args,
+    build_basic,
+    go_ready,
+    go_version,
+    read_listen_line,
+    stop,
+)
 
 EXPR = "add(2,3)"
 LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
@@ -69,15 +79,10 @@ def measure(server_cmd: list[str], binary: Path, runs: int) -> list[float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=20, help="calls per server (median is reported)")
-    ap.add_argument("--go", default=DEFAULT_GO, help="Go toolchain to build the target with (Go 1.19 for dlv 1.20)")
-    ap.add_argument("--cache-dir", type=Path,
-                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pydlv-bench")
-    ap.add_argument("--no-dlv", action="store_true", help="measure pydlv only")
+    add_common_args(ap)
     args = ap.parse_args()
-    if not Path(args.go).exists() and shutil.which(args.go) is None:
-        print(f"Go toolchain {args.go} not found (Debian: apt-get install golang-1.19-go)", file=sys.stderr)
+    if not go_ready(args):
         return 2
-    args.cache_dir.mkdir(parents=True, exist_ok=True)
     binary = build_basic(args.go, args.cache_dir)
     servers = [("pydlv", [sys.executable, "-m", "pydlv"])]
     dlv_path = None if args.no_dlv else shutil.which("dlv")

@@ -192,6 +192,23 @@ def ms(s: float | None) -> str:
     return "-" if s is None else f"{s * 1000:8.0f} ms"
 
 
+def add_common_args(ap: argparse.ArgumentParser) -> None:
+    """--go, --cache-dir, --no-dlv: what every benchmark here takes."""
+    ap.add_argument("--go", default=DEFAULT_GO, help="Go toolchain to build the targets with (Go 1.19 for dlv 1.20)")
+    ap.add_argument("--cache-dir", type=Path,
+                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pydlv-bench")
+    ap.add_argument("--no-dlv", action="store_true", help="measure pydlv only")
+
+
+def go_ready(args: argparse.Namespace) -> bool:
+    """The Go toolchain is there (else say how to get it) and the build cache exists."""
+    if not Path(args.go).exists() and shutil.which(args.go) is None:
+        print(f"Go toolchain {args.go} not found (Debian: apt-get install golang-1.19-go)", file=sys.stderr)
+        return False
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    return True
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or b is None or b == 0 else f"{a / b:6.2f}x"
 
@@ -199,17 +216,11 @@ def ratio(a: float | None, b: float | None) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="runs per measurement (median is reported)")
-    ap.add_argument("--go", default=DEFAULT_GO, help="Go toolchain to build the targets with (Go 1.19 for dlv 1.20)")
-    ap.add_argument("--cache-dir", type=Path,
-                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pydlv-bench")
     ap.add_argument("--no-big", action="store_true", help="skip the large cmd/go binary")
-    ap.add_argument("--no-dlv", action="store_true", help="measure pydlv only")
+    add_common_args(ap)
     args = ap.parse_args()
-
-    if not Path(args.go).exists() and shutil.which(args.go) is None:
-        print(f"Go toolchain {args.go} not found (Debian: apt-get install golang-1.19-go)", file=sys.stderr)
+    if not go_ready(args):
         return 2
-    args.cache_dir.mkdir(parents=True, exist_ok=True)
     pydlv = [sys.executable, "-m", "pydlv"]
     dlv_path = None if args.no_dlv else shutil.which("dlv")
     servers: list[tuple[str, list[str]]] = [("pydlv", pydlv)]

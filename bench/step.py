@@ -32,7 +32,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from startup import DEFAULT_GO, REPO, TIMEOUT, Client, build_basic, go_version, read_listen_line, stop  # noqa: E402
+from startup import (  # noqa: E402
+    REPO,
+    TIMEOUT,
+    Client,
+    add_common_args,
+    build_basic,
+    go_ready,
+    go_version,
+    read_listen_line,
+    stop,
+)
 
 LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
         "MaxStructFields": -1}
@@ -87,16 +97,11 @@ def session(server_cmd: list[str], binary: Path, samples: dict[str, list[float]]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=5, help="fresh servers per debugger (4 rounds each)")
-    ap.add_argument("--go", default=DEFAULT_GO, help="Go toolchain to build the target with (Go 1.19 for dlv 1.20)")
-    ap.add_argument("--cache-dir", type=Path,
-                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pydlv-bench")
-    ap.add_argument("--no-dlv", action="store_true", help="measure pydlv only")
+    add_common_args(ap)
     ap.add_argument("--profile", type=Path, help="run pydlv under cProfile, writing the profile here")
     args = ap.parse_args()
-    if not Path(args.go).exists() and shutil.which(args.go) is None:
-        print(f"Go toolchain {args.go} not found (Debian: apt-get install golang-1.19-go)", file=sys.stderr)
+    if not go_ready(args):
         return 2
-    args.cache_dir.mkdir(parents=True, exist_ok=True)
     binary = build_basic(args.go, args.cache_dir)
     pydlv = [sys.executable, "-m", "pydlv"]
     if args.profile:
