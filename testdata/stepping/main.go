@@ -4,16 +4,21 @@
 // runtime.Breakpoint(). Marker comments (BP-...) locate lines (gotoolchains.marker_line).
 //
 // Every section runs once, in main's order; `hardcoded` as first argument also runs
-// hardcoded(), which stops at runtime.Breakpoint(). Prints "done" and exits 0.
+// hardcoded(), which stops at runtime.Breakpoint(), and `slow` makes sleepy() sleep 3 s.
+// Prints "103 204 5", then "done", and exits 0.
 package main
 
 import (
 	"fmt"
 	"os"
 	"runtime"
+	"time"
 )
 
 var sink int
+
+// pause is how long sleepy() sleeps: 0, or 3 s with `slow` as first argument.
+var pause time.Duration
 
 //go:noinline
 func add(a, b int) int {
@@ -100,16 +105,17 @@ func calls() int {
 		return x + base // BP-CLOSURE
 	}
 	m := c.Inc
-	t := c.Inc(1)    // BP-CALL-METHOD
-	t += i.Inc(2)    // BP-CALL-IFACE
-	t += sh.Area()   // BP-CALL-WRAPPER
-	t += f(3)        // BP-CALL-CLOSURE
-	t += m(4)        // BP-CALL-METHODVALUE
-	return t + c.n   // BP-CALLS-RET
+	t := c.Inc(1)  // BP-CALL-METHOD
+	t += i.Inc(2)  // BP-CALL-IFACE
+	t += sh.Area() // BP-CALL-WRAPPER
+	t += f(3)      // BP-CALL-CLOSURE
+	t += m(4)      // BP-CALL-METHODVALUE
+	return t + c.n // BP-CALLS-RET
 }
 
 // spawner: the main goroutine runs spawner(1), which starts spawner(0) on a new goroutine
-// and waits for it: the new goroutine runs the lines being stepped meanwhile.
+// and waits for it: the new goroutine runs the lines being stepped meanwhile. main then waits
+// until that goroutine is gone, so a step out of spawner(0) always sees it return.
 //
 //go:noinline
 func spawner(depth int, done chan int) int {
@@ -148,6 +154,12 @@ func pair(id int, in <-chan int, out chan<- int) int {
 }
 
 //go:noinline
+func sleepy() int {
+	time.Sleep(pause) // BP-SLEEP
+	return 1          // BP-SLEEP-AFTER
+}
+
+//go:noinline
 func hardcoded(k int) int {
 	local := k * 5
 	runtime.Breakpoint() // BP-HARDCODED
@@ -156,18 +168,30 @@ func hardcoded(k int) int {
 }
 
 func main() {
-	r := lines()
+	arg := ""
+	if len(os.Args) > 1 {
+		arg = os.Args[1]
+	}
+	if arg == "slow" {
+		pause = 3 * time.Second
+	}
+	r := lines() // BP-MAIN-LINES
 	r += loop(4)
-	r += fact(4)
-	r += deferring(5)
-	r += calls()
+	r += fact(4)      // BP-MAIN-FACT
+	r += deferring(5) // BP-MAIN-DEFERRING
+	r += calls()      // BP-MAIN-CALLS
+	before := runtime.NumGoroutine()
 	r += spawner(1, make(chan int))
+	for runtime.NumGoroutine() > before { // until spawner(0)'s goroutine has returned into goexit
+		runtime.Gosched()
+	}
 	a, b := make(chan int), make(chan int)
 	go pair(1, a, b)
 	r += pair(0, b, a) // BP-MAIN-PAIR
-	s, _ := named(r)
-	if len(os.Args) > 1 && os.Args[1] == "hardcoded" {
-		r += hardcoded(3)
+	s, _ := named(r)   // BP-MAIN-NAMED
+	r += sleepy()
+	if arg == "hardcoded" {
+		r += hardcoded(3) // BP-HARDCODED-CALL
 	}
 	fmt.Println(r, s, sink) // BP-MAIN-END
 	fmt.Println("done")
