@@ -95,9 +95,6 @@ def test_step_instruction_listing_like_delve(go: GoToolchain, build_go: Build, d
 
 
 @pytest.mark.go("1.19")
-@pytest.mark.xfail(strict=True, reason="a runtime.Breakpoint() stop: Delve's thread carries the "
-                   "'hardcoded-breakpoint' breakpoint, so dlv prints '> [hardcoded-breakpoint] main.hardcoded() "
-                   "... (hits total:0) (PC: ...)'; pydlv's has none: '> main.hardcoded() ... (PC: ...)'")
 def test_runtime_breakpoint_like_delve(go: GoToolchain, build_go: Build, dlv: str, free_port: int,
                                        launch_server: Launch) -> None:
     got, want = _compare(dlv, build_go("stepping", go), free_port, launch_server, ["continue", "next"],

@@ -599,10 +599,8 @@ def test_runtime_breakpoint_stops_in_the_caller(go: GoToolchain, launch: Callabl
     assert value(c, "local") == "16"
 
 
-@pytest.mark.xfail(strict=True, reason="the thread of a runtime.Breakpoint() stop: Delve shows breakPoint "
-                   "{id: 0, name: 'hardcoded-breakpoint', disabled: true, hitCount: {}} (dlv prints "
-                   "'> [hardcoded-breakpoint] ... (hits total:0)'); pydlv shows no breakPoint")
 def test_runtime_breakpoint_shown_on_the_thread(go: GoToolchain, launch: Callable[..., Server]) -> None:
+    """Delve shows its hardcoded-breakpoint on the thread (dlv prints '> [hardcoded-breakpoint] ...')."""
     c = launch("hardcoded").client()
     bp = cont(c)["currentThread"].get("breakPoint") or {}
     assert (bp.get("id"), bp.get("name"), bp.get("disabled"), bp.get("hitCount"), bp.get("totalHitCount")) == (

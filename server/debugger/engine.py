@@ -53,6 +53,8 @@ from .stepping import (
 from .target import NO_REDIRECTS, Redirects, Selection, Target
 
 log = logging.getLogger("pydlv.debugger")
+# What Delve shows on a thread stopped by runtime.Breakpoint(): its hardcodedBreakpoint, disabled.
+HARDCODED_BREAKPOINT = Breakpoint(id=0, name="hardcoded-breakpoint", disabled=True)
 
 # Delve's LoadConfig{FollowPointers: true} for a location's `*EXPR`.
 _ADDR_CFG = LoadCfg(follow_pointers=True, max_variable_recurse=0, max_string_len=0, max_array_values=0,
@@ -65,6 +67,7 @@ class Engine:
         self.sel = Selection(current_tid=target.pid)
         self.stop_reason = "launched"
         self._call_return_tid = 0  # thread whose injected call just returned (CallReturn)
+        self._hardcoded_tid = 0  # thread stopped by runtime.Breakpoint() (Delve shows a breakpoint there)
         self.stepping: Stepping | None = None  # a next/step/stepOut in progress (stepping.py)
         self._step_cfg: LoadCfg | None = None  # its ReturnInfoLoadConfig
         self._stepped: tuple[int, list[Value]] | None = None  # (thread, results) of the step that just ended
@@ -172,6 +175,8 @@ class Engine:
                 if bp.trace_return and info.arguments is not None:
                     # Delve's Command: a trace-return stop shows the function's results.
                     th.return_values = [v for v in info.arguments if v.flags & F_RETURN]
+        if tid == self._hardcoded_tid and th.breakpoint is None:
+            th.breakpoint = HARDCODED_BREAKPOINT
         if tid == self._call_return_tid:
             th.call_return = True
             th.return_values = t.calls.result_values
@@ -447,7 +452,7 @@ class Engine:
         t = self.t
         proc = t.live()
         resumed_signalled = False
-        self._call_return_tid = 0
+        self._call_return_tid = self._hardcoded_tid = 0
         self._stepped = None
         while True:
             if not resumed_signalled:
@@ -501,6 +506,7 @@ class Engine:
                 self._cancelled_call = t.queued_call.cancel()
             else:
                 self.stop_reason = "hardcoded breakpoint"
+                self._hardcoded_tid = ev.tid
                 self._leave_runtime_breakpoint(ev.tid)
                 if self.stepping is not None and self._is_stepping_goroutine(ev.tid, gid):
                     self.cancel_next()

@@ -208,7 +208,13 @@ class TracedProcess:
             raise TargetExited()
         for th in list(self.threads.values()):
             if th.consumed_breakpoint is not None and th.stopped:
-                self._step_over(th)
+                try:
+                    self._step_over(th)
+                except (OSError, PtraceError):
+                    # The process died while stopped (its memory and threads are gone): report
+                    # the exit as Delve does, not the failed write or ptrace request.
+                    if not self.reap_if_dead():
+                        raise
                 if self.exited:
                     return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
         trapped = next((th for th in self.threads.values() if th.pending_trap and th.stopped), None)
