@@ -13,6 +13,7 @@ from ...goruntime.rtype import RuntimeTypes
 from ...goruntime.values import Value
 from ..eval.parser import ParseError
 from ..inferior import Inferior
+from .calls import CallFailed
 from .injection import CallOutcome, CallPlan, Injection, Protocol, is_protocol_frame
 from .session import CallSession, Done, Inject, Request
 
@@ -132,7 +133,7 @@ class CallController:
 
     def error_resumed(self) -> bool:
         """Delve would have resumed the target before meeting the last `call`'s error."""
-        return bool(self.done is not None and getattr(self.done.error, "resumed", False))
+        return self.done is not None and isinstance(self.done.error, CallFailed) and self.done.error.resumed
 
     def error_compiled(self) -> bool:
         """The last `call`'s error came after its expression parsed (Delve's compile): Delve
