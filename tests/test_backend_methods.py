@@ -60,10 +60,16 @@ def test_served_methods(go: GoToolchain, build_go: Callable[[str, GoToolchain], 
 
 def test_get_events_is_a_long_poll(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
                                    launch_server: Launch) -> None:
-    """Delve's GetEvents waits for the next event; pydlv has none to send, so the request stays
-    open while the same connection goes on being served."""
+    """Delve's GetEvents waits for the next event: a command that runs the target sends
+    EventResumed (0) and EventStopped (1); the connection goes on being served meanwhile."""
     c = launch_server(build_go("basic", go)).client()
     pending = c.send("GetEvents", {})
     assert c.call("State", {"NonBlocking": True})["State"]["stopReason"] == "launched"
     with pytest.raises(TimeoutError):
         c.reply_for(pending, timeout=0.5)
+    c.call("CreateBreakpoint", {"Breakpoint": {"functionName": "main.add"}})
+    c.call("Command", {"name": "continue"})
+    kinds = [e["Kind"] for e in c.reply_for(pending, timeout=10)["result"]["Events"]]
+    assert kinds[0] == 0 and kinds in ([0], [0, 1])
+    if kinds == [0]:
+        assert [e["Kind"] for e in c.call("GetEvents", {})["Events"]] == [1]

@@ -39,6 +39,9 @@ from .registers import RegisterValue
 from .target import NO_REDIRECTS, Redirects
 
 log = logging.getLogger("pydlv.debugger")
+# Delve's proc.EventKind values and its rpc2 eventBufferSize.
+EVENT_RESUMED, EVENT_STOPPED = 0, 1
+EVENT_BUFFER = 100
 T = TypeVar("T")
 
 
@@ -83,6 +86,7 @@ class Debugger:
         self._running = False  # a resuming command is in progress
         self._ended = False
         self._ended_event = asyncio.Event()  # GetEvents' long poll ends with the session
+        self._events: asyncio.Queue[int] = asyncio.Queue()  # Delve's eventsChan
         self.debug_info_directories = ["/usr/lib/debug/.build-id"]  # Delve's default configuration
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -238,11 +242,29 @@ class Debugger:
     async def build_id(self) -> str:
         return (await self._ready()).t.binary.gnu_build_id
 
-    async def events(self) -> list[object]:
-        """Delve's GetEvents long poll: pydlv produces no events (no debug info downloads), so
-        it answers when the session ends."""
-        await self._ended_event.wait()
-        return []
+    def _event(self, kind: int) -> None:
+        """Delve's eventsFn: into a buffer of EVENT_BUFFER; dropped when nobody reads and it is full."""
+        if self._events.qsize() < EVENT_BUFFER:
+            self._events.put_nowait(kind)
+
+    async def events(self) -> list[int]:
+        """Delve's GetEvents long poll: the next event (EVENT_RESUMED, EVENT_STOPPED: pydlv
+        downloads no debug info and follows no exec), then all that are waiting. [] when the
+        session ends first."""
+        getter = asyncio.ensure_future(self._events.get())
+        ended = asyncio.ensure_future(self._ended_event.wait())
+        try:
+            await asyncio.wait({getter, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+            if not getter.done():
+                getter.cancel()
+        if getter.cancelled():
+            return []
+        out = [getter.result()]
+        while len(out) < EVENT_BUFFER and not self._events.empty():
+            out.append(self._events.get_nowait())
+        return out
 
     async def last_modified_ns(self) -> int:
         await self._ready()
@@ -302,10 +324,12 @@ class Debugger:
                 return run(resumed)
 
             self._running = True
+            self._event(EVENT_RESUMED)
             try:
                 return await self._on_tracer(job, resumed)
             finally:
                 self._running = False
+                self._event(EVENT_STOPPED)
                 setup_done()
 
     @staticmethod

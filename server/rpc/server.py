@@ -158,8 +158,8 @@ class RPCServer(StackMethods, VariableMethods):
 
     async def rpc_GetEvents(self, args: m.GetEventsIn, setup_done: Callable[[], None]) -> m.GetEventsOut:
         setup_done()
-        await self.dbg.events()
-        return m.GetEventsOut()
+        kinds = await self.dbg.events()
+        return m.GetEventsOut(Events=[api.Event(Kind=k) for k in kinds] or None)
 
     async def rpc_CancelDownloads(self, args: m.CancelDownloadsIn, setup_done: Callable[[], None]) -> m.CancelDownloadsOut:
         setup_done()
