@@ -64,8 +64,8 @@ def test_parse_errors(text: str, error: str) -> None:
     ("/srcx/main.go", [("/src", "/dst")], "/srcx/main.go"),  # not at a path boundary
     ("/src/main.go", [("/src/main.go", "/x.go")], "/x.go"),  # an exact match
     ("/src/a.go", [("/src", "")], "a.go"),  # to "": relative
-    ("rel/a.go", [("", "/root")], "/root/rel/a.go"),  # from "": any relative path
-    ("/abs/a.go", [("", "/root")], "/abs/a.go"),
+    ("rel/a.go", [("", "/base")], "/base/rel/a.go"),  # from "": any relative path
+    ("/abs/a.go", [("", "/base")], "/abs/a.go"),
     ("C:\\Src\\a.go", [("c:\\src", "/dst")], "/dst/a.go"),  # Windows: case-insensitive, separators follow `to`
     ("/src/a.go", [("/other", "/x"), ("/src", "/dst")], "/dst/a.go"),  # the first rule that matches
 ])
