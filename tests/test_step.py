@@ -518,10 +518,8 @@ def test_step_out_of_a_goroutine_function(go: GoToolchain, launch: Callable[...,
         "next finished", "runtime.goexit", goroutine(stopped)), summary(state)
 
 
-@pytest.mark.xfail(strict=True, reason="stepOut at the entry point (no goroutine yet): Delve fails with "
-                   "'input/output error' (its breakpoint on the bogus return address) and stays at "
-                   "_rt0_amd64_linux; pydlv runs on like a continue, to the breakpoint in main.add")
 def test_step_out_before_start(go: GoToolchain, launch: Callable[..., Server]) -> None:
+    """Delve fails with its breakpoint's error on the bogus return address and stays put."""
     c = launch().client()
     create_bp(c, file=str(MAIN_GO), line=line("BP-ADD"))
     assert call_error(c, "Command", {"name": "stepOut"}) == "input/output error"

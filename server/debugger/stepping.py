@@ -68,6 +68,8 @@ class Stepping:
     thread_id: int
     points: dict[int, list[StepPoint]] = field(default_factory=dict)
     return_info: ReturnInfo | None = None
+    # stepOut: its return address must take a breakpoint (Delve's SetBreakpoint error is its answer)
+    required: int | None = None
     _armed: list[int] = field(default_factory=list)
 
     def add(self, point: StepPoint) -> None:
@@ -82,6 +84,9 @@ class Stepping:
             try:
                 proc.breakpoints.insert(addr)
             except OSError:
+                if addr == self.required:
+                    self.disarm(proc)
+                    raise DebuggerError("input/output error") from None
                 del self.points[addr]  # Delve's SetBreakpoint fails there: no such point
                 continue
             self._armed.append(addr)
@@ -163,6 +168,7 @@ def plan_step_out(t: Target, sel: Selection) -> Stepping:
             raise DebuggerError("nothing to stepout to")
         return s
     _add_return(t, s, g, top, ret)
+    s.required = max((p.addr for ps in s.points.values() for p in ps if p.kind is StepKind.RETURN), default=None)
     return s
 
 
