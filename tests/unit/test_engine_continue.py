@@ -14,7 +14,7 @@ import pytest
 from conftest import TESTDATA, line_containing, open_binary
 from fake_inferior import FakeInferior
 from pydlv.binary.gobinary import GoBinary
-from pydlv.debugger.engine import Engine
+from pydlv.debugger.engine import HARDCODED_BREAKPOINT, Engine
 from pydlv.debugger.errors import ProcessExitedError
 from pydlv.debugger.inferior import Inferior
 from pydlv.debugger.model import FATAL_THROW_ID, UNRECOVERED_PANIC_ID, Breakpoint, BreakpointRequest
@@ -261,7 +261,8 @@ def test_foreign_trap_is_hardcoded_breakpoint(rig: Rig) -> None:
     assert st.stop_reason == "hardcoded breakpoint"
     assert st.current_thread is not None
     assert st.current_thread.tid == OTHER
-    assert st.current_thread.breakpoint is None
+    # Delve shows its hardcoded-breakpoint (id 0, disabled) on the thread.
+    assert st.current_thread.breakpoint is HARDCODED_BREAKPOINT
     assert st.current_thread.loc.function is not None
     assert st.current_thread.loc.function.name == "main.main"
     assert rig.fake.consumed == []
