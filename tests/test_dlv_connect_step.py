@@ -84,8 +84,6 @@ def test_step_through_calls_like_delve(go: GoToolchain, build_go: Build, dlv: st
 
 
 @pytest.mark.go("1.19")
-@pytest.mark.xfail(strict=True, reason="disassembly text: Delve (1.20.2 and 1.27) prints a small immediate "
-                   "in hex (`mov eax, 0x3`, normalized to ADDR), pydlv in decimal (`mov eax, 3`)")
 def test_step_instruction_listing_like_delve(go: GoToolchain, build_go: Build, dlv: str, free_port: int,
                                              launch_server: Launch) -> None:
     """step-instruction on `t += f(3)`: the listing shows the MOV of the argument 3."""

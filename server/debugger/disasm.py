@@ -41,6 +41,7 @@ def _formatter(flavour: int) -> Formatter:
     f.hex_prefix = "0x"
     f.hex_suffix = ""
     f.uppercase_hex = False
+    f.small_hex_numbers_in_decimal = False  # x86asm (Delve) writes 0x3, not 3
     f.space_after_operand_separator = flavour != GNU
     if flavour != GNU:
         f.memory_size_options = MemorySizeOptions.ALWAYS  # always show `qword ptr`, as x86asm's Intel syntax does
