@@ -82,26 +82,42 @@ class RawClient:
         return reply["result"]
 
 
+class StdoutDrain:
+    """Reads a child's stdout on a thread as it comes, so the child never blocks on a full pipe."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc = proc
+        self._out: list[bytes] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        out = self._proc.stdout
+        assert out is not None
+        for chunk in iter(lambda: out.read1(65536), b""):
+            self._out.append(chunk)
+
+    def text(self) -> str:
+        return b"".join(self._out).decode(errors="replace")
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+
 @dataclass
 class ServerProcess:
     proc: subprocess.Popen[bytes]
     addr: str
     stderr_path: Path
     clients: list[RawClient] = field(default_factory=list)
-    _out: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Drain the server's stdout (the target's output goes there too) so it never blocks.
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for chunk in iter(lambda: self.proc.stdout.read1(65536), b""):  # type: ignore[union-attr]
-            self._out.append(chunk)
+        self._drain = StdoutDrain(self.proc)
 
     def output(self) -> str:
         """What the server and its target printed on stdout after the listening line."""
-        return b"".join(self._out).decode(errors="replace")
+        return self._drain.text()
 
     def client(self) -> RawClient:
         c = RawClient(self.addr)

@@ -10,14 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from gotoolchains import GoToolchain
-from rpcclient import RawClient, ServerProcess, start_server
+from rpcclient import RawClient, ServerProcess, StdoutDrain, start_server
 from serverhelpers import call_error, cont, create_bp
 
 Build = Callable[[str, GoToolchain], Path]
@@ -28,27 +27,20 @@ class Program:
 
     def __init__(self, argv: list[str]) -> None:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, process_group=0)
-        self._out: list[bytes] = []
-        self._drainer = threading.Thread(target=self._drain, daemon=True)
-        self._drainer.start()
+        self._drain = StdoutDrain(self.proc)
         self.wait_output("ready")
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for chunk in iter(lambda: self.proc.stdout.read1(65536), b""):  # type: ignore[union-attr]
-            self._out.append(chunk)
-
     def output(self) -> str:
-        return b"".join(self._out).decode(errors="replace")
+        return self._drain.text()
 
     def wait(self, timeout: float = 20) -> int:
         """Its exit status, once it has exited and all its output is in."""
         status = self.proc.wait(timeout)
-        self._drainer.join(timeout)
+        self._drain.join(timeout)
         return status
 
     def wait_output(self, text: str, timeout: float = 20) -> None:
