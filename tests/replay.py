@@ -58,6 +58,11 @@ anything it does not recognise as it is (so it shows up as a difference):
    pointers in them are not followed: they are scheduler state (which goroutine m0 runs now,
    tick counters, timestamps, random seeds), and the module data's file table holds this
    machine's paths.
+9. Goroutine groups (ListGoroutines with GroupBy). Delve sorts the groups by name, and a name holds
+   absolute paths, so the order depends on where the checkout and GOROOT are (a checkout under
+   /home sorts before a GOROOT under /root, the recorder's /goroot before /src). Both sides'
+   groups are re-sorted by their names after rule 1, their goroutines moved along and `Offset`
+   recomputed: the members of each group, their order and the counts are still compared.
 
 What is not normalized and so is compared exactly: everything else, notably pcs and line numbers,
 stop reasons, values, types, flags, lengths, error texts, field names, null vs [] vs {}, and the
@@ -213,6 +218,9 @@ def _reorder(v: Any) -> Any:
         out["addrs"], out["addrpid"] = [a for a, _ in pairs], [p for _, p in pairs]
         if out.get("addr") in out["addrs"]:
             out["addr"] = out["addrs"][0]  # Delve's addr is its first addr, in map order
+    groups, members = out.get("Groups"), out.get("Goroutines")
+    if isinstance(groups, list) and groups and isinstance(members, list) and all(_is_group(g) for g in groups):
+        out["Groups"], out["Goroutines"] = _regroup(groups, members)
     children = out.get("children")
     if out.get("kind") == KIND_MAP and isinstance(children, list) and len(children) % 2 == 0:
         pairs = sorted(zip(children[::2], children[1::2], strict=True), key=lambda kv: _sort_key(kv[0]))
@@ -221,6 +229,20 @@ def _reorder(v: Any) -> Any:
             and isinstance(children, list)):
         out["children"] = [_runtime_state(c) for c in children]
     return out
+
+
+def _is_group(v: Any) -> bool:
+    return isinstance(v, dict) and {"Name", "Offset", "Count", "Total"} <= v.keys()
+
+
+def _regroup(groups: list[dict[str, Any]], members: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Rule 9: groups sorted by their (normalized) names, as Go's sort.Strings orders bytes."""
+    regrouped: list[Any] = []
+    out: list[Any] = []
+    for g in sorted(groups, key=lambda g: str(g["Name"]).encode()):
+        regrouped.extend(members[g["Offset"]:g["Offset"] + g["Count"]])
+        out.append({**g, "Offset": len(regrouped) - g["Count"]})
+    return out, regrouped
 
 
 def _is_breakpoint(v: Any) -> bool:
