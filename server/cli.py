@@ -32,6 +32,7 @@ Usage:
   pydlv version
 
 Flags for exec, debug and test: --wd DIR, -r [stdin:|stdout:|stderr:]FILE (repeatable), --tty TTY.
+Follow the Go programs the target starts: --follow-exec [--follow-exec-regex RE] (also for attach).
 
 Connect with Delve's client: dlv connect 127.0.0.1:2345
 """
@@ -264,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         print(made, file=sys.stderr)
         return 1
     config, build = made
+    config.follow_exec = args.bool("follow-exec")
+    config.follow_exec_regex = args.str("follow-exec-regex")
     started: list[RPCServer] = []
     try:
         return asyncio.run(_serve(args, config, started))

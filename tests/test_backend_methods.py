@@ -25,7 +25,6 @@ Launch = Callable[..., ServerProcess]
     ("CreateEBPFTracepoint", {"FunctionName": "main.add"}, "eBPF is not supported"),
     ("CreateWatchpoint", {"Scope": {"GoroutineID": -1}, "Expr": "GlobalCounter", "Type": 1},
      "hardware breakpoints not supported"),
-    ("FollowExec", {"Enable": True}, "follow exec not implemented"),
 ])
 def test_missing_features_in_delves_words(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
                                           launch_server: Launch, method: str, params: dict, error: str) -> None:

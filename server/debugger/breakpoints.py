@@ -87,11 +87,28 @@ def satisfiable(bp: Breakpoint) -> bool:
 
 
 class BreakpointSet:
+    """The logical breakpoints of a session and where each is armed: one set for every process
+    of the target group (follow-exec), an address being (pid, addr)."""
+
     def __init__(self, proc: Inferior) -> None:
-        self.proc = proc
+        self.procs: dict[int, Inferior] = {proc.pid: proc}
+        self.first_pid = proc.pid
         self.by_id: dict[int, Breakpoint] = {}
-        self.by_addr: dict[int, Breakpoint] = {}
+        self.by_addr: dict[tuple[int, int], Breakpoint] = {}
         self._next_id = 1
+
+    def add_process(self, proc: Inferior) -> None:
+        self.procs[proc.pid] = proc
+
+    def addresses(self, pid: int) -> set[int]:
+        """The breakpoint addresses armed in one process."""
+        return {a for p, a in self.by_addr if p == pid}
+
+    def _placed(self, bp: Breakpoint) -> list[tuple[int, int]]:
+        """(pid, addr) of each address of bp (addr_pids filled in where it is short)."""
+        if len(bp.addr_pids) != len(bp.addrs):
+            bp.addr_pids = [self.first_pid] * len(bp.addrs)
+        return list(zip(bp.addr_pids, bp.addrs, strict=True))
 
     @property
     def next_id(self) -> int:
@@ -116,53 +133,73 @@ class BreakpointSet:
         if old is not None:
             raise BreakpointError(f"Breakpoint exists at {old.file}:{old.line} at 0")
 
+    def _check_free(self, bp: Breakpoint, placed: list[tuple[int, int]]) -> None:
+        for key in placed:
+            other = self.by_addr.get(key)
+            if other is not None and other is not bp:
+                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {key[1]:x}")
+
     def add(self, bp: Breakpoint) -> Breakpoint:
-        for addr in bp.addrs:
-            other = self.by_addr.get(addr)
-            if other is not None:
-                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {addr:x}")
+        self._check_free(bp, self._placed(bp))
         if bp.id in self.by_id:
             old = self.by_id[bp.id]
             raise BreakpointError(f"Breakpoint exists at {old.file}:{old.line} at {old.addrs[0]:x}" if old.addrs else "Breakpoint exists")
         if bp.name and any(b.name == bp.name for b in self.by_id.values()):
             raise BreakpointError("breakpoint name already exists")
         if not bp.disabled:
-            self._arm(bp)
+            self._arm(bp, self._placed(bp))
         self.by_id[bp.id] = bp
         if bp.id >= self._next_id:
             self._next_id = bp.id + 1
         return bp
 
-    def _arm(self, bp: Breakpoint) -> None:
-        done: list[int] = []
+    def _arm(self, bp: Breakpoint, placed: list[tuple[int, int]]) -> None:
+        done: list[tuple[int, int]] = []
         try:
-            for addr in bp.addrs:
-                self.proc.breakpoints.insert(addr)
-                done.append(addr)
-                self.by_addr[addr] = bp
+            for pid, addr in placed:
+                self.procs[pid].breakpoints.insert(addr)
+                done.append((pid, addr))
+                self.by_addr[(pid, addr)] = bp
         except OSError:
-            for addr in done:
-                self.proc.breakpoints.remove(addr)
-                self.by_addr.pop(addr, None)
+            for pid, addr in done:
+                self.procs[pid].breakpoints.remove(addr)
+                self.by_addr.pop((pid, addr), None)
             raise BreakpointError("input/output error") from None
 
     def _disarm(self, bp: Breakpoint) -> None:
-        for addr in bp.addrs:
-            if self.by_addr.get(addr) is bp:
-                del self.by_addr[addr]
-                if not self.proc.exited:
-                    self.proc.breakpoints.remove(addr)
+        for key in self._placed(bp):
+            if self.by_addr.get(key) is bp:
+                del self.by_addr[key]
+                proc = self.procs[key[0]]
+                if not proc.exited:
+                    proc.breakpoints.remove(key[1])
 
-    def relocate(self, bp: Breakpoint, addrs: list[int]) -> None:
+    def relocate(self, bp: Breakpoint, addrs: list[int], pids: list[int] | None = None) -> None:
         """A breakpoint gets (new) addresses, armed at once when it is enabled and can stop."""
-        for addr in addrs:
-            other = self.by_addr.get(addr)
-            if other is not None and other is not bp:
-                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {addr:x}")
+        placed = list(zip(pids or [self.first_pid] * len(addrs), addrs, strict=True))
+        self._check_free(bp, placed)
         self._disarm(bp)
-        bp.addrs = list(addrs)
+        bp.addrs, bp.addr_pids = [a for _, a in placed], [p for p, _ in placed]
         if not bp.disabled and not bp.unsatisfiable:
-            self._arm(bp)
+            self._arm(bp, placed)
+
+    def extend(self, bp: Breakpoint, addrs: list[int], pid: int) -> None:
+        """More addresses for bp in process pid (a followed child that has its location)."""
+        placed = [(pid, a) for a in addrs if (pid, a) not in self._placed(bp)]
+        self._check_free(bp, placed)
+        if not bp.disabled and not bp.unsatisfiable:
+            self._arm(bp, placed)
+        bp.addrs = bp.addrs + [a for _, a in placed]
+        bp.addr_pids = bp.addr_pids + [p for p, _ in placed]
+
+    def forget_process(self, pid: int) -> None:
+        """A process of the group has ended: its addresses go from every breakpoint."""
+        self.procs.pop(pid, None)
+        for key in [k for k in self.by_addr if k[0] == pid]:
+            del self.by_addr[key]
+        for bp in self.by_id.values():
+            kept = [(p, a) for p, a in self._placed(bp) if p != pid]
+            bp.addrs, bp.addr_pids = [a for _, a in kept], [p for p, _ in kept]
 
     def find(self, bp_id: int, name: str) -> Breakpoint:
         if name:
@@ -188,14 +225,14 @@ class BreakpointSet:
             if not bp.addrs:
                 raise BreakpointError(f"breakpoint {bp.id} can not be enabled")
             if not bp.unsatisfiable:
-                self._arm(bp)
+                self._arm(bp, self._placed(bp))
         bp.disabled = disabled
 
     def ordered(self) -> list[Breakpoint]:
         return sorted(self.by_id.values(), key=lambda b: (b.id > 0, abs(b.id)))
 
-    def at(self, addr: int) -> Breakpoint | None:
-        return self.by_addr.get(addr)
+    def at(self, addr: int, pid: int) -> Breakpoint | None:
+        return self.by_addr.get((pid, addr))
 
     @staticmethod
     def record_hit(bp: Breakpoint, goroutine_id: int) -> bool:
@@ -215,7 +252,7 @@ class BreakpointSet:
             if bp.unsatisfiable:
                 bp.unsatisfiable = False
                 if not bp.disabled:
-                    self._arm(bp)
+                    self._arm(bp, self._placed(bp))
         elif not bp.disabled and not bp.unsatisfiable:
             self._disarm(bp)
             bp.unsatisfiable = True

@@ -19,5 +19,7 @@ class LaunchConfig:
     wd: str = "."
     redirects: Redirects = NO_REDIRECTS
     attach_pid: int = 0  # attach to this process instead of launching binary
+    follow_exec: bool = False  # --follow-exec: debug the children it starts too
+    follow_exec_regex: str = ""  # --follow-exec-regex: only those whose command line matches
     # Rebuilds `binary` in place (pydlv debug/test: Restart{Rebuild}); raises UserError on failure.
     rebuild: Callable[[], None] | None = None

@@ -3,20 +3,26 @@
 `Engine` holds one `Target` (always complete) and the user's selection, and does what the
 facade (facade.py) asks, synchronously: breakpoints, the continue loop, calls, state.
 Everything here runs on the tracer thread; only `halt` may be called from another thread.
+
+With follow-exec the engine holds a target group (Delve's TargetGroup): every process the
+target starts that runs a Go binary (matching the regex) joins `targets`, with the one set of
+logical breakpoints armed wherever their locations exist; `t` is the current target, the one
+whose thread stopped last (or the user switched to).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import replace
 
 from ..binary.funcnames import name_without_type_params
-from ..binary.gobinary import GoBinary
+from ..binary.gobinary import BinaryError, GoBinary
 from ..errors import UserError
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, LOAD_FULL, LoadCfg, Value
-from . import expressions, inspect
+from . import expressions, goregexp, inspect
 from .bpinfo import breakpoint_info, wants_info
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
 from .disasm import branches, returns
@@ -32,11 +38,14 @@ from .fncall.session import CallSession
 from .inferior import StopKind, TargetExited
 from .locspec import FindResult, FindScope, parse_locspec
 from .model import (
+    EVENT_BREAKPOINT_MATERIALIZED,
+    EVENT_PROCESS_SPAWNED,
     FATAL_THROW_ID,
     UNRECOVERED_PANIC_ID,
     Breakpoint,
     BreakpointOrigin,
     BreakpointRequest,
+    EngineEvent,
     StateView,
     ThreadView,
 )
@@ -50,7 +59,7 @@ from .stepping import (
     point_hit,
     return_values,
 )
-from .target import NO_REDIRECTS, Redirects, Selection, Target
+from .target import NO_REDIRECTS, Redirects, Selection, Target, cmdline, cwd_of
 
 log = logging.getLogger("pydlv.debugger")
 # What Delve shows on a thread stopped by runtime.Breakpoint(): its hardcodedBreakpoint, disabled.
@@ -64,11 +73,15 @@ _ADDR_CFG = LoadCfg(follow_pointers=True, max_variable_recurse=0, max_string_len
 class Engine:
     def __init__(self, target: Target) -> None:
         self.t = target
+        self.targets = [target]  # the target group: the launched (attached) process first
         self.sel = Selection(current_tid=target.pid)
+        self.follow_exec_regex: str | None = None  # None: follow-exec off; "": every child
+        self.on_event: Callable[[EngineEvent], None] = lambda ev: None  # Delve's eventsFn
         self.stop_reason = "launched"
         self._call_return_tid = 0  # thread whose injected call just returned (CallReturn)
         self._hardcoded_tid = 0  # thread stopped by runtime.Breakpoint() (Delve shows a breakpoint there)
         self.stepping: Stepping | None = None  # a next/step/stepOut in progress (stepping.py)
+        self._stepping_target = target  # the process it steps in
         self._step_cfg: LoadCfg | None = None  # its ReturnInfoLoadConfig
         self._stepped: tuple[int, list[Value]] | None = None  # (thread, results) of the step that just ended
         self._call_opts: tuple[LoadCfg, bool] = (LOAD_FULL, False)  # the `call`'s ReturnInfoLoadConfig, unsafe
@@ -77,7 +90,7 @@ class Engine:
         # shown after it (returned or refused by the runtime) has no breakpoint, until the next
         # user stop. Errors found before resuming keep it.
         self._breakpoint_cleared = False
-        self._set_internal_breakpoints()
+        self._set_internal_breakpoints(target)
         # Delve's PluginOpenBreakpoint: the RETs of plugin.Open, where loaded plugins are read
         # and suspended breakpoints looked for (never listed, never a stop of their own)
         self._plugin_open_pcs: set[int] = set()
@@ -98,19 +111,19 @@ class Engine:
 
     # ---- lifecycle ----------------------------------------------------------
 
-    def _set_internal_breakpoints(self) -> None:
-        binary, resolver = self.t.binary, self.t.resolver
+    def _set_internal_breakpoints(self, t: Target) -> None:
+        binary, resolver = t.binary, t.resolver
         panic_fn = binary.function_named("runtime.fatalpanic")
         if panic_fn is not None:
             loc = resolver.for_function(panic_fn)
-            self._add_internal(UNRECOVERED_PANIC_ID, "unrecovered-panic", [loc.pc], ["runtime.curg._panic.arg"])
+            self._add_internal(t, UNRECOVERED_PANIC_ID, "unrecovered-panic", [loc.pc], ["runtime.curg._panic.arg"])
         addrs = []
         for name in ("runtime.throw", "runtime.fatal", "runtime.fatalsignal"):
             fn = binary.function_named(name)
             if fn is not None:
                 addrs.append(resolver.for_function(fn).pc)
         if addrs:
-            self._add_internal(FATAL_THROW_ID, "runtime-fatal-throw", addrs, [])
+            self._add_internal(t, FATAL_THROW_ID, "runtime-fatal-throw", addrs, [])
 
     def _set_plugin_open_breakpoint(self) -> None:
         fn = self.t.binary.function_named("plugin.Open")
@@ -140,34 +153,129 @@ class Engine:
         for bp in self.materialize_suspended():
             log.info("suspended breakpoint %d enabled at %s", bp.id, [hex(a) for a in bp.addrs])
 
-    def _add_internal(self, bp_id: int, name: str, addrs: list[int], variables: list[str]) -> None:
-        bp = Breakpoint(id=bp_id, name=name, addrs=addrs, variables=variables)
-        self._describe(bp)
+    def _add_internal(self, t: Target, bp_id: int, name: str, addrs: list[int], variables: list[str]) -> None:
         try:
-            self.t.breakpoints.add(bp)
+            existing = t.breakpoints.by_id.get(bp_id)
+            if existing is not None:  # set in another process of the group: here too
+                t.breakpoints.extend(existing, addrs, t.pid)
+                return
+            bp = Breakpoint(id=bp_id, name=name, addrs=addrs, addr_pids=[t.pid] * len(addrs), variables=variables)
+            self._describe(bp)
+            t.breakpoints.add(bp)
         except BreakpointError as e:
             log.warning("internal breakpoint %s not set: %s", name, e)
 
     def kill(self) -> None:
-        self.t.proc.kill()
+        for t in reversed(self.targets):
+            t.proc.kill()
 
     def detach(self, kill: bool) -> None:
-        """Kill (a launched target always, as Delve) or detach; nothing to do once it is gone."""
-        proc = self.t.proc
+        """Kill (a launched target always, as Delve) or detach every process of the group (the
+        children last started first, as Delve); nothing to do for those already gone."""
+        for t in reversed(self.targets):
+            if t.poll_exited():
+                continue
+            if kill or t.launched:
+                t.proc.kill()
+            else:
+                t.proc.detach()
+
+    # ---- the target group (follow-exec) ---------------------------------------------------------
+
+    def set_follow_exec(self, enable: bool, regex: str = "") -> None:
+        """Delve's FollowExec: debug the children the target starts (those whose command line
+        matches regex, when given) from their exec on."""
+        if enable and regex:
+            try:
+                goregexp.compile(regex)
+            except goregexp.RegexpError as e:
+                raise DebuggerError(str(e)) from None
+        self.follow_exec_regex = regex if enable else None
+        for t in self.targets:
+            if not t.exited:
+                t.proc.set_follow_exec(enable)
+
+    def _target_of(self, pid: int) -> Target | None:
+        return next((t for t in self.targets if t.pid == pid), None)
+
+    def _select(self, t: Target) -> None:
+        """Make t the current target (its threads are what State shows)."""
+        self.t = t
+
+    def _live_targets(self) -> list[Target]:
+        return [t for t in self.targets if not t.poll_exited()]
+
+    def _select_live(self) -> None:
+        """The current target has ended while others run on: the first live one is current."""
         if self.t.poll_exited():
+            live = self._live_targets()
+            if live:
+                self._select(live[0])
+                self.sel = Selection(current_tid=live[0].pid)
+
+    def _child_started(self, pid: int) -> None:
+        """A followed child ran execve (stopped at its entry): debug it if it is a Go program whose
+        command line matches, else let it go (Delve's addTarget)."""
+        proc = self.t.proc.group_process(pid)
+        if proc is None:
             return
-        if kill or self.t.launched:
-            proc.kill()
-        else:
+        argv = cmdline(pid)
+        line = " ".join(argv)
+        regex = self.follow_exec_regex
+        will_follow = regex is not None and (not regex or goregexp.compile(regex).search(line))
+        if will_follow:
+            try:
+                binary = GoBinary.open(os.readlink(f"/proc/{pid}/exe"))
+            except (OSError, BinaryError) as e:
+                log.warning("child target %d %r cannot be debugged: %s", pid, line, e)
+                will_follow = False
+        self.on_event(EngineEvent(EVENT_PROCESS_SPAWNED, pid=pid, tid=pid, cmdline=line, will_follow=will_follow))
+        if not will_follow:
             proc.detach()
+            return
+        parent = self.targets[0]
+        child = Target.of_process(binary, proc, argv, cwd_of(pid), launched=parent.launched,
+                                  group_breakpoints=parent.breakpoints)
+        self.targets.append(child)
+        self._set_internal_breakpoints(child)
+        for bp in child.breakpoints.ordered():
+            if bp.internal or bp.disabled:
+                continue
+            was_suspended = not bp.addrs
+            try:
+                addrs = self._resolve_request(self._origin_request(bp), child)
+            except UserError:
+                continue
+            if not addrs:
+                continue
+            try:
+                child.breakpoints.extend(bp, addrs, pid)
+            except BreakpointError as e:
+                log.info("breakpoint %d not set in process %d: %s", bp.id, pid, e)
+                continue
+            self._describe(bp)
+            if was_suspended:
+                self.on_event(EngineEvent(EVENT_BREAKPOINT_MATERIALIZED, breakpoint=bp))
+        log.info("following process %d %r", pid, line)
+
+    def target_views(self) -> list[StateView]:
+        """Delve's ListTargets: each live process of the group with its current thread."""
+        out = []
+        for t in self._live_targets():
+            tid = self.sel.current_tid if t is self.t else t.pid
+            if tid not in t.proc.threads:
+                tid = next(iter(t.proc.threads))
+            out.append(StateView(pid=t.pid, command_line=" ".join(t.argv),
+                                 current_thread=self._thread_view(tid, target=t)))
+        return out
 
     # ---- state --------------------------------------------------------------
 
-    def _thread_view(self, tid: int, with_info: bool = False) -> ThreadView:
-        t = self.t
+    def _thread_view(self, tid: int, with_info: bool = False, target: Target | None = None) -> ThreadView:
+        t = target or self.t
         pc = t.proc.regs(tid).rip
         th = ThreadView(tid, t.location(pc), t.goroutines.goroutine_id_of_thread(tid))
-        bp = t.breakpoints.at(pc)
+        bp = t.breakpoints.at(pc, t.pid)
         if bp is not None and t.proc.threads[tid].consumed_breakpoint == pc and not self._breakpoint_cleared:
             th.breakpoint = bp
             if with_info and wants_info(bp):
@@ -203,7 +311,8 @@ class Engine:
         )
 
     def exited_state(self) -> StateView:
-        return StateView(pid=self.t.pid, command_line="", exited=True, exit_status=self.t.proc.exit_status)
+        # With several processes Delve reports the status of the one that ended last.
+        return StateView(pid=self.t.pid, command_line="", exited=True, exit_status=self.t.proc.last_exit_status)
 
     # ---- breakpoints --------------------------------------------------------
 
@@ -212,7 +321,8 @@ class Engine:
         if not bp.addrs:
             bp.file, bp.line, bp.function_name = "", 0, ""
             return
-        locs = [self.t.location(a) for a in bp.addrs]
+        pids = bp.addr_pids if len(bp.addr_pids) == len(bp.addrs) else [self.t.pid] * len(bp.addrs)
+        locs = [(self._target_of(pid) or self.t).location(a) for pid, a in zip(pids, bp.addrs, strict=True)]
         # The instantiations of a generic function are one function (Delve strips [go.shape...]).
         names = {name_without_type_params(loc.function.name) if loc.function else "" for loc in locs}
         if len(locs) > 1 and len({(loc.file, loc.line) for loc in locs}) > 1:
@@ -221,8 +331,9 @@ class Engine:
             bp.file, bp.line = locs[0].file, locs[0].line
         bp.function_name = "(multiple functions)" if len(names) > 1 else names.pop()
 
-    def _resolve_request(self, req: BreakpointRequest) -> list[int]:
-        bp, binary = req.bp, self.t.binary
+    def _resolve_request(self, req: BreakpointRequest, t: Target | None = None) -> list[int]:
+        t = t or self.t
+        bp, binary = req.bp, t.binary
         if bp.file and bp.line:
             full = binary.resolve_file(bp.file)
             # every function holding the line (generic instantiations, inlined copies), as Delve
@@ -230,7 +341,7 @@ class Engine:
         if bp.function_name:
             # Delve's FindFunctionLocation: the exact (or generic) name, every instantiation;
             # Line <= 0 (Delve's tests send -1) is the function itself, N > 0 counts from its line.
-            return self.t.resolver.function_pcs(bp.function_name, bp.line)
+            return t.resolver.function_pcs(bp.function_name, bp.line)
         if req.addrs:
             return list(req.addrs)
         if req.addr:
@@ -239,8 +350,8 @@ class Engine:
             # Delve's setbp.Expr: found without a scope (relative specs and expressions give
             # nothing); exactly one location gives its pcs, anything else none.
             try:
-                res = self.t.resolver.find(req.loc_expr, parse_locspec(req.loc_expr), None,
-                                           substitute_rules=req.substitute_rules, process_args=self.t.argv[:1])
+                res = t.resolver.find(req.loc_expr, parse_locspec(req.loc_expr), None,
+                                      substitute_rules=req.substitute_rules, process_args=t.argv[:1])
             except UserError:
                 return []
             return list(res.locations[0].pcs) if len(res.locations) == 1 else []
@@ -284,22 +395,42 @@ class Engine:
             self.t.breakpoints.add(bp)
             return bp
         try:
-            addrs = self._resolve_request(req)
+            addrs, pids = self._resolve_everywhere(req)
             if not addrs and not req.loc_expr:
                 raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
         except UserError:
             if not req.suspended:
                 raise
             # Delve keeps a suspended breakpoint without a location, enabled: it is found when
-            # new code is loaded (a plugin) or when it is enabled again
-            addrs = []
-        bp.addrs = addrs
+            # new code is loaded (a plugin, a followed child) or when it is enabled again
+            addrs, pids = [], []
+        bp.addrs, bp.addr_pids = addrs, pids
         if not addrs:
             bp.disabled = False
         self._describe(bp)
         self.t.breakpoints.add(bp)
         self.t.breakpoints.update_satisfiable(bp)
         return bp
+
+    def _resolve_everywhere(self, req: BreakpointRequest) -> tuple[list[int], list[int]]:
+        """Delve's SetBreakpoint on a target group: (addresses, their pids) in every process whose
+        binary has the location (by address: the current one only); when none has it, the
+        current process's error."""
+        others = [] if req.addr or req.addrs else [t for t in self._live_targets() if t is not self.t]
+        addrs: list[int] = []
+        pids: list[int] = []
+        first_error: UserError | None = None
+        for t in [self.t, *others]:
+            try:
+                found = self._resolve_request(req, t)
+            except UserError as e:
+                first_error = first_error or e
+                continue
+            addrs += found
+            pids += [t.pid] * len(found)
+        if not addrs and first_error is not None:
+            raise first_error
+        return addrs, pids
 
     def _origin_request(self, bp: Breakpoint) -> BreakpointRequest:
         """What the user asked for (Delve's lbp.Set), to find a breakpoint's location again."""
@@ -311,12 +442,12 @@ class Engine:
         """Delve's enableBreakpointOnTarget for a breakpoint without addresses (suspended, or
         a LocExpr that found nothing): its location looked up again; errors as Delve's."""
         o = bp.origin
-        addrs = self._resolve_request(self._origin_request(bp))
+        addrs, pids = self._resolve_everywhere(self._origin_request(bp))
         if not addrs:
             if not o.loc_expr:
                 raise DebuggerError(f"breakpoint {bp.id} can not be enabled")
             return
-        self.t.breakpoints.relocate(bp, addrs)
+        self.t.breakpoints.relocate(bp, addrs, pids)
         self._describe(bp)
 
     def materialize_suspended(self) -> list[Breakpoint]:
@@ -350,7 +481,7 @@ class Engine:
                                                                 substitute_rules=list(o.substitute_rules)))
                 if not addrs and not o.loc_expr:
                     raise DebuggerError(f"breakpoint {bp.id} can not be enabled")  # set by address only
-                fresh.addrs = addrs
+                fresh.addrs, fresh.addr_pids = addrs, [self.t.pid] * len(addrs)
                 self._describe(fresh)
                 self.t.breakpoints.add(fresh)
             except UserError as e:
@@ -406,8 +537,23 @@ class Engine:
         """Delve's FindLocation: the spec parsed, then found in the frame the scope names."""
         self.t.live()
         spec = parse_locspec(text)
-        return self.t.resolver.find(text, spec, self._find_scope(goroutine_id, frame, deferred_call),
-                                    include_non_executable, substitute_rules, self.t.argv[:1])
+        scope = self._find_scope(goroutine_id, frame, deferred_call)
+        others = [t for t in self._live_targets() if t is not self.t]
+        if not others:
+            return self.t.resolver.find(text, spec, scope, include_non_executable, substitute_rules, self.t.argv[:1])
+        # Delve's FindLocation on a group: the locations found in any process; an error only when
+        # none of them has it (the current one's).
+        found: list[FindResult] = []
+        first_error: UserError | None = None
+        for t, sc in [(self.t, scope), *((o, None) for o in others)]:
+            try:
+                found.append(t.resolver.find(text, spec, sc, include_non_executable, substitute_rules, t.argv[:1]))
+            except UserError as e:
+                first_error = first_error or e
+        if not found:
+            assert first_error is not None
+            raise first_error
+        return replace(found[0], locations=[loc for r in found for loc in r.locations])
 
     def _find_scope(self, goroutine_id: int, frame: int, deferred_call: int) -> FindScope | None:
         """Delve's ConvertEvalScope for FindLocation: None when it fails (no such goroutine or frame)."""
@@ -426,7 +572,11 @@ class Engine:
     def switch_thread(self, tid: int) -> StateView:
         proc = self.t.live()
         if tid not in proc.threads:
-            raise DebuggerError(f"thread {tid} does not exist")
+            # A thread of another process of the group: that process becomes current (Delve).
+            other = next((t for t in self._live_targets() if tid in t.proc.threads), None)
+            if other is None:
+                raise DebuggerError(f"thread {tid} does not exist")
+            self._select(other)
         self.sel.current_tid = tid
         self.sel.goroutine = self.t.goroutines.goroutine_id_of_thread(tid)
         return self.state()
@@ -449,6 +599,7 @@ class Engine:
 
     def continue_(self, on_resumed: Callable[[], None] = lambda: None) -> StateView:
         """Run until a user stop is due; returns the stopped (or exited) state."""
+        self._select_live()
         t = self.t
         proc = t.live()
         resumed_signalled = False
@@ -464,12 +615,25 @@ class Engine:
             except TargetExited:
                 return self.exited_state()
             finally:
-                t.goroutines.invalidate()
+                for each in self.targets:
+                    each.goroutines.invalidate()
             if ev.kind is StopKind.EXITED:
+                # Delve reports the process that ended last (the launched one, as a rule).
+                self._select(self._target_of(ev.pid) or t)
                 self.stop_reason = ""
                 t.queued_call.pending = None
                 self.stepping = None
                 return self.exited_state()
+            if ev.kind is StopKind.EXEC:
+                self._child_started(ev.pid)
+                continue
+            stopped_in = self._target_of(ev.pid) if ev.pid else t
+            if stopped_in is not None and stopped_in is not t:
+                # A stop in another process of the group: it becomes the current target.
+                for gone in [x for x in self.targets if x.exited]:
+                    gone.breakpoints.forget_process(gone.pid)
+                self._select(stopped_in)
+                t, proc = stopped_in, stopped_in.proc
             self.sel.current_tid = ev.tid
             if ev.kind is StopKind.TRAP and t.calls.is_protocol_trap(ev.tid):
                 # A debugCall protocol step: advance the injection, keep running until it is over.
@@ -482,11 +646,11 @@ class Engine:
             if queued is not None:
                 self._start_queued(queued, ev.tid)
                 continue
-            if ev.kind is StopKind.BREAKPOINT and ev.addr in self._plugin_open_pcs:
+            if ev.kind is StopKind.BREAKPOINT and ev.addr in self._plugin_open_pcs and t is self.targets[0]:
                 self._plugin_opened()
             if ev.kind is StopKind.BREAKPOINT:
-                step = self._step_point_hit(ev.addr, ev.tid)
-                bp = t.breakpoints.at(ev.addr)
+                step = self._step_point_hit(ev.addr, ev.tid) if t is self._stepping_target else None
+                bp = t.breakpoints.at(ev.addr, t.pid)
                 proc.consume_breakpoint(ev.tid, ev.addr)
                 user_stop = (bp is not None and self._condition_holds(bp, ev.tid)
                              and t.breakpoints.record_hit(bp, gid))
@@ -535,6 +699,7 @@ class Engine:
             raise DebuggerError("next while nexting")
         stepping = plan()
         stepping.arm(proc)
+        self._stepping_target = self.t
         # With no point in place (nothing to step to, as before the runtime started) the
         # command is a plain continue, and no step is in progress: Delve's HasSteppingBreakpoints.
         self.stepping, self._step_cfg = (stepping if stepping.armed else None), cfg
@@ -543,7 +708,7 @@ class Engine:
     def cancel_next(self) -> None:
         """Drop a step in progress (CancelNext; a halt or the stepping goroutine's breakpoint)."""
         if self.stepping is not None:
-            self.stepping.disarm(self.t.proc)
+            self.stepping.disarm(self._stepping_target.proc)
             self.stepping = None
 
     def _is_stepping_goroutine(self, tid: int, gid: int) -> bool:
@@ -596,7 +761,7 @@ class Engine:
         self.sel.goroutine = t.goroutines.goroutine_id_of_thread(tid)
         self.stop_reason = "next finished"
         new_pc = proc.regs(tid).rip
-        if t.breakpoints.at(new_pc) is not None:
+        if t.breakpoints.at(new_pc, t.pid) is not None:
             proc.consume_breakpoint(tid, new_pc)  # Delve's SetCurrentBreakpoint: resuming steps over it
         if skip_calls and is_call:
             return self.step_out(lambda: None, cfg)

@@ -34,13 +34,22 @@ from .engine import Engine
 from .errors import DebuggerError, ProcessExitedError
 from .eval.evaluator import Operand
 from .locspec import FindResult
-from .model import Breakpoint, BreakpointRequest, FrameView, StateView, ThreadView, TypeInfoView
+from .model import (
+    EVENT_RESUMED,
+    EVENT_STOPPED,
+    Breakpoint,
+    BreakpointRequest,
+    EngineEvent,
+    FrameView,
+    StateView,
+    ThreadView,
+    TypeInfoView,
+)
 from .registers import RegisterValue
 from .target import NO_REDIRECTS, Redirects
 
 log = logging.getLogger("pydlv.debugger")
-# Delve's proc.EventKind values and its rpc2 eventBufferSize.
-EVENT_RESUMED, EVENT_STOPPED = 0, 1
+# Delve's rpc2 eventBufferSize.
 EVENT_BUFFER = 100
 T = TypeVar("T")
 
@@ -86,7 +95,7 @@ class Debugger:
         self._running = False  # a resuming command is in progress
         self._ended = False
         self._ended_event = asyncio.Event()  # GetEvents' long poll ends with the session
-        self._events: asyncio.Queue[int] = asyncio.Queue()  # Delve's eventsChan
+        self._events: asyncio.Queue[EngineEvent] = asyncio.Queue()  # Delve's eventsChan
         self.debug_info_directories = ["/usr/lib/debug/.build-id"]  # Delve's default configuration
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -121,13 +130,16 @@ class Debugger:
             cfg = self.config
             if cfg.attach_pid:
                 # Attached first, the binary read next: Delve's order, so its refusals come first.
-                self._engine = await self._on_tracer(Engine.attach, cfg.binary, cfg.attach_pid)
-                self._binary = self._engine.t.binary
+                eng = await self._on_tracer(Engine.attach, cfg.binary, cfg.attach_pid)
+                self._binary = eng.t.binary
             else:
                 check_executable(cfg.binary)
                 self._binary = await self._on_tracer(GoBinary.open, cfg.binary)
                 argv = [cfg.binary, *cfg.args]
-                self._engine = await self._on_tracer(Engine.launch, self._binary, argv, cfg.wd, cfg.redirects)
+                eng = await self._on_tracer(Engine.launch, self._binary, argv, cfg.wd, cfg.redirects)
+            if cfg.follow_exec:
+                await self._on_tracer(eng.set_follow_exec, True, cfg.follow_exec_regex)
+            self._engine = self._engine_events(eng)
         except BaseException as e:
             loaded.set_exception(e)
             loaded.exception()  # retrieved: requests see it through _ready
@@ -177,10 +189,10 @@ class Debugger:
                 self._tracer.submit(eng.detach, False).result(timeout=10)
             except Exception:
                 log.exception("ending the session")
-                if eng.t.launched and not eng.t.exited:
+                if eng.t.launched and not eng.targets[0].exited:
                     # Signals may come from any thread; the kernel reaps it once we are gone.
                     with contextlib.suppress(OSError):
-                        os.killpg(eng.t.pid, signal.SIGKILL)
+                        os.killpg(eng.targets[0].pid, signal.SIGKILL)
         self._tracer.stop(timeout=2)
 
     async def detach(self, kill: bool) -> None:
@@ -219,7 +231,9 @@ class Debugger:
                                     f"could not launch process: {text}") from None
             discarded = await self._on_tracer(new.restore_breakpoints, eng.list_breakpoints(),
                                               eng.next_breakpoint_id())
-            self._engine, self._binary = new, binary
+            if eng.follow_exec_regex is not None:  # Delve's Restart keeps follow-exec as it was
+                await self._on_tracer(new.set_follow_exec, True, eng.follow_exec_regex)
+            self._engine, self._binary = self._engine_events(new), binary
             self._loaded = asyncio.get_running_loop().create_future()
             self._loaded.set_result(new)
             return discarded
@@ -242,15 +256,26 @@ class Debugger:
     async def build_id(self) -> str:
         return (await self._ready()).t.binary.gnu_build_id
 
-    def _event(self, kind: int) -> None:
+    def _event(self, event: EngineEvent | int) -> None:
         """Delve's eventsFn: into a buffer of EVENT_BUFFER; dropped when nobody reads and it is full."""
         if self._events.qsize() < EVENT_BUFFER:
-            self._events.put_nowait(kind)
+            self._events.put_nowait(event if isinstance(event, EngineEvent) else EngineEvent(event))
 
-    async def events(self) -> list[int]:
-        """Delve's GetEvents long poll: the next event (EVENT_RESUMED, EVENT_STOPPED: pydlv
-        downloads no debug info and follows no exec), then all that are waiting. [] when the
-        session ends first."""
+    def _engine_events(self, eng: Engine) -> Engine:
+        """The engine's events (a followed child, a breakpoint it materialized) reach GetEvents
+        from the tracer thread."""
+        loop = asyncio.get_running_loop()
+
+        def on_event(ev: EngineEvent) -> None:
+            loop.call_soon_threadsafe(self._event, ev)
+
+        eng.on_event = on_event
+        return eng
+
+    async def events(self) -> list[EngineEvent]:
+        """Delve's GetEvents long poll: the next event (resumed, stopped, a breakpoint
+        materialized or a process spawned with follow-exec; pydlv downloads no debug info),
+        then all that are waiting. [] when the session ends first."""
         getter = asyncio.ensure_future(self._events.get())
         ended = asyncio.ensure_future(self._ended_event.wait())
         try:
@@ -363,8 +388,14 @@ class Debugger:
         asyncio.get_running_loop().create_task(run())
 
     async def targets(self) -> list[StateView]:
-        """Delve's ListTargets: the one process, none after it exited."""
-        return await self._locked(lambda e: [] if e.t.exited else [e.state()])
+        """Delve's ListTargets: every live process of the group (none after they all ended)."""
+        return await self._locked(Engine.target_views)
+
+    async def follow_exec(self, enable: bool, regex: str) -> None:
+        await self._locked(lambda e: e.set_follow_exec(enable, regex))
+
+    async def follow_exec_enabled(self) -> bool:
+        return (await self._ready()).follow_exec_regex is not None
 
     async def threads(self) -> list[ThreadView]:
         return await self._locked(lambda e: e.state().threads or [])

@@ -35,6 +35,9 @@ class Breakpoint:
     id: int
     name: str = ""
     addrs: list[int] = field(default_factory=list)
+    # The process of each address (Delve's AddrPid): with follow-exec a breakpoint is in every
+    # process whose binary has its location. Empty: all in the set's first process.
+    addr_pids: list[int] = field(default_factory=list)
     file: str = ""
     line: int = 0
     function_name: str = ""
@@ -61,6 +64,23 @@ class Breakpoint:
     @property
     def internal(self) -> bool:
         return self.id < 0
+
+
+# Delve's proc.EventKind values.
+EVENT_RESUMED, EVENT_STOPPED, EVENT_BINARY_INFO_DOWNLOAD, EVENT_BREAKPOINT_MATERIALIZED, EVENT_PROCESS_SPAWNED = range(5)
+
+
+@dataclass
+class EngineEvent:
+    """What Delve's eventsFn reports to GetEvents: the target resumed or stopped, a suspended
+    breakpoint found its location (breakpoint), a child process started (pid... will_follow)."""
+
+    kind: int
+    breakpoint: Breakpoint | None = None
+    pid: int = 0
+    tid: int = 0
+    cmdline: str = ""
+    will_follow: bool = False
 
 
 @dataclass

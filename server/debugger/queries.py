@@ -200,7 +200,7 @@ def disassemble_range(t: Target, sel: Selection, start: int, end: int, flavour: 
         except OSError:
             return None
 
-    return disassemble(code, start, flavour, t.location, symbol, set(t.breakpoints.by_addr), pc, indirect)
+    return disassemble(code, start, flavour, t.location, symbol, t.breakpoints.addresses(t.pid), pc, indirect)
 
 
 # ---- variables and symbols ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..binary.gobinary import BinaryError, GoBinary
 from ..goruntime.model import Location
 from ..goruntime.unwind import location_at
 from ..native.attach import attach_traced
-from ..native.launch import NO_REDIRECTS, Redirects, launch_traced
+from ..native.launch import LAUNCH_OPTIONS, NO_REDIRECTS, Redirects, launch_traced
 from ..native.process import TracedProcess
 from .breakpoints import BreakpointSet
 from .errors import DebuggerError, ProcessExitedError
@@ -55,7 +55,7 @@ class Target:
     def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Target:
         """Start argv under ptrace, stopped at its entry point. Tracer thread."""
         pid = launch_traced(argv, cwd, redirects=redirects)
-        return cls.of_process(binary, TracedProcess(pid, launched=True), argv, cwd, launched=True)
+        return cls.of_process(binary, TracedProcess(pid, launched=True, options=LAUNCH_OPTIONS), argv, cwd, launched=True)
 
     @classmethod
     def attach(cls, path: str, pid: int) -> Target:
@@ -69,12 +69,18 @@ class Target:
             if isinstance(e, BinaryError):
                 raise DebuggerError(f"could not attach to pid {pid}: {_binary_problem(e)}") from None
             raise
-        argv = _cmdline(pid) or [binary.path]
-        return cls.of_process(binary, proc, argv, _cwd(pid), launched=False)
+        argv = cmdline(pid) or [binary.path]
+        return cls.of_process(binary, proc, argv, cwd_of(pid), launched=False)
 
     @classmethod
-    def of_process(cls, binary: GoBinary, proc: Inferior, argv: list[str], cwd: str, launched: bool) -> Target:
-        breakpoints = BreakpointSet(proc)
+    def of_process(cls, binary: GoBinary, proc: Inferior, argv: list[str], cwd: str, launched: bool,
+                   group_breakpoints: BreakpointSet | None = None) -> Target:
+        """group_breakpoints: the set of the target group this process joins (follow-exec)."""
+        if group_breakpoints is None:
+            breakpoints = BreakpointSet(proc)
+        else:
+            breakpoints = group_breakpoints
+            breakpoints.add_process(proc)
         goroutines = GoroutineReader(binary, proc)
         calls = CallController(binary, proc)
         return cls(binary, proc, argv, cwd, launched, LocationResolver(binary), breakpoints, goroutines,
@@ -130,7 +136,7 @@ def _binary_problem(e: BinaryError) -> str:
     return NO_DEBUG_INFO if ".gopclntab" in str(e) else str(e)
 
 
-def _cmdline(pid: int) -> list[str]:
+def cmdline(pid: int) -> list[str]:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
@@ -138,7 +144,7 @@ def _cmdline(pid: int) -> list[str]:
         return []
 
 
-def _cwd(pid: int) -> str:
+def cwd_of(pid: int) -> str:
     try:
         return os.readlink(f"/proc/{pid}/cwd")
     except OSError:

@@ -39,7 +39,7 @@ def attach_traced(pid: int) -> TracedProcess:
     except PtraceError as e:
         raise AttachError(_explain(pid, e.errno or errno.EPERM)) from None
     _interrupt(pid)
-    proc = TracedProcess(pid, launched=False, pgid=pgid)
+    proc = TracedProcess(pid, launched=False, pgid=pgid, options=ATTACH_OPTIONS)
     proc.threads = {pid: ThreadState(pid)}  # its interrupt stop is on the way
     try:
         while new := [tid for tid in _tasks(pid) if tid not in proc.threads]:

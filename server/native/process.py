@@ -6,7 +6,9 @@ breakpoints to one thread and knows nothing of PTRACE_SEIZE/INTERRUPT. Here one
 blocking waitpid on the target's process group (never waitpid(-1): it would reap
 children that are not ours) drives everything, and every method must be called on
 the one target thread that seized the process (a Linux ptrace rule). Only
-`request_halt` may be called from any thread: it just sends a signal.
+`request_halt` may be called from any thread: it just sends a signal. The loop itself
+runs over every process of the session (group.py: the children followed with
+follow-exec); what happens to one thread is decided here.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from ptrace.binding.func import (
     ptrace_geteventmsg,
     ptrace_getfpregs,
     ptrace_getregs,
-    ptrace_kill,
     ptrace_setregs,
 )
 from ptrace.binding.linux_struct import user_fpregs_struct, user_regs_struct
@@ -32,6 +33,7 @@ from ptrace.error import PtraceError
 
 from . import sysext
 from .breakpoints import BreakpointTable
+from .group import ProcessGroup
 
 # The most one read_memory may ask for: every request is capped far below (ExamineMemory 64 KiB,
 # Disassemble 128 KiB, one string 1 MiB); a corrupt length must fail, not allocate gigabytes.
@@ -42,7 +44,8 @@ class StopKind(enum.Enum):
     BREAKPOINT = "breakpoint"  # a thread executed one of our INT3s
     TRAP = "trap"  # a SIGTRAP that is not ours: runtime.Breakpoint() and the like
     MANUAL = "manual"  # request_halt
-    EXITED = "exited"
+    EXITED = "exited"  # every process of the group has ended
+    EXEC = "exec"  # a followed child ran execve: a new process (pid), stopped at its entry
 
 
 @dataclass
@@ -51,6 +54,7 @@ class StopEvent:
     tid: int = 0
     addr: int = 0
     exit_status: int = 0
+    pid: int = 0  # the process of tid
 
 
 @dataclass
@@ -63,6 +67,8 @@ class ThreadState:
     # A foreign INT3 (a debugCall protocol trap, runtime.Breakpoint) that arrived while the
     # world was being stopped: reported by the next resume instead of being lost.
     pending_trap: bool = False
+    # A child process made by vfork (os/exec): one of its parent's threads until its execve.
+    vfork_child: bool = False
     regs: user_regs_struct | None = field(default=None, repr=False)
     fpregs: user_fpregs_struct | None = field(default=None, repr=False)
     xstate: bytes | None = field(default=None, repr=False)
@@ -79,21 +85,19 @@ class TargetExited(Exception):
 
 
 class TracedProcess:
-    def __init__(self, pid: int, launched: bool, pgid: int | None = None) -> None:
+    def __init__(self, pid: int, launched: bool, pgid: int | None = None, group: ProcessGroup | None = None,
+                 options: int = 0) -> None:
         self.pid = pid
         self.launched = launched
         # Its process group: every wait is on it (launched: the trampoline made it pid's own group).
         self.pgid = pid if pgid is None else pgid
+        self.options = options  # its ptrace options (inherited by each thread it creates)
         self.threads: dict[int, ThreadState] = {pid: ThreadState(pid, stopped=True)}
         self.exited = False
         self.exit_status = 0
         self._mem_fd = os.open(f"/proc/{pid}/mem", os.O_RDWR)
         self.breakpoints = BreakpointTable(self._raw_read, self._raw_write)
-        self._lock = threading.Lock()
-        self._running = False
-        self._halt_requested = False
-        self._halt_signals = 0  # SIGSTOPs we sent and have not seen yet
-        self._tracer = threading.get_ident()  # the thread that seized it: the only one that waits
+        self.group = ProcessGroup(self) if group is None else group
 
     # ---- memory -------------------------------------------------------------
 
@@ -179,7 +183,7 @@ class TracedProcess:
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self.group.running
 
     def request_halt(self) -> None:
         """Ask the target to stop (any thread may call this).
@@ -188,61 +192,79 @@ class TracedProcess:
         report a manual stop. Before the resume has started (the request raced
         ahead of the tracer thread), the flag alone makes the resume return at once.
         """
-        with self._lock:
-            if self.exited:
-                return
-            self._halt_requested = True
-            if not self._running:
-                return
-            self._halt_signals += 1
-            tid = self.pid if self.pid in self.threads else next(iter(self.threads))
-        try:
-            sysext.tgkill(self.pid, tid, signal.SIGSTOP)
-        except OSError:
-            with self._lock:
-                self._halt_signals -= 1
+        self.group.request_halt()
 
     def resume_until_event(self) -> StopEvent:
-        """Resume every thread; return at the first event that matters, world stopped."""
-        if self.exited:
+        """Resume every thread of every process of the group; return at the first event that
+        matters, world stopped. EXITED once every process has ended (a followed child that ends
+        is not an event); EXEC when a followed child becomes a process."""
+        grp = self.group
+        if grp.exited:
             raise TargetExited()
-        for th in list(self.threads.values()):
-            if th.consumed_breakpoint is not None and th.stopped:
-                try:
-                    self._step_over(th)
-                except (OSError, PtraceError):
-                    # The process died while stopped (its memory and threads are gone): report
-                    # the exit as Delve does, not the failed write or ptrace request.
-                    if not self.reap_if_dead():
-                        raise
-                if self.exited:
-                    return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
-        trapped = next((th for th in self.threads.values() if th.pending_trap and th.stopped), None)
-        if trapped is not None:
-            trapped.pending_trap = False
-            return StopEvent(StopKind.TRAP, trapped.tid)
-        with self._lock:
-            if self._halt_requested:
-                self._halt_requested = False
-                return StopEvent(StopKind.MANUAL, self.pid if self.pid in self.threads else next(iter(self.threads)))
-            self._running = True
+        for proc in grp.live:
+            for th in list(proc.threads.values()):
+                if th.consumed_breakpoint is not None and th.stopped:
+                    try:
+                        proc._step_over(th)
+                    except (OSError, PtraceError):
+                        # The process died while stopped (its memory and threads are gone): report
+                        # the exit as Delve does, not the failed write or ptrace request.
+                        if not proc.reap_if_dead():
+                            raise
+                    if proc.exited:
+                        break
+        if grp.exited:
+            return StopEvent(StopKind.EXITED, exit_status=grp.last_exit_status, pid=grp.last_exited_pid)
+        pending = grp.take_pending()
+        if pending is not None:
+            return pending
+        for proc in grp.live:
+            trapped = next((th for th in proc.threads.values() if th.pending_trap and th.stopped), None)
+            if trapped is not None:
+                trapped.pending_trap = False
+                return StopEvent(StopKind.TRAP, trapped.tid, pid=proc.pid)
+        with grp.lock:
+            if grp.halt_requested:
+                grp.halt_requested = False
+                first = grp.live[0]
+                tid = first.pid if first.pid in first.threads else next(iter(first.threads))
+                return StopEvent(StopKind.MANUAL, tid, pid=first.pid)
+            grp.running = True
         try:
-            for th in list(self.threads.values()):
-                if th.stopped:
-                    self._resume(th)
+            for proc in grp.live:
+                for th in list(proc.threads.values()):
+                    if th.stopped:
+                        proc._resume(th)
             while True:
-                tid, status = self._wait()
-                event = self._handle_running(tid, status)
-                if event is not None:
-                    if event.kind is not StopKind.EXITED:
-                        self._stop_world()
-                    if self.exited:
-                        return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
+                tid, status = grp.wait()
+                event = None if grp.exited else grp.dispatch_running(tid, status)
+                if event is None and not grp.exited:
+                    continue
+                if event is not None and event.kind is not StopKind.EXITED:
+                    grp.stop_world()
+                if grp.exited:
+                    return StopEvent(StopKind.EXITED, exit_status=grp.last_exit_status, pid=grp.last_exited_pid)
+                if event is not None and event.kind is not StopKind.EXITED:
                     return event
+                # A followed child ended: the others run on.
         finally:
-            with self._lock:
-                self._running = False
-                self._halt_requested = False
+            with grp.lock:
+                grp.running = False
+                grp.halt_requested = False
+
+    # ---- the group (follow-exec) ------------------------------------------------------------
+
+    def set_follow_exec(self, enable: bool) -> None:
+        self.group.set_follow_exec(enable)
+
+    def group_process(self, pid: int) -> TracedProcess | None:
+        """Another process of the group (a followed child), by pid."""
+        return self.group.procs.get(pid)
+
+    @property
+    def last_exit_status(self) -> int:
+        """The exit status of the group's process that ended last (this one's, alone)."""
+        return self.group.last_exit_status
 
     def consume_breakpoint(self, tid: int, addr: int) -> None:
         """The debugger handled this hit: step over it on the next resume."""
@@ -260,33 +282,23 @@ class TracedProcess:
                 raise
             # Died under us; its exit status is still to be reaped by _wait.
 
-    def _wait(self) -> tuple[int, int]:
-        while True:
-            try:
-                return os.waitpid(-self.pgid, sysext.WALL)
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                # Nothing left to wait for: the whole group is gone.
-                self._mark_exited(self.exit_status)
-                return self.pid, 0
-
-    def _mark_exited(self, status: int) -> None:
+    def mark_exited(self, status: int) -> None:
         self.exited = True
         self.exit_status = status
+        self.group.last_exit_status, self.group.last_exited_pid = status, self.pid
         self.threads.clear()
         with contextlib.suppress(OSError):
             os.close(self._mem_fd)
         self._mem_fd = -1
 
-    def _thread_exit(self, tid: int, status: int) -> bool:
+    def thread_exit(self, tid: int, status: int) -> bool:
         """Account for a reaped thread; True if it was the whole process."""
         self.threads.pop(tid, None)
         if tid != self.pid:
             return False
         # Killed by a signal: a negative status, as Go's os.ProcessState.ExitCode() is -1.
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
-        self._mark_exited(code)
+        self.mark_exited(code)
         return True
 
     def _thread_for(self, tid: int) -> ThreadState:
@@ -297,21 +309,23 @@ class TracedProcess:
             self.threads[tid] = th
         return th
 
-    def _note_clone(self, parent: int) -> None:
+    def _note_clone(self, parent: int, event: int) -> None:
+        """A CLONE (a thread) or VFORK (a child process, followed until its exec) event."""
         child = ptrace_geteventmsg(parent)
-        if child not in self.threads:
-            self.threads[child] = ThreadState(child, starting=True)
+        th = self.threads.get(child)
+        if th is None:
+            th = ThreadState(child, starting=True)
+            for other in self.group.procs.values():  # its first stop came first, counted there
+                th = other.threads.pop(child, th)
+            self.threads[child] = th
+        th.vfork_child = event == sysext.PTRACE_EVENT_VFORK
 
     def _is_our_sigstop(self) -> bool:
-        with self._lock:
-            if self._halt_signals > 0:
-                self._halt_signals -= 1
-                return True
-            return False
+        return self.group.is_our_sigstop()
 
-    def _handle_running(self, tid: int, status: int) -> StopEvent | None:
+    def handle_running(self, tid: int, status: int) -> StopEvent | None:
         if os.WIFEXITED(status) or os.WIFSIGNALED(status):
-            if self._thread_exit(tid, status) or self.exited:
+            if self.thread_exit(tid, status) or self.exited:
                 return StopEvent(StopKind.EXITED, exit_status=self.exit_status)
             return None
         th = self._thread_for(tid)
@@ -319,8 +333,8 @@ class TracedProcess:
         th.forget_registers()
         sig = os.WSTOPSIG(status)
         event = status >> 16
-        if event == sysext.PTRACE_EVENT_CLONE:
-            self._note_clone(tid)
+        if event in (sysext.PTRACE_EVENT_CLONE, sysext.PTRACE_EVENT_VFORK):
+            self._note_clone(tid, event)
             self._resume(th)
             return None
         if event != 0:
@@ -340,8 +354,8 @@ class TracedProcess:
                 return None
             return StopEvent(StopKind.TRAP, tid)
         if sig == signal.SIGSTOP and self._is_our_sigstop():
-            with self._lock:
-                wanted = self._halt_requested
+            with self.group.lock:
+                wanted = self.group.halt_requested
             if wanted:
                 return StopEvent(StopKind.MANUAL, tid)
             self._resume(th)
@@ -351,36 +365,29 @@ class TracedProcess:
         self._resume(th)
         return None
 
-    def _stop_world(self) -> None:
-        for th in self.threads.values():
-            if not th.stopped and not th.starting:
-                try:
-                    sysext.ptrace_interrupt(th.tid)
-                except PtraceError as e:
-                    if e.errno != errno.ESRCH:
-                        raise
-        self.wait_all_stopped()
-
     def wait_all_stopped(self) -> None:
         """Wait until every known thread (and each one cloned meanwhile) reports a stop.
         Their stops must already be on the way (interrupted, or new threads)."""
-        while not self.exited and any(not th.stopped for th in self.threads.values()):
-            tid, status = self._wait()
-            if self.exited:
-                return
-            self._handle_stopping(tid, status)
+        self.group.wait_all_stopped()
 
-    def _handle_stopping(self, tid: int, status: int) -> None:
+    def handle_stopping(self, tid: int, status: int) -> None:
         if os.WIFEXITED(status) or os.WIFSIGNALED(status):
-            self._thread_exit(tid, status)
+            self.thread_exit(tid, status)
             return
         th = self._thread_for(tid)
         th.stopped = True
         th.forget_registers()
         sig = os.WSTOPSIG(status)
         event = status >> 16
-        if event == sysext.PTRACE_EVENT_CLONE:
-            self._note_clone(tid)
+        if event in (sysext.PTRACE_EVENT_CLONE, sysext.PTRACE_EVENT_VFORK):
+            self._note_clone(tid, event)
+            return
+        if th.vfork_child:
+            # Its parent waits for its exec (or exit) and cannot stop before: let it get there.
+            th.starting = False
+            if event == 0 and not (sig == signal.SIGSTOP and self._is_our_sigstop()):
+                th.pending_signal = sig
+            self._resume(th)
             return
         if event != 0:
             th.starting = False
@@ -437,11 +444,11 @@ class TracedProcess:
             sysext.ptrace_singlestep(tid, 0)
             _, status = os.waitpid(tid, sysext.WALL)
             if os.WIFEXITED(status) or os.WIFSIGNALED(status):
-                self._thread_exit(tid, status)
+                self.thread_exit(tid, status)
                 raise TargetExited()
             event = status >> 16
-            if event == sysext.PTRACE_EVENT_CLONE:
-                self._note_clone(tid)
+            if event in (sysext.PTRACE_EVENT_CLONE, sysext.PTRACE_EVENT_VFORK):
+                self._note_clone(tid, event)
                 continue
             if event != 0:
                 continue
@@ -458,44 +465,39 @@ class TracedProcess:
         with Delve's kill(-pid)) and reap every thread."""
         if self.exited:
             return
+        dying = [self]
         try:
             if self.pgid == self.pid:
                 os.killpg(self.pgid, signal.SIGKILL)
+                dying = self.group.live  # the followed children were in the group too
             else:
                 # Attached to a process that does not lead its group: the group is not its own.
                 os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        self._reap_all()
+        self.group.reap(dying)
 
     def _reap_all(self) -> None:
-        """Reap a process that is dying (SIGKILL): every thread's exit, the leader's last."""
-        while not self.exited:
-            tid, status = self._wait()
-            if self.exited:
-                break
-            if os.WIFEXITED(status) or os.WIFSIGNALED(status):
-                self._thread_exit(tid, status)
-            else:
-                with contextlib.suppress(PtraceError):
-                    ptrace_kill(tid)
+        self.group.reap([self])
 
     def poll_exit(self) -> bool:
         """While stopped: True if the process has died under us (a `kill -9` from outside), reaped
         now. A stopped tracee cannot exit by itself, so any exit waiting in the queue means that."""
         if self.exited:
             return True
-        if self._running or threading.get_ident() != self._tracer:
+        if self.group.running or threading.get_ident() != self.group.tracer:
             return False
         try:
             info = os.waitid(os.P_PGID, self.pgid, os.WEXITED | os.WNOHANG | os.WNOWAIT | sysext.WALL)
         except ChildProcessError:
             info = None
             if not _alive(self.pid):
-                self._mark_exited(self.exit_status)
+                self.mark_exited(self.exit_status)
                 return True
         if info is None or info.si_code not in (os.CLD_EXITED, os.CLD_KILLED, os.CLD_DUMPED):
             return False
+        if info.si_pid != self.pid and info.si_pid not in self.threads:
+            return False  # another process of the group (the next resume sees its end)
         self._reap_all()
         return True
 
@@ -504,7 +506,7 @@ class TracedProcess:
         is gone or dying, rather than the request at fault."""
         if self.exited or self.poll_exit():
             return True
-        if self._running or threading.get_ident() != self._tracer or _alive(self.pid):
+        if self.group.running or threading.get_ident() != self.group.tracer or _alive(self.pid):
             return False
         self._reap_all()
         return True
@@ -513,10 +515,10 @@ class TracedProcess:
         """Remove our breakpoints and let the process run on untraced."""
         if self.exited:
             return
-        if self._running:
+        if self.group.running:
             raise RuntimeError("detach while running")
         self.breakpoints.remove_all()
-        if self._halt_signals > 0:
+        if self.group.halt_signals > 0:
             # A halt's SIGSTOP still queued would stop the process once untraced: SIGCONT
             # discards pending stop signals (the process only sees a SIGCONT, which Go ignores).
             with contextlib.suppress(ProcessLookupError):

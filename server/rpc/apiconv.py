@@ -7,6 +7,7 @@ from ..debugger.model import (
     Breakpoint,
     BreakpointInfoView,
     BreakpointRequest,
+    EngineEvent,
     FrameView,
     GoroutineView,
     StateView,
@@ -46,7 +47,7 @@ def breakpoint(bp: Breakpoint, pid: int, armed: bool | None = None) -> api.Break
         name=bp.name,
         addr=addrs[0] if addrs else 0,
         addrs=addrs,
-        addrpid=[pid] * len(addrs) if addrs else None,
+        addrpid=(list(bp.addr_pids) if len(bp.addr_pids) == len(bp.addrs) else [pid] * len(addrs)) if addrs else None,
         # A disabled breakpoint keeps its place; only an unresolved one has none.
         file=bp.file,
         line=bp.line,
@@ -181,3 +182,16 @@ def state(view: StateView, with_bp_info: bool, with_return_values: bool = False)
         NextInProgress=view.next_in_progress,
         stopReason=view.stop_reason,
     )
+
+
+def event(ev: EngineEvent) -> api.Event:
+    """Delve's ConvertEvent: the kind and the details that go with it."""
+    out = api.Event(Kind=ev.kind)
+    if ev.breakpoint is not None:
+        pid = ev.breakpoint.addr_pids[0] if ev.breakpoint.addr_pids else 0
+        out.BreakpointMaterializedEventDetails = api.BreakpointMaterializedEventDetails(
+            Breakpoint=breakpoint(ev.breakpoint, pid))
+    elif ev.pid:
+        out.ProcessSpawnedEventDetails = api.ProcessSpawnedEventDetails(
+            PID=ev.pid, ThreadID=ev.tid, Cmdline=ev.cmdline, WillFollow=ev.will_follow)
+    return out

@@ -138,11 +138,10 @@ class RPCServer(StackMethods, VariableMethods):
         return m.RecordedOut(Recorded=False, TraceDirectory="")
 
     async def rpc_FollowExecEnabled(self, args: Any, _: Any) -> m.FollowExecEnabledOut:
-        return m.FollowExecEnabledOut(Enabled=False)
+        return m.FollowExecEnabledOut(Enabled=await self.dbg.follow_exec_enabled())
 
     async def rpc_FollowExec(self, args: m.FollowExecIn, _: Any) -> m.FollowExecOut:
-        if args.Enable:
-            raise DebuggerError("follow exec not implemented")  # Delve's native backend where it lacks it
+        await self.dbg.follow_exec(args.Enable, args.Regex)
         return m.FollowExecOut()
 
     async def rpc_BuildID(self, args: m.BuildIDIn, _: Any) -> m.BuildIDOut:
@@ -158,8 +157,8 @@ class RPCServer(StackMethods, VariableMethods):
 
     async def rpc_GetEvents(self, args: m.GetEventsIn, setup_done: Callable[[], None]) -> m.GetEventsOut:
         setup_done()
-        kinds = await self.dbg.events()
-        return m.GetEventsOut(Events=[api.Event(Kind=k) for k in kinds] or None)
+        events = await self.dbg.events()
+        return m.GetEventsOut(Events=[apiconv.event(ev) for ev in events] or None)
 
     async def rpc_CancelDownloads(self, args: m.CancelDownloadsIn, setup_done: Callable[[], None]) -> m.CancelDownloadsOut:
         setup_done()

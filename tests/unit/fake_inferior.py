@@ -170,6 +170,18 @@ class FakeInferior:
         if not self.exited:
             self.halt_requested = True
 
+    # ---- the group: a fake is a process alone ----------------------------------
+
+    @property
+    def last_exit_status(self) -> int:
+        return self.exit_status
+
+    def set_follow_exec(self, enable: bool) -> None:
+        self.follow_exec = enable
+
+    def group_process(self, pid: int) -> FakeInferior | None:
+        return self if pid == self.pid else None
+
     # ---- ending -------------------------------------------------------------
 
     def kill(self) -> None:

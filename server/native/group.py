@@ -1,0 +1,203 @@
+"""The processes of one session, driven by one event loop.
+
+Without follow-exec that is the target alone. With it, a child the target starts through
+vfork (Go's os/exec, every fork+exec of libc's posix_spawn) is traced from its birth,
+counted as a thread of its parent until it calls execve (as Delve does: until then it shares
+its parent's memory), and becomes a process of its own at its exec event: the event loop then
+returns StopKind.EXEC so the debugger can load its binary, or detach it.
+
+One blocking waitpid on the target's process group sees every thread of every process (a
+child stays in its parent's group unless it moves out: Go's SysProcAttr.Setpgid; such a
+child is not followed). The halt flags live here: a halt stops the whole group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import threading
+from typing import TYPE_CHECKING
+
+from ptrace.binding.func import ptrace_kill, ptrace_setoptions
+from ptrace.error import PtraceError
+
+from . import sysext
+
+if TYPE_CHECKING:
+    from .process import StopEvent, TracedProcess
+
+
+class ProcessGroup:
+    def __init__(self, first: TracedProcess) -> None:
+        self.pgid = first.pgid
+        self.procs: dict[int, TracedProcess] = {first.pid: first}  # in order of their start
+        self.follow_exec = False
+        self.last_exit_status = 0  # the status of the process that exited last
+        self.last_exited_pid = first.pid
+        self.lock = threading.Lock()
+        self.running = False
+        self.halt_requested = False
+        self.halt_signals = 0  # SIGSTOPs we sent and have not seen yet
+        self.tracer = threading.get_ident()  # the thread that seized the target: the only one that waits
+        # New processes met while the world was being stopped: reported by the next resume.
+        self._pending: list[StopEvent] = []
+
+    @property
+    def live(self) -> list[TracedProcess]:
+        return [p for p in self.procs.values() if not p.exited]
+
+    @property
+    def exited(self) -> bool:
+        return not any(not p.exited for p in self.procs.values())
+
+    def set_follow_exec(self, enable: bool) -> None:
+        """Trace (or not) the children the processes start from now on. Stopped threads only:
+        each new thread inherits the options of the one that created it."""
+        self.follow_exec = enable
+        for p in self.live:
+            opts = p.options | sysext.PTRACE_O_TRACEVFORK if enable else p.options & ~sysext.PTRACE_O_TRACEVFORK
+            for tid, th in p.threads.items():
+                if th.stopped:
+                    try:
+                        ptrace_setoptions(tid, opts)
+                    except PtraceError as e:
+                        if e.errno != errno.ESRCH:
+                            raise
+            p.options = opts
+
+    # ---- waiting --------------------------------------------------------------------------
+
+    def wait(self) -> tuple[int, int]:
+        """The next (tid, status) of the group; (0, 0) once nothing is left (all marked exited)."""
+        while True:
+            try:
+                return os.waitpid(-self.pgid, sysext.WALL)
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                for p in self.live:
+                    p.mark_exited(p.exit_status)
+                return 0, 0
+
+    def owner(self, tid: int) -> TracedProcess:
+        """The process a thread belongs to. A new thread's first stop can come before its
+        creator's clone event: its thread group says whose it is (a vfork child, whose group is
+        its own until its parent's event claims it, is counted in the first process meanwhile)."""
+        for p in self.procs.values():
+            if tid in p.threads:
+                return p
+        leader = self.procs.get(_tgid(tid))
+        if leader is not None and not leader.exited:
+            return leader
+        live = self.live
+        return live[0] if live else next(iter(self.procs.values()))
+
+    def adopt(self, tid: int) -> None:
+        """Remove tid from the process that counted it before its creator's event arrived."""
+        for p in self.procs.values():
+            p.threads.pop(tid, None)
+
+    def _is_exec_of_new_process(self, tid: int, status: int) -> bool:
+        # After execve the thread's id is its process's: one that is no process of ours is a
+        # vfork child (a thread of its parent until now). The target's own exec keeps its pid.
+        return (status >> 16) == sysext.PTRACE_EVENT_EXEC and tid not in self.procs
+
+    def _new_process(self, parent: TracedProcess, tid: int) -> StopEvent:
+        from .process import StopEvent, StopKind, TracedProcess
+
+        parent.threads.pop(tid, None)
+        child = TracedProcess(tid, launched=parent.launched, pgid=self.pgid, group=self, options=parent.options)
+        self.procs[tid] = child
+        return StopEvent(StopKind.EXEC, tid, pid=tid)
+
+    def dispatch_running(self, tid: int, status: int) -> StopEvent | None:
+        proc = self.owner(tid)
+        if self._is_exec_of_new_process(tid, status):
+            return self._new_process(proc, tid)
+        ev = proc.handle_running(tid, status)
+        if ev is not None:
+            ev.pid = proc.pid
+        return ev
+
+    def take_pending(self) -> StopEvent | None:
+        return self._pending.pop(0) if self._pending else None
+
+    def stop_world(self) -> None:
+        for p in self.live:
+            for th in p.threads.values():
+                # A vfork child is not interrupted: its parent cannot stop before it has exec'd.
+                if not th.stopped and not th.starting and not th.vfork_child:
+                    try:
+                        sysext.ptrace_interrupt(th.tid)
+                    except PtraceError as e:
+                        if e.errno != errno.ESRCH:
+                            raise
+        self.wait_all_stopped()
+
+    def wait_all_stopped(self) -> None:
+        """Wait until every known thread (and each one cloned meanwhile) reports a stop.
+        Their stops must already be on the way (interrupted, or new threads)."""
+        while any(not th.stopped for p in self.live for th in p.threads.values()):
+            tid, status = self.wait()
+            if self.exited:
+                return
+            proc = self.owner(tid)
+            if self._is_exec_of_new_process(tid, status):
+                self._pending.append(self._new_process(proc, tid))
+                continue
+            proc.handle_stopping(tid, status)
+
+    def reap(self, dying: list[TracedProcess]) -> None:
+        """Reap processes that are dying (SIGKILL): every thread's exit, each leader's last."""
+        while any(not p.exited for p in dying):
+            tid, status = self.wait()
+            if self.exited:
+                return
+            proc = self.owner(tid)
+            if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+                proc.thread_exit(tid, status)
+            elif proc in dying:
+                with contextlib.suppress(PtraceError):
+                    ptrace_kill(tid)
+            else:
+                proc.handle_stopping(tid, status)
+
+    # ---- halting --------------------------------------------------------------------------
+
+    def request_halt(self) -> None:
+        """Ask the group to stop (any thread may call this): see TracedProcess.request_halt."""
+        with self.lock:
+            live = self.live
+            if not live:
+                return
+            self.halt_requested = True
+            if not self.running:
+                return
+            self.halt_signals += 1
+            proc = live[0]
+            tid = proc.pid if proc.pid in proc.threads else next(iter(proc.threads), proc.pid)
+        try:
+            sysext.tgkill(proc.pid, tid, signal.SIGSTOP)
+        except OSError:
+            with self.lock:
+                self.halt_signals -= 1
+
+    def is_our_sigstop(self) -> bool:
+        with self.lock:
+            if self.halt_signals > 0:
+                self.halt_signals -= 1
+                return True
+            return False
+
+
+def _tgid(tid: int) -> int:
+    try:
+        with open(f"/proc/{tid}/status") as f:
+            for line in f:
+                if line.startswith("Tgid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0

@@ -1,0 +1,3 @@
+module spawn
+
+go 1.19
