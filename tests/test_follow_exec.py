@@ -78,6 +78,12 @@ def test_each_child_is_debugged(go: GoToolchain, build_go: Build, launch_server:
         assert set(bp["addrpid"]) == {parent, child} and len(bp["addrs"]) == 2, bp
         assert bp["totalHitCount"] == len(children)
         assert proc_state(child).startswith("t"), proc_state(child)  # stopped under ptrace
+        # switchThread to a thread of the other process makes that process current (Delve).
+        there = c.call("Command", {"name": "switchThread", "threadID": parent})["State"]
+        assert there["Pid"] == parent and there["currentThread"]["id"] == parent, there
+        assert parent in {t["id"] for t in there["Threads"]} and child not in {t["id"] for t in there["Threads"]}
+        back = c.call("Command", {"name": "switchThread", "threadID": th["id"]})["State"]
+        assert back["Pid"] == child and eval_value(c, "name") == name
     state = cont(c)
     assert state["Pid"] == parent and state["currentThread"]["breakPoint"]["id"] == done["id"], state
     assert eval_value(c, "n") == "2"
