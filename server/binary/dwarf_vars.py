@@ -75,6 +75,7 @@ class DwarfVars:
         self._consts: dict[int, list[tuple[str, int]]] = {}
         self._rl: Any = None
         self._ll: Any = None
+        self._ll_entries: dict[int, list[tuple[int, int, bytes]]] = {}
 
     def _units(self) -> list[CompileUnit]:
         if self._cus is None:
@@ -195,21 +196,31 @@ class DwarfVars:
             return bytes(a.value), "[block] "
         off = a.value
         prefix = f"[{off:#x}:{pc:#x}] "
-        if self._ll is None:
-            self._ll = self._dwarf.location_lists()
-        base_attr = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
-        base = base_attr.value if base_attr is not None else 0
-        for e in self._ll.get_location_list_at_offset(off, die=die):
-            if hasattr(e, "base_address"):
-                base = e.base_address
-                continue
-            if getattr(e, "is_absolute", False):
-                lo, hi = e.begin_offset, e.end_offset
-            else:
-                lo, hi = base + e.begin_offset, base + e.end_offset
+        for lo, hi, expr in self._location_list(off, die):
             if lo <= pc < hi:
-                return bytes(e.loc_expr), prefix
+                return expr, prefix
         return None, prefix
+
+    def _location_list(self, off: int, die: DIE) -> list[tuple[int, int, bytes]]:
+        """(low pc, high pc, expression) of each entry of the list at off, parsed once: a
+        conditional breakpoint reads its variables at every hit."""
+        entries = self._ll_entries.get(off)
+        if entries is None:
+            if self._ll is None:
+                self._ll = self._dwarf.location_lists()
+            base_attr = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+            base = base_attr.value if base_attr is not None else 0
+            entries = []
+            for e in self._ll.get_location_list_at_offset(off, die=die):
+                if hasattr(e, "base_address"):
+                    base = e.base_address
+                    continue
+                if getattr(e, "is_absolute", False):
+                    entries.append((e.begin_offset, e.end_offset, bytes(e.loc_expr)))
+                else:
+                    entries.append((base + e.begin_offset, base + e.end_offset, bytes(e.loc_expr)))
+            self._ll_entries[off] = entries
+        return entries
 
     # -- package variables -------------------------------------------------
 

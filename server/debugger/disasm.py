@@ -18,10 +18,10 @@ from iced_x86 import (
     Instruction,
     MemorySizeOptions,
     OpKind,
-    Register,
 )
 
 from ..goruntime.model import Location
+from ..native.emulate import GP_REGS, effective_address
 
 GNU, INTEL, GO = 0, 1, 2
 
@@ -118,12 +118,6 @@ def returns(code: bytes, start: int) -> list[int]:
     return out
 
 
-# iced register -> the ptrace user_regs_struct field with its value.
-_GP_REGS = {getattr(Register, n.upper()): n for n in (
-    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-    "rip")}
-
-
 def call_target(code: bytes, pc: int, reg: Callable[[str], int], read_word: Callable[[int], int]) -> int | None:
     """Where the CALL at pc goes, given the thread's registers there (Delve resolves DestLoc the
     same way for the current instruction): a direct target, a register, or a word in memory."""
@@ -133,18 +127,9 @@ def call_target(code: bytes, pc: int, reg: Callable[[str], int], read_word: Call
     if ins.flow_control != FlowControl.INDIRECT_CALL:
         return None
     if ins.op0_kind == OpKind.REGISTER:
-        name = _GP_REGS.get(ins.op0_register)
+        name = GP_REGS.get(ins.op0_register)
         return reg(name) if name is not None else None
     if ins.op0_kind == OpKind.MEMORY:
-        if ins.is_ip_rel_memory_operand:
-            return read_word(ins.ip_rel_memory_address)
-        addr = ins.memory_displacement
-        for register, scale in ((ins.memory_base, 1), (ins.memory_index, ins.memory_index_scale)):
-            if register == Register.NONE:
-                continue
-            name = _GP_REGS.get(register)
-            if name is None:
-                return None
-            addr += reg(name) * scale
-        return read_word(addr & 0xFFFF_FFFF_FFFF_FFFF)
+        addr = effective_address(ins, reg)
+        return read_word(addr) if addr is not None else None
     return None

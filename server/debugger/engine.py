@@ -77,6 +77,9 @@ class Engine:
         self.sel = Selection(current_tid=target.pid)
         self.follow_exec_regex: str | None = None  # None: follow-exec off; "": every child
         self.on_event: Callable[[EngineEvent], None] = lambda ev: None  # Delve's eventsFn
+        # (pid, tid, addr) -> the condition's verdict the breakpoint filter reached at that hit
+        self._verdicts: dict[tuple[int, int, int], bool] = {}
+        target.proc.set_breakpoint_filter(self._breakpoint_filter)
         self.stop_reason = "launched"
         self._call_return_tid = 0  # thread whose injected call just returned (CallReturn)
         self._hardcoded_tid = 0  # thread stopped by runtime.Breakpoint() (Delve shows a breakpoint there)
@@ -194,6 +197,27 @@ class Engine:
         for t in self.targets:
             if not t.exited:
                 t.proc.set_follow_exec(enable)
+
+    def _breakpoint_filter(self, pid: int, tid: int, addr: int) -> bool:
+        """Whether a breakpoint hit must stop the world (native/group.py asks with only the
+        trapping thread stopped). A conditional breakpoint whose condition is false needs no
+        stop: the thread goes on at once (issue 14: the hit-to-hit cost of a false condition).
+        Anything else (no condition, a step or a call in progress) is decided as before."""
+        t = self.t if self.t.pid == pid else self._target_of(pid)
+        if t is None or self.stepping is not None or t.queued_call.pending is not None or t.calls.active is not None:
+            return True
+        bp = t.breakpoints.at(addr, pid)
+        if bp is None or not bp.cond:
+            return True
+        t.goroutines.invalidate()
+        try:
+            holds, err = condition_holds(t, bp.cond, tid)
+        finally:
+            t.goroutines.invalidate()  # read with the other threads running: not a stop's view
+        if err:
+            return True  # evaluated again with the world stopped, where the error is reported
+        self._verdicts[(pid, tid, addr)] = holds
+        return holds
 
     def _target_of(self, pid: int) -> Target | None:
         return next((t for t in self.targets if t.pid == pid), None)
@@ -610,6 +634,7 @@ class Engine:
                 on_resumed()
                 resumed_signalled = True
             t.breakpoints.drop_unsatisfiable()
+            self._verdicts.clear()
             try:
                 ev = proc.resume_until_event()
             except TargetExited:
@@ -652,7 +677,7 @@ class Engine:
                 step = self._step_point_hit(ev.addr, ev.tid) if t is self._stepping_target else None
                 bp = t.breakpoints.at(ev.addr, t.pid)
                 proc.consume_breakpoint(ev.tid, ev.addr)
-                user_stop = (bp is not None and self._condition_holds(bp, ev.tid)
+                user_stop = (bp is not None and self._condition_holds(bp, ev.tid, ev.addr)
                              and t.breakpoints.record_hit(bp, gid))
                 if step is not None:
                     self._finish_step(step, ev.tid)
@@ -905,7 +930,10 @@ class Engine:
         self._call_return_tid = inj.final_tid
         return self.state()
 
-    def _condition_holds(self, bp: Breakpoint, tid: int) -> bool:
+    def _condition_holds(self, bp: Breakpoint, tid: int, addr: int = 0) -> bool:
+        verdict = self._verdicts.pop((self.t.pid, tid, addr), None)
+        if verdict is not None:  # evaluated by the breakpoint filter at this very hit
+            return verdict
         holds, err = condition_holds(self.t, bp.cond, tid)
         if err:
             # Like Delve: a condition that can't be evaluated stops, so the user can look.

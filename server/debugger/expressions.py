@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..binary.gotypes import Kind
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
 from .eval import ParseError, parse_expr
@@ -20,6 +22,10 @@ from .eval.constants import Constant, ConstKind
 from .eval.evaluator import CallHook, EvalError, Evaluator, Operand
 from .scope import EvalScope, ScopeError
 from .target import Selection, Target
+
+# A breakpoint's condition is parsed once (evaluated at every hit); the evaluator never changes
+# the tree it is given.
+_parsed_condition = lru_cache(maxsize=256)(parse_expr)
 
 
 def eval_scope(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int = 0) -> EvalScope:
@@ -56,10 +62,10 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
     if not cond:
         return True, ""
     try:
-        node = parse_expr(cond)
+        node = _parsed_condition(cond)
         gid = t.goroutines.goroutine_id_of_thread(tid)
         scope = t.variables.scope(gid, 0, 0, gid, tid)
-        g = t.goroutines.find(gid) if gid > 0 else None
+        g = t.goroutines.of_thread(tid) if gid > 0 else None
         r = Evaluator(scope, None, g.addr if g is not None else 0).eval(node)
     except (ParseError, EvalError, ScopeError, OSError) as e:
         return True, f"error evaluating expression: {e}"

@@ -73,7 +73,9 @@ class GoroutineReader:
         return g.id if g is not None else 0
 
     def find(self, gid: int) -> Goroutine | None:
-        for tid in self.proc.threads:
+        for tid, th in self.proc.threads.items():
+            if not th.stopped:
+                continue  # a breakpoint filter runs with the others running (native/group.py)
             g = self.of_thread(tid)
             if g is not None and g.id == gid:
                 return g

@@ -7,7 +7,7 @@ events, register structures) are the native layer's plain data types.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from ..native.process import StopEvent, StopKind, TargetExited, user_fpregs_struct, user_regs_struct
@@ -20,6 +20,10 @@ class InferiorThread(Protocol):
     @property
     def consumed_breakpoint(self) -> int | None:
         """The INT3 address this thread stopped at and the debugger handled (stepped over on resume)."""
+
+    @property
+    def stopped(self) -> bool:
+        """Stopped (every thread is, but while a breakpoint filter runs: only the trapping one)."""
 
 
 class SoftwareBreakpoints(Protocol):
@@ -61,6 +65,8 @@ class Inferior(Protocol):
     def consume_breakpoint(self, tid: int, addr: int) -> None: ...
     def step_instruction(self, tid: int) -> None: ...
     def request_halt(self) -> None: ...
+    def set_breakpoint_filter(self, fn: Callable[[int, int, int], bool] | None) -> None:
+        """fn(pid, tid, addr): must this breakpoint hit stop the world? (asked before stopping it)"""
 
     # ---- the other processes of its group (follow-exec) ----
     def set_follow_exec(self, enable: bool) -> None: ...

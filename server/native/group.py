@@ -18,6 +18,7 @@ import errno
 import os
 import signal
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ptrace.binding.func import ptrace_kill, ptrace_setoptions
@@ -43,6 +44,10 @@ class ProcessGroup:
         self.tracer = threading.get_ident()  # the thread that seized the target: the only one that waits
         # New processes met while the world was being stopped: reported by the next resume.
         self._pending: list[StopEvent] = []
+        # (pid, tid, addr) -> whether a breakpoint hit must stop the world: asked with only the
+        # trapping thread stopped, the others running (a conditional breakpoint's false condition
+        # answers False, and the thread goes on at once).
+        self.breakpoint_filter: Callable[[int, int, int], bool] | None = None
 
     @property
     def live(self) -> list[TracedProcess]:
@@ -113,12 +118,18 @@ class ProcessGroup:
         return StopEvent(StopKind.EXEC, tid, pid=tid)
 
     def dispatch_running(self, tid: int, status: int) -> StopEvent | None:
+        from .process import StopKind
+
         proc = self.owner(tid)
         if self._is_exec_of_new_process(tid, status):
             return self._new_process(proc, tid)
         ev = proc.handle_running(tid, status)
-        if ev is not None:
-            ev.pid = proc.pid
+        if ev is None:
+            return None
+        ev.pid = proc.pid
+        if (ev.kind is StopKind.BREAKPOINT and self.breakpoint_filter is not None
+                and not self.breakpoint_filter(proc.pid, tid, ev.addr) and proc.go_on_in_place(tid, ev.addr)):
+            return None
         return ev
 
     def take_pending(self) -> StopEvent | None:

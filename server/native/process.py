@@ -19,6 +19,7 @@ import errno
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ptrace.binding.func import (
@@ -33,6 +34,7 @@ from ptrace.error import PtraceError
 
 from . import sysext
 from .breakpoints import BreakpointTable
+from .emulate import emulate
 from .group import ProcessGroup
 
 # The most one read_memory may ask for: every request is capped far below (ExamineMemory 64 KiB,
@@ -265,6 +267,34 @@ class TracedProcess:
     def last_exit_status(self) -> int:
         """The exit status of the group's process that ended last (this one's, alone)."""
         return self.group.last_exit_status
+
+    def set_breakpoint_filter(self, fn: Callable[[int, int, int], bool] | None) -> None:
+        """fn(pid, tid, addr) -> stop the world? Asked at each breakpoint hit with only the
+        trapping thread stopped (group.py); False lets the thread go on at once when the
+        instruction under the INT3 can be executed in place (emulate.py)."""
+        self.group.breakpoint_filter = fn
+
+    def go_on_in_place(self, tid: int, addr: int) -> bool:
+        """Execute the instruction under the INT3 at addr for a thread stopped there and resume
+        it alone, the INT3 staying in place; False (nothing done) when the instruction is not one
+        emulate.py executes."""
+        th = self.threads[tid]
+        try:
+            code = self.read_memory(addr, 15)
+            regs = self.regs(tid)
+            saved = user_regs_struct.from_buffer_copy(regs)
+            if not emulate(code, addr, regs, self.read_memory, self.write_memory):
+                return False
+            try:
+                self.set_regs(tid, regs)
+            except BaseException:
+                th.regs = saved
+                raise
+        except (OSError, PtraceError):
+            th.regs = None
+            return False
+        self._resume(th)
+        return True
 
     def consume_breakpoint(self, tid: int, addr: int) -> None:
         """The debugger handled this hit: step over it on the next resume."""

@@ -9,7 +9,7 @@ the fake records what the engine asked of it (resumes, step-overs, INT3 inserts/
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydlv.native.process import StopEvent, StopKind, TargetExited, user_fpregs_struct, user_regs_struct
@@ -27,6 +27,7 @@ class FakeThread:
     tid: int
     regs: user_regs_struct
     consumed_breakpoint: int | None = None
+    stopped: bool = True
 
 
 @dataclass
@@ -175,6 +176,9 @@ class FakeInferior:
     @property
     def last_exit_status(self) -> int:
         return self.exit_status
+
+    def set_breakpoint_filter(self, fn: Callable[[int, int, int], bool] | None) -> None:
+        self.breakpoint_filter = fn
 
     def set_follow_exec(self, enable: bool) -> None:
         self.follow_exec = enable

@@ -1,0 +1,210 @@
+"""Executing the instruction under a breakpoint in place, without lifting the INT3.
+
+A conditional breakpoint whose condition is false lets its thread go on at once while the other
+threads keep running. Lifting the INT3 to single-step the original instruction would let another
+thread run through the address unseen meanwhile (a missed evaluation, maybe a missed stop), so the
+instruction is executed here instead, on the thread's registers and the process's memory: the ones
+a breakpoint usually covers in Go code built with -N -l are few: after a function's prologue the
+frame allocation (`SUBQ $n, SP`, flags included), at the start of a line a load, a store or a
+compare (MOV, LEA, ADD, SUB, CMP, NOP). Anything else (branches, vector registers, segment
+prefixes, locked or string instructions) is declined and left to the single step with the world
+stopped. iced-x86 decodes, as in the disassembler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from iced_x86 import Code, Decoder, Instruction, MemorySizeInfo, Mnemonic, OpKind, Register, RegisterInfo
+from ptrace.binding.linux_struct import user_regs_struct
+
+# iced's full 64-bit registers -> the ptrace user_regs_struct field.
+GP_REGS: dict[int, str] = {getattr(Register, n.upper()): n for n in (
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+    "rip")}
+_HIGH_BYTES = frozenset({Register.AH, Register.BH, Register.CH, Register.DH})
+_IMMEDIATES = frozenset({OpKind.IMMEDIATE8, OpKind.IMMEDIATE16, OpKind.IMMEDIATE32, OpKind.IMMEDIATE64,
+                         OpKind.IMMEDIATE8TO16, OpKind.IMMEDIATE8TO32, OpKind.IMMEDIATE8TO64,
+                         OpKind.IMMEDIATE32TO64})
+_MASK64 = (1 << 64) - 1
+
+
+def effective_address(ins: Instruction, reg: Callable[[str], int]) -> int | None:
+    """The address ins's memory operand names, given the thread's registers (None: a register
+    that is not a general-purpose one)."""
+    if ins.is_ip_rel_memory_operand:
+        return int(ins.ip_rel_memory_address)
+    addr = ins.memory_displacement
+    for register, scale in ((ins.memory_base, 1), (ins.memory_index, ins.memory_index_scale)):
+        if register == Register.NONE:
+            continue
+        name = GP_REGS.get(register)
+        if name is None or name == "rip":
+            return None
+        addr += reg(name) * scale
+    return int(addr) & _MASK64
+
+
+def _gp(register: int) -> tuple[str, int] | None:
+    """(user_regs_struct field, size in bytes) of a general-purpose register or its low part."""
+    if register in _HIGH_BYTES:
+        return None
+    info = RegisterInfo(register)  # type: ignore[arg-type]  # iced's Register is an int enum
+    name = GP_REGS.get(info.full_register)
+    if name is None or name == "rip":
+        return None
+    return name, info.size
+
+
+def _read_reg(regs: user_regs_struct, register: int) -> int | None:
+    gp = _gp(register)
+    if gp is None:
+        return None
+    name, size = gp
+    return int(getattr(regs, name)) & ((1 << (8 * size)) - 1)
+
+
+def _write_reg(regs: user_regs_struct, register: int, value: int) -> bool:
+    gp = _gp(register)
+    if gp is None:
+        return False
+    name, size = gp
+    mask = (1 << (8 * size)) - 1
+    if size >= 4:  # a 32-bit write zero-extends into the whole register
+        setattr(regs, name, value & mask)
+    else:
+        setattr(regs, name, (int(getattr(regs, name)) & ~mask & _MASK64) | (value & mask))
+    return True
+
+
+# RFLAGS bits ADD, SUB and CMP set: CF, PF, AF, ZF, SF, OF.
+_ARITH_FLAGS = (1 << 0) | (1 << 2) | (1 << 4) | (1 << 6) | (1 << 7) | (1 << 11)
+
+
+def arith_flags(a: int, b: int, bits: int, subtract: bool) -> tuple[int, int]:
+    """(result, the six arithmetic flags) of a + b or a - b on `bits`-bit operands, as the CPU sets them."""
+    mask = (1 << bits) - 1
+    a, b = a & mask, b & mask
+    if subtract:
+        result = (a - b) & mask
+        carry = a < b
+        overflow = ((a ^ b) & (a ^ result)) >> (bits - 1) & 1
+    else:
+        result = (a + b) & mask
+        carry = a + b > mask
+        overflow = (~(a ^ b) & (a ^ result)) >> (bits - 1) & 1
+    flags = (int(carry)
+             | (int(bin(result & 0xFF).count("1") % 2 == 0) << 2)
+             | (((a ^ b ^ result) >> 4 & 1) << 4)
+             | (int(result == 0) << 6)
+             | ((result >> (bits - 1) & 1) << 7)
+             | (overflow << 11))
+    return result, flags
+
+
+def _arith(ins: Instruction, regs: user_regs_struct, reg: Callable[[str], int],
+           read: Callable[[int, int], bytes], write: Callable[[int, bytes], None]) -> bool:
+    """ADD, SUB or CMP of a register or memory operand with a register or an immediate."""
+    if ins.op1_kind == OpKind.REGISTER:
+        b = _read_reg(regs, ins.op1_register)
+    elif ins.op1_kind in _IMMEDIATES:
+        b = ins.immediate(1)
+    elif ins.op1_kind == OpKind.MEMORY and ins.op0_kind == OpKind.REGISTER:  # the stack check's CMP
+        where = effective_address(ins, reg)
+        gp = _gp(ins.op0_register)
+        if where is None or gp is None:
+            return False
+        b = int.from_bytes(read(where, gp[1]), "little")
+    else:
+        return False
+    addr = None
+    if ins.op0_kind == OpKind.REGISTER:
+        gp = _gp(ins.op0_register)
+        a = _read_reg(regs, ins.op0_register)
+        size = gp[1] if gp is not None else 0
+    elif ins.op0_kind == OpKind.MEMORY:
+        addr = effective_address(ins, reg)
+        size = MemorySizeInfo(ins.memory_size).size
+        a = int.from_bytes(read(addr, size), "little") if addr is not None and size in (1, 2, 4, 8) else None
+    else:
+        return False
+    if a is None or b is None or size not in (1, 2, 4, 8):
+        return False
+    result, flags = arith_flags(a, b, 8 * size, ins.mnemonic != Mnemonic.ADD)
+    if ins.mnemonic != Mnemonic.CMP:
+        if addr is not None:
+            write(addr, result.to_bytes(size, "little"))
+        elif not _write_reg(regs, ins.op0_register, result):
+            return False
+    regs.eflags = (int(regs.eflags) & ~_ARITH_FLAGS) | flags
+    return True
+
+
+def emulate(code: bytes, pc: int, regs: user_regs_struct, read: Callable[[int, int], bytes],
+            write: Callable[[int, bytes], None]) -> bool:
+    """Execute the instruction at pc (code: its original bytes, at least 15 or up to the end of
+    the mapping) on regs, updated in place (rip too), and on memory. False, with nothing changed,
+    for an instruction that is not one of the simple forms."""
+    ins = Decoder(64, code, ip=pc).decode()
+    if (ins.code == Code.INVALID or ins.segment_prefix != Register.NONE or ins.has_lock_prefix
+            or ins.has_rep_prefix or ins.has_repne_prefix):
+        return False
+    new_rip = pc + ins.len
+    if ins.mnemonic == Mnemonic.NOP:
+        regs.rip = new_rip
+        return True
+
+    def reg(name: str) -> int:
+        return new_rip if name == "rip" else int(getattr(regs, name))
+
+    if ins.op_count != 2:
+        return False
+    if ins.mnemonic in (Mnemonic.ADD, Mnemonic.SUB, Mnemonic.CMP):
+        if not _arith(ins, regs, reg, read, write):
+            return False
+        regs.rip = new_rip
+        return True
+    if ins.mnemonic == Mnemonic.LEA:
+        addr = effective_address(ins, reg)
+        if addr is None or ins.op0_kind != OpKind.REGISTER or not _write_reg(regs, ins.op0_register, addr):
+            return False
+        regs.rip = new_rip
+        return True
+    if ins.mnemonic != Mnemonic.MOV or ins.code in (Code.MOV_MOFFS64_RAX, Code.MOV_RAX_MOFFS64):
+        return False
+    dst, src = ins.op0_kind, ins.op1_kind
+    if dst == OpKind.MEMORY:
+        addr = effective_address(ins, reg)
+        size = MemorySizeInfo(ins.memory_size).size
+        if addr is None or size not in (1, 2, 4, 8):
+            return False
+        if src == OpKind.REGISTER:
+            value = _read_reg(regs, ins.op1_register)
+        elif src in _IMMEDIATES:
+            value = ins.immediate(1)
+        else:
+            return False
+        if value is None:
+            return False
+        write(addr, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+    elif dst == OpKind.REGISTER:
+        if _gp(ins.op0_register) is None:
+            return False
+        if src == OpKind.MEMORY:
+            addr = effective_address(ins, reg)
+            size = MemorySizeInfo(ins.memory_size).size
+            if addr is None or size not in (1, 2, 4, 8):
+                return False
+            value = int.from_bytes(read(addr, size), "little")
+        elif src == OpKind.REGISTER:
+            value = _read_reg(regs, ins.op1_register)
+        elif src in _IMMEDIATES:
+            value = ins.immediate(1)
+        else:
+            return False
+        if value is None or not _write_reg(regs, ins.op0_register, value):
+            return False
+    else:
+        return False
+    regs.rip = new_rip
+    return True

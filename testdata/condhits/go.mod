@@ -1,0 +1,3 @@
+module condhits
+
+go 1.19
