@@ -212,6 +212,9 @@ class Engine:
         t.goroutines.invalidate()
         try:
             holds, err = condition_holds(t, bp.cond, tid)
+        except Exception as e:  # e.g. a register of a running thread: decided with the world stopped
+            log.debug("breakpoint %d: condition %r with the other threads running: %s", bp.id, bp.cond, e)
+            return True
         finally:
             t.goroutines.invalidate()  # read with the other threads running: not a stop's view
         if err:
