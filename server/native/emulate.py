@@ -102,38 +102,51 @@ def arith_flags(a: int, b: int, bits: int, subtract: bool) -> tuple[int, int]:
     return result, flags
 
 
+def _memory(ins: Instruction, reg: Callable[[str], int]) -> tuple[int, int] | None:
+    """(address, size) of ins's memory operand, None when it is not a plain 1, 2, 4 or 8 bytes."""
+    addr = effective_address(ins, reg)
+    size = MemorySizeInfo(ins.memory_size).size
+    return (addr, size) if addr is not None and size in (1, 2, 4, 8) else None
+
+
+def _source(ins: Instruction, regs: user_regs_struct, reg: Callable[[str], int],
+            read: Callable[[int, int], bytes]) -> int | None:
+    """The value of ins's second operand: a register, an immediate or memory."""
+    kind = ins.op1_kind
+    if kind == OpKind.REGISTER:
+        return _read_reg(regs, ins.op1_register)
+    if kind in _IMMEDIATES:
+        return int(ins.immediate(1))
+    if kind == OpKind.MEMORY:
+        mem = _memory(ins, reg)
+        return int.from_bytes(read(*mem), "little") if mem is not None else None
+    return None
+
+
 def _arith(ins: Instruction, regs: user_regs_struct, reg: Callable[[str], int],
            read: Callable[[int, int], bytes], write: Callable[[int, bytes], None]) -> bool:
-    """ADD, SUB or CMP of a register or memory operand with a register or an immediate."""
-    if ins.op1_kind == OpKind.REGISTER:
-        b = _read_reg(regs, ins.op1_register)
-    elif ins.op1_kind in _IMMEDIATES:
-        b = ins.immediate(1)
-    elif ins.op1_kind == OpKind.MEMORY and ins.op0_kind == OpKind.REGISTER:  # the stack check's CMP
-        where = effective_address(ins, reg)
-        gp = _gp(ins.op0_register)
-        if where is None or gp is None:
-            return False
-        b = int.from_bytes(read(where, gp[1]), "little")
-    else:
-        return False
-    addr = None
+    """ADD, SUB or CMP of a register or memory operand with a register, an immediate or memory
+    (the stack check's `CMPQ SP, 16(R14)`)."""
+    mem = None
     if ins.op0_kind == OpKind.REGISTER:
         gp = _gp(ins.op0_register)
-        a = _read_reg(regs, ins.op0_register)
-        size = gp[1] if gp is not None else 0
+        if gp is None:
+            return False
+        a, size = _read_reg(regs, ins.op0_register), gp[1]
     elif ins.op0_kind == OpKind.MEMORY:
-        addr = effective_address(ins, reg)
-        size = MemorySizeInfo(ins.memory_size).size
-        a = int.from_bytes(read(addr, size), "little") if addr is not None and size in (1, 2, 4, 8) else None
+        mem = _memory(ins, reg)
+        if mem is None:
+            return False
+        a, size = int.from_bytes(read(*mem), "little"), mem[1]
     else:
         return False
-    if a is None or b is None or size not in (1, 2, 4, 8):
+    b = _source(ins, regs, reg, read)
+    if a is None or b is None:
         return False
     result, flags = arith_flags(a, b, 8 * size, ins.mnemonic != Mnemonic.ADD)
     if ins.mnemonic != Mnemonic.CMP:
-        if addr is not None:
-            write(addr, result.to_bytes(size, "little"))
+        if mem is not None:
+            write(mem[0], result.to_bytes(size, "little"))
         elif not _write_reg(regs, ins.op0_register, result):
             return False
     regs.eflags = (int(regs.eflags) & ~_ARITH_FLAGS) | flags
@@ -172,39 +185,15 @@ def emulate(code: bytes, pc: int, regs: user_regs_struct, read: Callable[[int, i
         return True
     if ins.mnemonic != Mnemonic.MOV or ins.code in (Code.MOV_MOFFS64_RAX, Code.MOV_RAX_MOFFS64):
         return False
-    dst, src = ins.op0_kind, ins.op1_kind
-    if dst == OpKind.MEMORY:
-        addr = effective_address(ins, reg)
-        size = MemorySizeInfo(ins.memory_size).size
-        if addr is None or size not in (1, 2, 4, 8):
+    value = _source(ins, regs, reg, read)
+    if value is None:
+        return False
+    if ins.op0_kind == OpKind.MEMORY:  # (x86 has no memory-to-memory MOV)
+        mem = _memory(ins, reg)
+        if mem is None:
             return False
-        if src == OpKind.REGISTER:
-            value = _read_reg(regs, ins.op1_register)
-        elif src in _IMMEDIATES:
-            value = ins.immediate(1)
-        else:
-            return False
-        if value is None:
-            return False
-        write(addr, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
-    elif dst == OpKind.REGISTER:
-        if _gp(ins.op0_register) is None:
-            return False
-        if src == OpKind.MEMORY:
-            addr = effective_address(ins, reg)
-            size = MemorySizeInfo(ins.memory_size).size
-            if addr is None or size not in (1, 2, 4, 8):
-                return False
-            value = int.from_bytes(read(addr, size), "little")
-        elif src == OpKind.REGISTER:
-            value = _read_reg(regs, ins.op1_register)
-        elif src in _IMMEDIATES:
-            value = ins.immediate(1)
-        else:
-            return False
-        if value is None or not _write_reg(regs, ins.op0_register, value):
-            return False
-    else:
+        write(mem[0], (value & ((1 << (8 * mem[1])) - 1)).to_bytes(mem[1], "little"))
+    elif ins.op0_kind != OpKind.REGISTER or not _write_reg(regs, ins.op0_register, value):
         return False
     regs.rip = new_rip
     return True
