@@ -88,6 +88,8 @@ def test_each_child_is_debugged(go: GoToolchain, build_go: Build, launch_server:
     assert state["Pid"] == parent and state["currentThread"]["breakPoint"]["id"] == done["id"], state
     assert eval_value(c, "n") == "2"
     assert targets(c) == {parent: f"{exe} spawn 2"}  # the children have ended
+    bp = c.call("GetBreakpoint", {"Id": greet["id"]})["Breakpoint"]
+    assert bp["addrpid"] == [parent] and bp["totalHitCount"] == 2, bp  # their addresses went with them
     assert all(process_gone(pid) for pid in children)
     out = wait_output(srv, "hello from C1\n")
     assert out.index("hello from C0") < out.index("hello from C1")

@@ -655,11 +655,16 @@ class Engine:
             if ev.kind is StopKind.EXEC:
                 self._child_started(ev.pid)
                 continue
+            if len(self.targets) > 1:
+                # Children that have ended leave the breakpoints' addresses (and ListTargets).
+                for gone in [x for x in self.targets[1:] if x.exited]:
+                    gone.breakpoints.forget_process(gone.pid)
+                    self.targets.remove(gone)
+                    if gone is self._stepping_target:
+                        self.stepping = None  # its process is gone, and the step with it
             stopped_in = self._target_of(ev.pid) if ev.pid else t
             if stopped_in is not None and stopped_in is not t:
                 # A stop in another process of the group: it becomes the current target.
-                for gone in [x for x in self.targets if x.exited]:
-                    gone.breakpoints.forget_process(gone.pid)
                 self._select(stopped_in)
                 t, proc = stopped_in, stopped_in.proc
             self.sel.current_tid = ev.tid
