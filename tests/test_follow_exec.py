@@ -11,6 +11,7 @@ checks through /proc that no process is left behind.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -197,3 +198,21 @@ def test_dlv_connect_steps_into_a_child(go: GoToolchain, build_go: Build, launch
     assert '"C0"' in text, text
     assert "exited with status 0" in text, text
     assert srv.wait(20) == 0, srv.stderr()
+
+
+def test_child_in_a_process_group_of_its_own(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """A child started with SysProcAttr.Setpgid leaves the target's process group before its exec:
+    it is still followed (not left stopped, its parent waiting for it forever)."""
+    exe = build_go("spawn", go)
+    srv = launch_server(exe, "spawn-pgid", extra=("--follow-exec",))
+    c = srv.client()
+    parent = c.call("ProcessPid")["Pid"]
+    create_bp(c, functionName="main.greet")
+    state = cont(c)
+    child = state["Pid"]
+    assert child != parent and eval_value(c, "name") == "G", state
+    assert os.getpgid(child) != os.getpgid(parent)
+    state = cont(c)
+    assert state["exited"] is True and state["exitStatus"] == 0 and state["Pid"] == parent, state
+    assert "done 1" in wait_output(srv, "done 1\n")
+    assert process_gone(child)

@@ -6,9 +6,9 @@ counted as a thread of its parent until it calls execve (as Delve does: until th
 its parent's memory), and becomes a process of its own at its exec event: the event loop then
 returns StopKind.EXEC so the debugger can load its binary, or detach it.
 
-One blocking waitpid on the target's process group sees every thread of every process (a
-child stays in its parent's group unless it moves out: Go's SysProcAttr.Setpgid; such a
-child is not followed). The halt flags live here: a halt stops the whole group.
+One blocking waitpid drives them all: on the target's process group, or, while children are
+followed, on every child of pydlv (a child may leave the group before its exec: Go's
+SysProcAttr.Setpgid). The halt flags live here: a halt stops the whole group.
 """
 
 from __future__ import annotations
@@ -75,10 +75,15 @@ class ProcessGroup:
     # ---- waiting --------------------------------------------------------------------------
 
     def wait(self) -> tuple[int, int]:
-        """The next (tid, status) of the group; (0, 0) once nothing is left (all marked exited)."""
+        """The next (tid, status) of the group; (0, 0) once nothing is left (all marked exited).
+
+        On the target's process group, except while children are followed: one may leave the
+        group before its exec (SysProcAttr.Setpgid), and then only waitpid(-1) sees it (pydlv
+        starts no other child while a command runs)."""
+        who = -1 if self.follow_exec or len(self.procs) > 1 else -self.pgid
         while True:
             try:
-                return os.waitpid(-self.pgid, sysext.WALL)
+                return os.waitpid(who, sysext.WALL)
             except InterruptedError:
                 continue
             except ChildProcessError:
