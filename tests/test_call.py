@@ -8,6 +8,7 @@ large frame, GC and stack growth inside the call, a panic, an unsafe point) and 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,41 @@ def test_call_panic_value(basic: tuple[RawClient, dict[str, Any]]) -> None:
     (pv,) = call(c, 'boom("x")')["currentThread"]["ReturnValues"]
     assert (pv["name"], pv["type"], pv["kind"], pv["flags"]) == ("~panic", "interface {}", 20, 32)
     assert [(ch["name"], ch["type"], ch["value"]) for ch in pv["children"]] == [("data", "string", "boom: x")]
+
+
+FAKE_ADDRESSES = 0xBEED000000000000  # Delve's fake addresses (registers, composite values) start here
+
+
+def word_at(c: RawClient, addr: int) -> int:
+    mem = c.call("ExamineMemory", {"Address": addr, "Length": 8})["Mem"]
+    return int.from_bytes(base64.b64decode(mem), "little")
+
+
+def test_call_results_live_in_the_callees_frame(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """As Delve (fncall.go, status 1): the results are the callee's variables read as at its
+    entry with CFA = SP of the return trap, so each has the address of its DW_OP_fbreg slot
+    in the callee's (now dead) frame, where -N code stored it; not a fake register address."""
+    c, _ = basic
+    (r,) = call(c, "add(2,3)")["currentThread"]["ReturnValues"]
+    assert (r["value"], r["flags"], r["LocationExpr"]) == ("5", 48, "[block] DW_OP_fbreg -0x20 ")
+    assert 0 < r["addr"] < FAKE_ADDRESSES and word_at(c, r["addr"]) == 5
+    r0, r1 = call(c, "split(2.5)")["currentThread"]["ReturnValues"]
+    assert [(v["LocationExpr"], v["value"]) for v in (r0, r1)] == \
+        [("[block] DW_OP_fbreg -0x20 ", "2"), ("[block] DW_OP_fbreg -0x28 ", "0.5")]
+    assert r0["addr"] - r1["addr"] == 8  # one CFA, as in Delve's reply (latest #99)
+    assert word_at(c, r0["addr"]) == 2 and word_at(c, r1["addr"]) == 0x3FE0000000000000  # 0.5
+    (s,) = call(c, 'greet("x")')["currentThread"]["ReturnValues"]
+    assert s["value"] == "hello, x" and 0 < s["addr"] < FAKE_ADDRESSES
+    assert word_at(c, s["addr"]) == s["base"] and word_at(c, s["addr"] + 8) == s["len"] == 8
+
+
+def test_call_panic_value_at_the_trap_sp(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """As Delve's readStackVariable: the panic value is the interface{} the runtime left at
+    SP of the status-2 trap, flagged as a fake address but at that real one."""
+    c, _ = basic
+    (pv,) = call(c, 'boom("x")')["currentThread"]["ReturnValues"]
+    assert (pv["name"], pv["flags"]) == ("~panic", 32) and 0 < pv["addr"] < FAKE_ADDRESSES
+    assert word_at(c, pv["addr"] + 8) == pv["children"][0]["addr"]  # the data word
 
 
 @pytest.mark.smoke

@@ -539,7 +539,7 @@ class CallPlanner:
 
     def _results(self, out: CallOutcome, sig: FuncSignature, ev: Evaluator) -> Operand:
         if out.panic is not None:
-            raise CallPanicked(self.panic_value(out.panic, ev))
+            raise CallPanicked(self.panic_value(out.panic, ev, out.panic_addr))
         values = [self._result(i, r, ev) for i, r in enumerate(out.results)]
         if len(values) == 1:
             return values[0]
@@ -552,7 +552,7 @@ class CallPlanner:
 
     def _result(self, i: int, r: RawResult, ev: Evaluator) -> Value:
         p = r.param
-        addr = r.addr or FAKE_ADDRESS_BASE + 0x100 * i  # register results have no address
+        addr = r.addr or FAKE_ADDRESS_BASE + 0x100 * i  # a result only in registers has no address
         mem = BufferMemory(ev.loader.mem, addr, r.image)
         v = ev.loader.new(p.name, addr, ev.types.by_offset(p.type_offset), mem)
         v.flags |= F_RETURN | F_FAKE_ADDRESS
@@ -561,8 +561,9 @@ class CallPlanner:
         # limits would keep; the frame's bytes are kept, the result is loaded at the end.
         return v
 
-    def panic_value(self, words: tuple[int, int], ev: Evaluator) -> Value:
-        addr = FAKE_ADDRESS_BASE + 0x1000
+    def panic_value(self, words: tuple[int, int], ev: Evaluator, addr: int = 0) -> Value:
+        """Delve's readStackVariable: the interface{} at SP of the status-2 trap, flagged fake."""
+        addr = addr or FAKE_ADDRESS_BASE + 0x1000
         image = words[0].to_bytes(8, "little") + words[1].to_bytes(8, "little")
         v = ev.loader.new("~panic", addr, ev.types.by_name("interface {}"), BufferMemory(ev.loader.mem, addr, image))
         v.flags |= F_FAKE_ADDRESS
