@@ -249,6 +249,23 @@ def test_call_panic_value_at_the_trap_sp(basic: tuple[RawClient, dict[str, Any]]
     assert word_at(c, pv["addr"] + 8) == pv["children"][0]["addr"]  # the data word
 
 
+def test_stack_inside_call_has_delves_dispatch_frame(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """The runtime runs the call in the smallest debugCallNNN frame holding the size it is
+    told; told Delve's conservative size (all parameters on the stack plus every argument
+    register), greet's call stands in debugCall256 as in Delve's replies (latest #121,
+    debian #121), not debugCall32; the call then finishes as usual."""
+    c, _ = basic
+    create_bp(c, functionName="main.greet")
+    st = call(c, 'greet("y")')
+    assert st["stopReason"] == "breakpoint" and st["currentThread"]["function"]["name"] == "main.greet"
+    locs = c.call("Stacktrace", {"Id": -1, "Depth": 12})["Locations"]
+    assert [loc["function"]["name"] for loc in locs] == \
+        ["main.greet", "debugCall256", "runtime.debugCallWrap2", "runtime.debugCallWrap1", "runtime.goexit"]
+    assert locs[0]["FrameOffset"] - locs[1]["FrameOffset"] == -272  # as in both of Delve's replies
+    done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
+    assert done["stopReason"] == "call returned" and values(done) == [("~r0", "string", "hello, y")]
+
+
 @pytest.mark.smoke
 def test_call_nested_and_embedded(basic: tuple[RawClient, dict[str, Any]]) -> None:
     c, _ = basic

@@ -115,7 +115,7 @@ class Injection:
         regs = copy_regs(self.saved.gp)
         sp = regs.rsp - 8
         proc.write_memory(sp, regs.rip.to_bytes(8, "little"))
-        proc.write_memory(sp - 16, self.plan.layout.frame_size.to_bytes(8, "little"))
+        proc.write_memory(sp - 16, self.plan.layout.reserved.to_bytes(8, "little"))
         regs.rsp = sp
         regs.rip = self.entry_pc
         proc.set_regs(tid, regs)
