@@ -61,6 +61,25 @@ def test_stacktrace_at_add(go: GoToolchain, build_go: Build, launch_server: Laun
     assert call_error(c, "Stacktrace", {"Id": 9999, "Depth": 5}) == "unknown goroutine 9999"
 
 
+def test_stacktrace_before_the_runtime_starts(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """At the ELF entry (no goroutine) Delve 1.20 and 1.27 unwind _rt0_amd64_linux to its
+    "return address", argc: a pc without CFI, unwound by BP, which no Go frame's CFI restores.
+    Their answer: the entry frame, an empty frame marked Bottom, then a `NULL address` error
+    frame (past the depth); with Depth 0 the entry frame alone (dlv 1.27.1 and 1.20.2, run)."""
+    c = launch_server(build_go("basic", go)).client()
+    empty = {"pc": 0, "file": "", "line": 0, "Locals": None, "Arguments": None, "FrameOffset": 0,
+             "FramePointerOffset": 0, "Defers": []}
+    for depth in (1, 5):
+        top, bottom, err = c.call("Stacktrace", {"Id": -1, "Depth": depth})["Locations"]
+        assert (top["function"]["name"], top["line"], top["Err"]) == ("_rt0_amd64_linux", 8, "")
+        assert top["FrameOffset"] > 0 and "Bottom" not in top  # no goroutine: the CFA itself
+        assert bottom == {**empty, "Bottom": True, "Err": ""}
+        assert err == {**empty, "Err": "NULL address"}
+    (only,) = c.call("Stacktrace", {"Id": -1, "Depth": 0})["Locations"]
+    assert only["function"]["name"] == "_rt0_amd64_linux" and only["Err"] == "" and "Bottom" not in only
+    assert call_error(c, "Command", {"name": "stepOut"}) == "input/output error"  # its return pc is 0
+
+
 def test_defers_of_worker(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     c = launch_server(build_go("basic", go)).client()
     stop_at(c, BASIC, MAIN_LINE)

@@ -163,7 +163,9 @@ def plan_step_out(t: Target, sel: Selection) -> Stepping:
     fn = _function_of(t, top)
     if fn is not None:
         _add_defer(t, s, top, fn, None)
-    if ret is None or ret.frame.pc == 0:
+    # Delve asks frame 0's return address; its caller's frame can be the empty one an unwinding
+    # error ends on (pc 0, before the runtime starts), where the breakpoint then fails.
+    if ret is None or (ret.frame.pc == 0 and not ret.frame.err):
         if not s.points:
             raise DebuggerError("nothing to stepout to")
         return s
