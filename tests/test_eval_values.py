@@ -229,6 +229,17 @@ def test_unreadable_memory_in_go_words(go: GoToolchain, at_main: RawClient) -> N
     assert brief(ev(at_main, "*(*int)(8)"))[4] == "0"
     assert ev(at_main, "*(*int)(8)")["unreadable"] == "input/output error"
     assert ev(at_main, "*(*string)(8)")["unreadable"] == "could not read string pointer input/output error"
+    # Each as Delve 1.27 words it (dlv 1.27.1 run on the same expressions): the bytes of a string
+    # whose pointer is total (45), the pointee of an unreadable pointer.
+    assert ev(at_main, "*(*string)(uintptr(&total))")["unreadable"] == \
+        "could not read string at 0x2d due to input/output error"
+    pp = ev(at_main, "*(**int)(8)")
+    assert (pp["unreadable"], pp["children"][0]["unreadable"]) == \
+        ("input/output error", "parent pointer unreadable: input/output error")
+    up = ev(at_main, "*(*unsafe.Pointer)(8)")
+    assert up["children"][0]["unreadable"] == "parent pointer unreadable: input/output error"
+    arr = ev(at_main, "*(*[2]int)(8)")
+    assert [(c["value"], c["unreadable"]) for c in arr["children"]] == [("0", "input/output error")] * 2
 
 
 # -- CPU registers ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from ..binary.gotypes import Kind
+from ..errors import error_text
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
 from .eval import ParseError, parse_expr
 from .eval.constants import Constant, ConstKind
@@ -62,7 +63,7 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
         g = t.goroutines.find(gid) if gid > 0 else None
         r = Evaluator(scope, None, g.addr if g is not None else 0).eval(node)
     except (ParseError, EvalError, ScopeError, OSError) as e:
-        return True, f"error evaluating expression: {e}"
+        return True, f"error evaluating expression: {error_text(e)}"
     if isinstance(r, Constant):
         if r.kind is not ConstKind.BOOL:
             return True, "condition expression not boolean"

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import struct
 import threading
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kind, type_string
+from ..errors import error_text
 
 # Delve's Variable flags.
 F_ESCAPED, F_SHADOWED, F_CONSTANT, F_ARGUMENT, F_RETURN, F_FAKE_ADDRESS = 1, 2, 4, 8, 16, 32
@@ -243,14 +243,6 @@ def pointer_to(t: GoType) -> GoType:
     return GoType(-1, "*" + t.name, "DW_TAG_pointer_type", Kind.Pointer, 8, target=t)
 
 
-def os_error_text(e: OSError) -> str:
-    """An OSError as Go's syscall.Errno prints it ("input/output error")."""
-    if e.errno:
-        text = os.strerror(e.errno)
-        return text[:1].lower() + text[1:]
-    return str(e)
-
-
 def _uint(b: bytes) -> int:
     return int.from_bytes(b, "little")
 
@@ -285,7 +277,7 @@ class ValueLoader:
                 try:
                     hdr = mem.read(addr, 16)
                 except OSError as e:
-                    v.unreadable = f"could not read string pointer {os_error_text(e)}"
+                    v.unreadable = f"could not read string pointer {error_text(e)}"
                     return v
                 v.base, v.len = _uint(hdr[:8]), _int(hdr[8:16])
                 if v.len < 0:
@@ -298,7 +290,7 @@ class ValueLoader:
             elif rt.kind == Kind.Chan and addr:
                 self._chan_info(v, rt)
         except OSError as e:
-            v.unreadable = os_error_text(e)
+            v.unreadable = error_text(e)
         return v
 
     def _slice_info(self, v: Value, rt: GoType) -> None:
@@ -354,7 +346,7 @@ class ValueLoader:
             ptr = _uint(v.mem.read(v.addr, 8))
         except OSError as e:
             r = self.new("", 0, rt.target, self.mem)
-            r.unreadable = os_error_text(e)
+            r.unreadable = error_text(e)
             return r
         return self.new("", ptr, rt.target, self.mem)
 
@@ -368,7 +360,7 @@ class ValueLoader:
         try:
             self._load(v, level, _bounded(cfg))
         except OSError as e:
-            v.unreadable = os_error_text(e)
+            v.unreadable = error_text(e)
             if v.kind in (Kind.Int, Kind.Uint, Kind.Float32, Kind.Float64) and v.value is None:
                 v.value = 0  # Delve keeps the zero its failed read returned
         return v
@@ -425,7 +417,7 @@ class ValueLoader:
                 raw = v.mem.read(v.base, n) if n > 0 else b""
             except OSError as e:
                 v.value = ""
-                v.unreadable = f"could not read string at {v.base:#x} due to {os_error_text(e)}"
+                v.unreadable = f"could not read string at {v.base:#x} due to {error_text(e)}"
                 return
             v.value = raw.decode("utf-8", "surrogateescape")
         elif k in (Kind.Slice, Kind.Array):
@@ -480,9 +472,9 @@ class ValueLoader:
             # unsafe.Pointer: Delve's pointee is a void value
             child = self.new("", ptr, rt.target or VOID, self.mem)
         except OSError as e:
-            v.unreadable = os_error_text(e)
+            v.unreadable = error_text(e)
             child = self.new("", 0, rt.target or VOID, self.mem)
-            child.unreadable = f"parent pointer unreadable: {e}"
+            child.unreadable = f"parent pointer unreadable: {error_text(e)}"
         v.children = [child]
         v.value = child.addr
 

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from ...binary.gotypes import KIND_NAMES, GoType, Kind
 from ...binary.gotypes import type_string as dwarf_type_string
-from ...errors import UserError
+from ...errors import UserError, error_text
 from ...goruntime.values import (
     F_CONSTANT,
     F_CPU_REGISTER,
@@ -592,7 +592,7 @@ class Evaluator:
                 if self._compare(Tok.EQL, key, idx):
                     return val
         except OSError as e:
-            raise EvalError(f"can not access unreadable map: {e}") from None
+            raise EvalError(f"can not access unreadable map: {error_text(e)}") from None
         if m.unreadable:
             raise EvalError(m.unreadable)
         raise EvalError("key not found")
@@ -982,7 +982,7 @@ class Evaluator:
                 try:
                     self.loader.load(arg, LoadCfg(False, -1, 0, 0, 0))  # the header only
                 except OSError as e:
-                    raise EvalError(str(e)) from None
+                    raise EvalError(error_text(e)) from None
             if arg.unreadable:
                 raise EvalError(arg.unreadable)
             return Constant(ConstKind.INT, arg.len)
@@ -1142,7 +1142,7 @@ class Evaluator:
             try:
                 data = src.mem.read(src.addr, size)
             except OSError as e:
-                raise EvalError(str(e)) from None
+                raise EvalError(error_text(e)) from None
             self._write(dst, data)
             return
         raise EvalError(f"can not set variables of type {KIND_NAMES.get(k, '')} (not implemented)")
@@ -1151,7 +1151,7 @@ class Evaluator:
         try:
             self.loader.write(dst, data)
         except OSError as e:
-            raise EvalError(str(e)) from None
+            raise EvalError(error_text(e)) from None
 
 
 class _TypeNotFound(EvalError):
