@@ -240,6 +240,15 @@ def test_unreadable_memory_in_go_words(go: GoToolchain, at_main: RawClient) -> N
     assert up["children"][0]["unreadable"] == "parent pointer unreadable: input/output error"
     arr = ev(at_main, "*(*[2]int)(8)")
     assert [(c["value"], c["unreadable"]) for c in arr["children"]] == [("0", "input/output error")] * 2
+    # A map, chan or interface whose header cannot be read is nil to Delve (its maybeDereference
+    # reads the pointer as 0), no error on the value; an interface's data word carries the error.
+    for expr in ("*(*map[string]int)(8)", "*(*chan int)(8)"):
+        v = ev(at_main, expr)
+        assert (v["unreadable"], v["len"], v["base"], v["children"]) == ("", 0, 0, []), expr
+    for expr in ("*(*interface{})(8)", "*(*error)(8)"):
+        v = ev(at_main, expr)
+        assert v["unreadable"] == "" and [(c["type"], c["addr"], c["unreadable"]) for c in v["children"]] == \
+            [("void", 0, "input/output error")], expr
 
 
 # -- CPU registers ---------------------------------------------------------------------------

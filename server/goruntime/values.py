@@ -311,7 +311,7 @@ class ValueLoader:
         ptr = rt.target
         if ptr is None or ptr.target is None:
             return 0, None
-        return _uint(v.mem.read(v.addr, 8)), ptr.target.resolved()
+        return self._word_or_zero(v.mem, v.addr), ptr.target.resolved()
 
     def _chan_info(self, v: Value, rt: GoType) -> None:
         haddr, hstruct = self._hchan(v, rt)
@@ -516,7 +516,7 @@ class ValueLoader:
         isnil = True
         for f in rt.fields:
             if f.name == "tab":
-                tab = _uint(v.mem.read(v.addr + f.offset, 8))
+                tab = self._word_or_zero(v.mem, v.addr + f.offset)
                 isnil = tab == 0
                 if not isnil and f.type.target is not None:
                     itab = f.type.target.resolved()
@@ -526,7 +526,7 @@ class ValueLoader:
                         return
                     typ_addr = _uint(self.mem.read(tab + tf.offset, 8))
             elif f.name == "_type":
-                typ_addr = _uint(v.mem.read(v.addr + f.offset, 8))
+                typ_addr = self._word_or_zero(v.mem, v.addr + f.offset)
                 isnil = typ_addr == 0
             elif f.name == "data":
                 data_f = f
@@ -555,8 +555,21 @@ class ValueLoader:
             child.only_addr = True
 
     def _void_at(self, data: Value) -> Value:
-        ptr = _uint(data.mem.read(data.addr, 8))
+        try:
+            ptr = _uint(data.mem.read(data.addr, 8))
+        except OSError as e:
+            return Value("", 0, VOID, Kind.Invalid, self.mem, unreadable=error_text(e))
         return Value("", ptr, VOID, Kind.Invalid, self.mem)
+
+    @staticmethod
+    def _word_or_zero(mem: Memory, addr: int) -> int:
+        """A pointer as Delve's maybeDereference reads it: 0 when the read fails (a map, chan
+        or interface whose header cannot be read is then shown as nil, without an error; an
+        interface's unreadable data word says why)."""
+        try:
+            return _uint(mem.read(addr, 8))
+        except OSError:
+            return 0
 
     # -- Delve's special renderings ------------------------------------------
 
@@ -644,7 +657,7 @@ class ValueLoader:
         if rt.target is None or rt.target.target is None:
             v.unreadable = "wrong real type for map"
             return 0, None
-        haddr = _uint(v.mem.read(v.addr, 8))
+        haddr = self._word_or_zero(v.mem, v.addr)
         v.base = haddr
         hs = rt.target.target.resolved()
         if haddr == 0:
