@@ -219,6 +219,46 @@ def test_memory_and_disassembly(go: GoToolchain, build_go: Build, launch_server:
         "tracebackancestors is disabled"
 
 
+# Delve's ListPackagesBuildInfo for testdata/basic (dlv 1.27.1 on the go1.27.3 build, dlv 1.20.2 on
+# the go1.19.8 one, run): one entry per Go unit whose line program's first row is in a .go/.s file,
+# that file's directory (GOROOT-relative here), even another package's (an inlined function's).
+DELVE_PACKAGES = {
+    "go1.27.3": [
+        ("fmt", "sync/atomic"), ("internal/abi", None), ("internal/bytealg", None), ("internal/byteorder", None),
+        ("internal/chacha8rand", None), ("internal/cpu", None), ("internal/fmtsort", None),
+        ("internal/godebugs", None), ("internal/reflectlite", None), ("internal/runtime/atomic", None),
+        ("internal/runtime/cgroup", None), ("internal/runtime/exithook", None), ("internal/runtime/gc/scan", None),
+        ("internal/runtime/maps", None), ("internal/runtime/sys", None), ("internal/runtime/syscall/linux", None),
+        ("internal/strconv", None), ("internal/stringslite", None), ("internal/sync", None),
+        ("internal/syscall/unix", None), ("main", "MAIN"), ("math/bits", None), ("os", "internal/runtime/atomic"),
+        ("reflect", None), ("runtime", None), ("sync/atomic", None), ("syscall", None), ("unicode/utf8", None)],
+    "go1.19.8": [
+        (p, "MAIN" if p == "main" else None) for p in [
+            "errors", "fmt", "internal/abi", "internal/bytealg", "internal/cpu", "internal/fmtsort", "internal/itoa",
+            "internal/oserror", "internal/poll", "internal/reflectlite", "internal/safefilepath",
+            "internal/syscall/unix", "io", "io/fs", "main", "math", "math/bits", "os", "path", "reflect", "runtime",
+            "runtime/internal/atomic", "runtime/internal/sys", "runtime/internal/syscall", "sort", "strconv", "sync",
+            "sync/atomic", "syscall", "time", "unicode", "unicode/utf8"]],
+}
+
+
+def test_packages_build_info_as_delve(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    if go.full not in DELVE_PACKAGES:
+        pytest.skip(f"Delve's answer recorded for {sorted(DELVE_PACKAGES)} only, not {go.full}")
+    c = launch_server(build_go("basic", go)).client()
+    pkgs = c.call("ListPackagesBuildInfo", {"IncludeFiles": True})["List"]
+    src = str(go.goroot.resolve() / "src") + "/"
+
+    def where(d: str) -> str:
+        return "MAIN" if d == str(TESTDATA / "basic") else d.removeprefix(src)
+
+    want = [(p, "MAIN" if d == "MAIN" else d or p) for p, d in DELVE_PACKAGES[go.full]]
+    assert [(p["ImportPath"], where(p["DirectoryPath"])) for p in pkgs] == want
+    main = next(p for p in pkgs if p["ImportPath"] == "main")
+    # Go 1.25+ writes DWARF 5, whose file 0 is named "?": Delve lists it with the unit's files
+    assert ("?" in main["Files"]) == (go.key >= (1, 25)) and BASIC in main["Files"]
+
+
 @pytest.mark.go("1.19")
 def test_cgo_stack(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     """Go frames on both sides of C frames, as Delve 1.20.2 shows them on this build."""
