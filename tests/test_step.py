@@ -569,15 +569,17 @@ def test_step_instruction_from_a_breakpoint(go: GoToolchain, launch: Callable[..
     assert state["currentThread"]["pc"] > stopped["currentThread"]["pc"]
 
 
-@pytest.mark.xfail(strict=True, reason="stepInstruction at the entry point: Delve executes the JMP at "
-                   "_rt0_amd64_linux (pc moves to _rt0_amd64); pydlv's first stepInstruction of the "
-                   "process leaves the pc at _rt0_amd64_linux (the next one moves)")
 def test_step_instruction_at_the_entry_point(go: GoToolchain, launch: Callable[..., Server]) -> None:
+    """Delve executes the JMP at _rt0_amd64_linux. A launched process rests at its exec event,
+    inside execve, where x86 reports a single step on the syscall's exit before any instruction:
+    pydlv steps once more, so the first stepInstruction moves as Delve's."""
     c = launch().client()
     start = c.call("State", {})["State"]["currentThread"]
     assert start["function"]["name"] == "_rt0_amd64_linux"
     state = command(c, "stepInstruction")
     assert (state["stopReason"], state["currentThread"]["function"]["name"]) == ("next finished", "_rt0_amd64")
+    again = command(c, "stepInstruction")["currentThread"]  # then one instruction at a time
+    assert again["function"]["name"] == "_rt0_amd64" and again["pc"] > state["currentThread"]["pc"]
 
 
 # --- 5. runtime.Breakpoint() ---------------------------------------------------------------------

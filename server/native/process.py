@@ -63,6 +63,9 @@ class ThreadState:
     # A foreign INT3 (a debugCall protocol trap, runtime.Breakpoint) that arrived while the
     # world was being stopped: reported by the next resume instead of being lost.
     pending_trap: bool = False
+    # Stopped at a ptrace event inside a system call (the exec event of a launch): a single
+    # step from there traps on the syscall's return to user mode, before any instruction.
+    in_syscall_event: bool = False
     regs: user_regs_struct | None = field(default=None, repr=False)
     fpregs: user_fpregs_struct | None = field(default=None, repr=False)
     xstate: bytes | None = field(default=None, repr=False)
@@ -84,7 +87,8 @@ class TracedProcess:
         self.launched = launched
         # Its process group: every wait is on it (launched: the trampoline made it pid's own group).
         self.pgid = pid if pgid is None else pgid
-        self.threads: dict[int, ThreadState] = {pid: ThreadState(pid, stopped=True)}
+        # A launched process rests at its exec event, inside execve.
+        self.threads: dict[int, ThreadState] = {pid: ThreadState(pid, stopped=True, in_syscall_event=launched)}
         self.exited = False
         self.exit_status = 0
         self._mem_fd = os.open(f"/proc/{pid}/mem", os.O_RDWR)
@@ -253,6 +257,7 @@ class TracedProcess:
         th.forget_registers()
         th.stopped = False
         th.consumed_breakpoint = None
+        th.in_syscall_event = False
         try:
             ptrace_cont(th.tid, sig)
         except PtraceError as e:
@@ -432,6 +437,15 @@ class TracedProcess:
 
     def _single_step(self, th: ThreadState) -> None:
         tid = th.tid
+        if th.in_syscall_event:
+            # The first step from the exec event only leaves execve (x86 reports the step on the
+            # syscall's exit): take that trap, then step the instruction itself, as Delve, whose
+            # launch rests at the SIGTRAP after exec, executes _rt0_amd64_linux's JMP.
+            th.in_syscall_event = False
+            before = self.regs(tid).rip
+            self._single_step(th)
+            if self.regs(tid).rip != before:
+                return
         while True:
             th.forget_registers()
             sysext.ptrace_singlestep(tid, 0)
