@@ -442,10 +442,9 @@ def test_next_runs_the_deferred_call(go: GoToolchain, launch: Callable[..., Serv
     assert value(c, "sink") == "5"
 
 
-@pytest.mark.xfail(strict=True, reason="step on a `go` line: Delve >= 1.23 (go-delve/delve#3686) stops "
-                   "at the new goroutine's first line (spawner(0), goroutine != 1, the `func` line); "
-                   "pydlv steps over it like next (goroutine 1, BP-GO-AFTER), as Delve 1.20.2 does")
 def test_step_on_a_go_statement_follows_the_new_goroutine(go: GoToolchain, launch: Callable[..., Server]) -> None:
+    """Delve >= 1.23 (go-delve/delve#3686): a step on a `go` line stops at the new goroutine's
+    first line (spawner(0), goroutine != 1, the `func` line), where Delve 1.20.2 stepped over it."""
     c, _ = stop_at(launch(), "BP-GO")
     state = command(c, "step")
     assert (at(state), state["NextInProgress"]) == (("next finished", "main.spawner", func_line("BP-SPAWNER")), False)

@@ -23,7 +23,7 @@ from .disasm import branches, returns
 from .errors import DebuggerError
 from .eval import ParseError, parse_expr
 from .eval.printer import expr_string
-from .expressions import condition_holds, eval_scope, evaluator
+from .expressions import condition_holds, eval_scope, evaluator, thread_ints
 from .fncall.calls import CallPlanner
 from .fncall.controller import G_RUNNING, CallError
 from .fncall.deferred import PendingCall
@@ -45,6 +45,7 @@ from .stepping import (
     Stepping,
     StepPoint,
     follow_call,
+    follow_newproc,
     plan_next,
     plan_step_out,
     point_hit,
@@ -560,6 +561,9 @@ class Engine:
         if point is not None and point.kind is StepKind.CALL:
             follow_call(self.t, s, addr, tid)
             s.arm(self.t.proc)
+            return None
+        if point is not None and point.kind is StepKind.NEWPROC:
+            follow_newproc(self.t, s, thread_ints(self.t, tid, ("newg.goid", "newg.startpc")))
             return None
         return point
 

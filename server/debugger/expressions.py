@@ -74,3 +74,24 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
     if r.unreadable:
         return True, f"condition expression unreadable: {r.unreadable}"
     return bool(r.value), ""
+
+
+def thread_ints(t: Target, tid: int, exprs: tuple[str, ...]) -> tuple[int, ...] | None:
+    """Integer expressions in frame 0 of what thread `tid` runs (Delve's ThreadScope, the
+    runtime's own variables included); None if one of them cannot be read."""
+    try:
+        gid = t.goroutines.goroutine_id_of_thread(tid)
+        scope = t.variables.scope(gid, 0, 0, gid, tid)
+        ev = Evaluator(scope)
+        out = []
+        for e in exprs:
+            r = ev.eval_text(e)
+            if not isinstance(r, Value):
+                return None
+            scope.loader.load(r, LOAD_FULL)
+            if r.unreadable or not isinstance(r.value, int):
+                return None
+            out.append(r.value)
+    except (ParseError, EvalError, ScopeError, OSError):
+        return None
+    return tuple(out)
