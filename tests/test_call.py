@@ -266,6 +266,22 @@ def test_stack_inside_call_has_delves_dispatch_frame(basic: tuple[RawClient, dic
     assert done["stopReason"] == "call returned" and values(done) == [("~r0", "string", "hello, y")]
 
 
+def test_call_struct_literal(go: GoToolchain, basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """As Delve 1.27 with the debug pinner (Go >= 1.23): in `call` a struct literal's string
+    literal gets its bytes in the target (an injected mallocgc), then the field refuses what it
+    cannot hold in the constant's words; older targets: not implemented."""
+    c, _ = basic
+    if go.key < (1, 23):
+        assert call_fails(c, "main.Point{X: 1}") == "expression *ast.CompositeLit not implemented"
+        return
+    (v,) = call(c, 'main.Point{X: 1, Label: "zz"}')["currentThread"]["ReturnValues"]
+    assert (v["type"], v["addr"], v["flags"]) == ("main.Point", 0xBEED000000000000, 32)
+    assert [(ch["name"], ch["value"]) for ch in v["children"]] == [("X", "1"), ("Y", "0"), ("Label", "zz")]
+    assert 0 < v["children"][2]["base"] < FAKE_ADDRESSES  # the bytes live in the target
+    assert values(call(c, "add(main.Point{X: 4}.X, 1)")) == [("~r0", "int", "5")]
+    assert call_fails(c, 'main.Point{X: "a"}') == 'can not convert "a" constant to int'
+
+
 @pytest.mark.smoke
 def test_call_nested_and_embedded(basic: tuple[RawClient, dict[str, Any]]) -> None:
     c, _ = basic

@@ -251,6 +251,35 @@ def test_unreadable_memory_in_go_words(go: GoToolchain, at_main: RawClient) -> N
             [("void", 0, "input/output error")], expr
 
 
+NOT_IMPLEMENTED_LITERAL = "expression *ast.CompositeLit not implemented"
+
+
+def test_struct_literals(go: GoToolchain, at_main: RawClient) -> None:
+    """Delve 1.27 compiles struct literals when the target has the debug pinner (Go >= 1.23): a
+    value in the debugger's memory at the unresolvable fake address, its elements assigned (a
+    string literal would need an allocation: refused outside `call`); other composite literals,
+    and every one on older targets, are not implemented (dlv 1.27.1 and 1.20.2 run on each)."""
+    if go.key < (1, 23):
+        for expr in ("main.Point{}", "main.Point{X: 1}", "[]int{1, 2}"):
+            assert err(at_main, expr) == NOT_IMPLEMENTED_LITERAL
+        return
+    v = ev(at_main, "main.Point{X: 1, Label: name}")
+    assert (v["name"], v["type"], v["addr"], v["flags"]) == ("main.Point{X: 1, Label: name}", "main.Point",
+                                                             0xBEED000000000000, 32)
+    assert [(c["name"], c["value"]) for c in v["children"]] == [("X", "1"), ("Y", "0"), ("Label", "gopher")]
+    assert [c["value"] for c in ev(at_main, 'main.Point{3, total, ""}')["children"]] == ["3", "45", ""]
+    assert ev(at_main, "main.Point{X: 7}.X + 1")["value"] == "8"
+    ptr = ev(at_main, "&main.Point{}")
+    assert (ptr["type"], ptr["children"][0]["addr"], ptr["children"][0]["onlyAddr"]) == \
+        ("*main.Point", 0xBEED000000000000, True)
+    assert err(at_main, "Point{}") == TYPE_NOT_FOUND
+    assert err(at_main, "main.Point{Z: 1}") == "main.Point has no member Z"
+    assert err(at_main, 'main.Point{X: "a"}') == \
+        "literal string can not be allocated because function calls are not allowed without using 'call'"
+    for expr in ("[]int{1, 2}", "[2]int{1, 2}", "map[string]int{}"):
+        assert err(at_main, expr) == NOT_IMPLEMENTED_LITERAL
+
+
 # -- CPU registers ---------------------------------------------------------------------------
 
 LO, HI = 0x3FF199999999999A, 0x4004000000000000  # 1.1 and 2.5, loaded into X2 by testdata/vectors

@@ -28,7 +28,9 @@ from ...goruntime.values import (
     FAKE_ADDRESS_UNRESOLV,
     LOAD_FULL,
     LOAD_SINGLE,
+    CompositeMemory,
     LoadCfg,
+    RegPiece,
     Value,
     fake_array,
     pointer_to,
@@ -140,6 +142,8 @@ class Evaluator:
         self.call_hook = call_hook
         self.g_addr = g_addr
         self.load_cfg = load_cfg  # the request's LoadConfig (Delve's scope.loadCfg)
+        # `call` only: a string literal's bytes put in the target (Delve's compileAllocLiteralString)
+        self.materialize_string: Callable[[str], Value] | None = None
 
     # -- entry points ---------------------------------------------------------
 
@@ -177,7 +181,50 @@ class Evaluator:
             return self._binary(node)
         if isinstance(node, n.BasicLit):
             return literal_value(node)
+        if isinstance(node, n.CompositeLit):
+            return self._composite_lit(node)
         raise EvalError(f"expression {_go_node_type(node)} not implemented")
+
+    def _composite_lit(self, node: n.CompositeLit) -> Value:
+        """Delve 1.27's struct literals (compiled only when the target has the debug pinner): a
+        zeroed value in the debugger's memory at the unresolvable fake address, each element
+        set into its field as by assignment (a string literal needs an allocation: refused
+        outside `call`). Slice, array and map literals are not implemented, as in Delve."""
+        not_implemented = EvalError(f"expression {_go_node_type(node)} not implemented")
+        if node.type is None or self.scope.ctx.binary.function_named("runtime.debugPinnerV1") is None:
+            raise not_implemented
+        t = self.find_type_expr(node.type)
+        if t is None:
+            raise EvalError(ERR_TYPE_NOT_FOUND)
+        rt = t.resolved()
+        if rt.kind != Kind.Struct:
+            raise not_implemented
+        mem = CompositeMemory(self.loader.mem, FAKE_ADDRESS_UNRESOLV, [RegPiece(rt.size, None, bytes(rt.size))],
+                              lambda reg, data: None)
+        v = self.loader.new(t.name, FAKE_ADDRESS_UNRESOLV, t, mem)  # named so in errors only
+        v.flags |= F_FAKE_ADDRESS
+        for i, elt in enumerate(node.elts):
+            if isinstance(elt, n.KeyValueExpr):
+                if not isinstance(elt.key, n.Ident):
+                    raise EvalError(f"invalid field name {expr_string(elt.key)} in struct literal")
+                name, value = elt.key.name, elt.value
+            else:
+                if i >= len(rt.fields):
+                    raise EvalError("too many values in struct literal")
+                name, value = rt.fields[i].name, elt
+            field = self.struct_member(v, name)
+            src = self.eval(value)
+            if _literal_string_needs_alloc(value) and isinstance(src, Constant) and src.kind is ConstKind.STRING:
+                # Delve's maybeMaterialize, before the assignment checks the types (a field of
+                # another type then refuses the string as the constant it was)
+                if self.materialize_string is None:
+                    raise EvalError(ERR_STR_ALLOC)
+                allocated = self.materialize_string(str(src.value))
+                if field.kind == Kind.String:
+                    src = allocated
+            self.assign(field, src, expr_string(value))
+        v.name = ""
+        return v
 
     # -- helpers ----------------------------------------------------------------
 
@@ -1152,6 +1199,16 @@ class Evaluator:
             self.loader.write(dst, data)
         except OSError as e:
             raise EvalError(error_text(e)) from None
+
+
+def _literal_string_needs_alloc(x: n.Expr) -> bool:
+    """Delve's isStringLiteralThatNeedsAlloc: a non-empty string literal, or a sum of them."""
+    x = n.unparen(x)
+    if isinstance(x, n.BasicLit):
+        return x.kind is Tok.STRING and x.value != '""'
+    if isinstance(x, n.BinaryExpr) and x.op is Tok.ADD:
+        return _literal_string_needs_alloc(x.x) and _literal_string_needs_alloc(x.y)
+    return False
 
 
 class _TypeNotFound(EvalError):

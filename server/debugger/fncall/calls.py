@@ -180,6 +180,7 @@ class CallPlanner:
     def _evaluate(self, ev: Evaluator, expr: str) -> list[Value]:
         self._root = n.unparen(parse_expr(expr))
         self._boxer = Boxer(self.controller.binary, ev.types, ev.loader.mem, self.alloc)
+        ev.materialize_string = lambda text: self._string_in_target(text, ev)
         try:
             r = ev.eval(self._root)
         except CallPanicked as p:
