@@ -280,6 +280,12 @@ def test_call_struct_literal(go: GoToolchain, basic: tuple[RawClient, dict[str, 
     assert 0 < v["children"][2]["base"] < FAKE_ADDRESSES  # the bytes live in the target
     assert values(call(c, "add(main.Point{X: 4}.X, 1)")) == [("~r0", "int", "5")]
     assert call_fails(c, 'main.Point{X: "a"}') == 'can not convert "a" constant to int'
+    # Beyond Delve, whose callee gets the literal's fake address and faults (the session then
+    # refuses every call): a pointer into the debugger's memory reaches the callee as a copy in
+    # the target.
+    assert values(call(c, "(&main.Point{X: 1, Y: 2}).Scale(3)")) == [("~r0", "int", "9")]
+    assert values(call(c, "main.Point{X: 2, Y: 2}.Scale(2)")) == [("~r0", "int", "8")]
+    assert values(call(c, "add(1, 2)")) == [("~r0", "int", "3")]
 
 
 @pytest.mark.smoke

@@ -144,6 +144,8 @@ class Evaluator:
         self.load_cfg = load_cfg  # the request's LoadConfig (Delve's scope.loadCfg)
         # `call` only: a string literal's bytes put in the target (Delve's compileAllocLiteralString)
         self.materialize_string: Callable[[str], Value] | None = None
+        # `call` only: a pointer into the debugger's memory (&T{...}) made to point into the target
+        self.materialize_pointer: Callable[[Value], Operand] | None = None
 
     # -- entry points ---------------------------------------------------------
 
@@ -222,6 +224,8 @@ class Evaluator:
                 allocated = self.materialize_string(str(src.value))
                 if field.kind == Kind.String:
                     src = allocated
+            elif self.materialize_pointer is not None and isinstance(src, Value):
+                src = self.materialize_pointer(src)
             self.assign(field, src, expr_string(value))
         v.name = ""
         return v

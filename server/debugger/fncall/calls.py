@@ -42,6 +42,7 @@ from ...goruntime.values import (
     F_RETURN,
     F_SAVED,
     FAKE_ADDRESS_BASE,
+    FAKE_ADDRESS_UNRESOLV,
     LoadCfg,
     Value,
     pointer_to,
@@ -181,6 +182,7 @@ class CallPlanner:
         self._root = n.unparen(parse_expr(expr))
         self._boxer = Boxer(self.controller.binary, ev.types, ev.loader.mem, self.alloc)
         ev.materialize_string = lambda text: self._string_in_target(text, ev)
+        ev.materialize_pointer = lambda v: self.object_in_target(v, ev)
         try:
             r = ev.eval(self._root)
         except CallPanicked as p:
@@ -236,6 +238,7 @@ class CallPlanner:
             text = expr_string(arg) if arg is not None else _name_of(v)
             if arg is not None:
                 v = self._materialize(arg, v, p, ev)
+            v = self.object_in_target(v, ev)
             try:
                 images.append(self._copy_arg(v, text, p, target.fn, ev))
             except (CallFailed, EvalError) as e:
@@ -332,6 +335,30 @@ class CallPlanner:
                 and v.kind is ConstKind.STRING and v.value and (elem_kind or p.shape.go_kind) == Kind.String):
             return v
         return self._string_in_target(str(v.value), ev)
+
+    def object_in_target(self, v: Operand, ev: Evaluator) -> Operand:
+        """A pointer into the debugger's own memory (`&T{...}`, a literal's method receiver) made
+        to point at a copy in the target (a typed mallocgc): the callee must not get an address
+        the process does not have. Delve materializes only `&T{...}` arguments, and a pointer
+        receiver of a literal reaches the callee as the fake address (it faults)."""
+        if not isinstance(v, Value) or v.kind != Kind.Pointer or not v.children:
+            return v
+        obj = v.children[0]
+        if obj.addr < FAKE_ADDRESS_UNRESOLV or obj.type is None:
+            return v
+        assert self._boxer is not None
+        try:
+            typ = self._boxer.rtype(obj.type)
+        except BoxError as e:
+            raise CallFailed(str(e)) from None
+        size = obj.type.resolved().size
+        addr = self.alloc(max(size, 1), typ)
+        if size:
+            ev.loader.mem.write(addr, obj.mem.read(obj.addr, size))
+        child = ev.loader.new("", addr, obj.type, ev.loader.mem)
+        child.only_addr = True
+        assert v.type is not None
+        return Value(v.name, 0, v.type, Kind.Pointer, ev.loader.mem, children=[child], loaded=True)
 
     def _string_in_target(self, text: str, ev: Evaluator) -> Value:
         data = text.encode("utf-8", "surrogateescape")
