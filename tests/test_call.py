@@ -314,6 +314,9 @@ def test_debug_call_large_argument(calls_srv: ServerProcess) -> None:
     (out,) = call(c, "large(fill(1))")["currentThread"]["ReturnValues"]
     assert out["type"] == "[128]int" and out["len"] == 128
     assert [ch["value"] for ch in out["children"][:3]] == ["2", "3", "4"]  # fill(1)[i] = 1+i, large adds 1
+    # A stack-assigned result sits at the CFA: its LocationExpr is its DWARF location, as Delve's
+    (filled,) = call(c, "fill(3)")["currentThread"]["ReturnValues"]
+    assert (filled["LocationExpr"], filled["flags"]) == ("[block] DW_OP_call_frame_cfa ", 48)
 
 
 def test_call_frame_too_large(calls_srv: ServerProcess) -> None:

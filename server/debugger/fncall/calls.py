@@ -32,6 +32,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ...binary.dwarf_expr import pretty
 from ...binary.dwarf_funcs import FuncSignature, Param, ShapeKind, SignatureError, TypeShape, scalar
 from ...binary.gobinary import Function
 from ...binary.gotypes import GoType, Kind
@@ -134,13 +135,6 @@ class _Target:
     fn: Function
     receiver: Value | None = None
     closure: int = 0
-
-
-def fbreg_text(off: int | None) -> str:
-    """Delve's LocationExpr text of a `DW_OP_fbreg N` location."""
-    if off is None:
-        return ""
-    return f"[block] DW_OP_fbreg {f'-{-off:#x}' if off < 0 else f'{off:#x}'} "
 
 
 class CallPlanner:
@@ -584,7 +578,8 @@ class CallPlanner:
         mem = BufferMemory(ev.loader.mem, addr, r.image)
         v = ev.loader.new(p.name, addr, ev.types.by_offset(p.type_offset), mem)
         v.flags |= F_RETURN | F_FAKE_ADDRESS
-        v.location_expr, v.decl_line = fbreg_text(p.frame_offset), p.decl_line
+        # Delve reads results as the callee's variables: their DWARF location, as its LocationExpr
+        v.location_expr, v.decl_line = f"[block] {pretty(p.location)}" if p.location else "", p.decl_line
         # Not loaded here: the expression may go on (`large(arr)[127]`) past what the load
         # limits would keep; the frame's bytes are kept, the result is loaded at the end.
         return v
