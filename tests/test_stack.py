@@ -186,6 +186,28 @@ def _symbol(exe: Path, name: str) -> int:
         return int(sym[0]["st_value"])
 
 
+def test_disassembly_of_a_range_ending_inside_an_instruction(go: GoToolchain, build_go: Build,
+                                                              launch_server: Launch) -> None:
+    """As Delve's x86asm: the bytes of an instruction cut by EndPC are one-byte instructions of
+    their first byte taken as a prefix (dlv 1.27.1 run: `rex.w`, `prefix(0x89)`; Go flavour
+    `Op(0)`, `Prefix(0x89) Op(0)`)."""
+    c = launch_server(build_go("basic", go)).client()
+    entry = c.call("FindLocation", {"Scope": {"GoroutineID": -1}, "Loc": "main.add"})["Locations"][0]
+    fn = entry["function"]["value"]
+    whole = c.call("Disassemble", {"Scope": {"GoroutineID": -1}, "StartPC": fn, "EndPC": fn + 64,
+                                   "Flavour": 1})["Disassemble"]
+    # the first MOV r/m64, r64 (48 89 ...): cut after its first two bytes
+    start = next(i["Loc"]["pc"] for i in whole if base64.b64decode(i["Bytes"])[:2] == b"\x48\x89")
+
+    def texts(flavour: int) -> list[str]:
+        insts = c.call("Disassemble", {"Scope": {"GoroutineID": -1}, "StartPC": start, "EndPC": start + 2,
+                                       "Flavour": flavour})["Disassemble"]
+        return [i["Text"] for i in insts]
+
+    assert texts(1) == texts(0) == ["rex.w", "prefix(0x89)"]
+    assert texts(2) == ["Op(0)", "Prefix(0x89) Op(0)"]
+
+
 def test_memory_and_disassembly(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     exe = build_go("basic", go)
     c = launch_server(exe).client()

@@ -224,6 +224,10 @@ class Engine:
 
     def _resolve_request(self, req: BreakpointRequest) -> list[int]:
         bp, binary = req.bp, self.t.binary
+        if bp.trace_return:
+            # Delve: a trace-return breakpoint is set at the address the caller gives (the
+            # terminal's `trace` sends each return address), whatever else is named
+            return [req.addr]
         if bp.file and bp.line:
             full = binary.resolve_file(bp.file)
             # every function holding the line (generic instantiations, inlined copies), as Delve
