@@ -97,3 +97,35 @@ def test_inlined_frames(go: GoToolchain, build_go: Callable[[str, GoToolchain], 
     assert v["value"] == "120"
     v = c.call("Eval", {"Scope": {"GoroutineID": -1, "Frame": 2}, "Expr": "b", "Cfg": CFG})["Variable"]
     assert v["value"] == "20"
+
+
+def _steps(c: RawClient, *commands: str) -> list[tuple[str, int]]:
+    out = []
+    for name in commands:
+        state = c.call("Command", {"name": name, "ReturnInfoLoadConfig": CFG})["State"]
+        assert state["stopReason"] == "next finished", state
+        out.append((state["currentThread"]["function"]["name"], state["currentThread"]["line"]))
+    return out
+
+
+def test_stepping_through_inlined_calls(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
+                                        launch_server: Launch) -> None:
+    """As Delve's next/stepOut with inlined frames (dlv 1.27.1 run on the same builds, Go 1.19 and
+    1.27): inside an inlined call, `next` keeps that call's lines and those of the function around
+    it, not the lines of other inlined calls (an inlined call's line is stepped over); stepOut of an
+    inlined call is a `next` that keeps the caller's lines; `step` goes into inlined bodies."""
+    line = {m: marker_line("inlined", m) for m in ("INL-BODY", "INL-RETURN", "INL-CALL1", "INL-CALL2",
+                                                     "INL-CALL3", "INL-OUTER")}
+    c = _client(go, build_go, launch_server)
+    bp = create_bp(c, file=MAIN_GO, line=line["INL-BODY"])
+    cont(c)
+    c.call("ClearBreakpoint", {"Id": bp["id"]})
+    assert _steps(c, "next", "next", "next") == [("main.main", line["INL-RETURN"]), ("main.main", line["INL-CALL1"]),
+                                                 ("main.main", line["INL-CALL2"])]
+    assert _steps(c, "step", "step", "stepOut") == [("main.main", line["INL-BODY"]), ("main.main", line["INL-RETURN"]),
+                                                    ("main.main", line["INL-CALL2"])]
+    c = _client(go, build_go, launch_server)
+    create_bp(c, file=MAIN_GO, line=line["INL-OUTER"])
+    cont(c)
+    # outer's line holds inlineThis inlined in turn: next stays out of it, back in main
+    assert _steps(c, "next", "next") == [("main.main", line["INL-CALL3"]), ("main.main", line["INL-CALL3"] + 1)]

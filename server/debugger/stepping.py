@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ..binary.dwarf_inline import InlineNode, inline_stack
 from ..binary.gobinary import Function
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, Value
@@ -134,13 +135,17 @@ def _function_of(t: Target, frame: FrameView) -> Function | None:
     return t.binary.function_at(frame.frame.pc)
 
 
-def plan_next(t: Target, sel: Selection, step_into: bool) -> Stepping:
-    """Delve's next(stepInto): points on every line of the function, its return address, its
-    deferred function, and for step the functions called on the current line."""
+def plan_next(t: Target, sel: Selection, step_into: bool, inlined_step_out: bool = False) -> Stepping:
+    """Delve's next(stepInto, inlinedStepOut): points on every line of the function, its return
+    address, its deferred function, and for step the functions called on the current line. Inside
+    an inlined call (the top frame is a logical one) there is no return address: a `next` keeps
+    the lines of that call and of the function around it, not those of other inlined calls; an
+    inlined stepOut keeps the caller's (Delve's removeInlinedCalls)."""
     g, tid, top, ret = _top_frames(t, sel)
     fn = _function_of(t, top)
     if fn is None:
         raise DebuggerError(f"no source for PC {top.frame.pc:#x}")
+    inlined = t.binary.inline_stack(fn, top.frame.pc)  # the inlined calls at pc, innermost first
     s = Stepping(g.id if g is not None else 0, tid)
     file, line = top.location.file, top.location.line
     code = b""
@@ -158,18 +163,40 @@ def plan_next(t: Target, sel: Selection, step_into: bool) -> Stepping:
         if go_statement:
             _add_newproc(t, s)
     _add_defer(t, s, top, fn, code if step_into else None)
-    for pc in t.binary.statement_pcs(fn, file, line):
+    pcs = t.binary.statement_pcs(fn, file, line)
+    if not step_into:
+        # the frame whose lines stay: the inlined call (or function) stepped in, or its caller
+        frame = inlined[1:] if inlined_step_out else inlined
+        pcs = _remove_inlined_calls(t, fn, pcs, frame[0] if frame else None)
+    for pc in pcs:
         s.add(StepPoint(pc, StepKind.LINE, top.frame_offset))
-    if ret is not None:
+    if ret is not None and not inlined:
         _add_return(t, s, g, top, ret)
     return s
+
+
+def _remove_inlined_calls(t: Target, fn: Function, pcs: list[int], keep: InlineNode | None) -> list[int]:
+    """Delve's removeInlinedCalls: a pc inside an inlined call goes, unless its innermost inlined
+    call is `keep` (or has the kept function's name); pcs outside inlined calls stay."""
+    tree = t.binary.inline_tree(fn)
+    if tree is None:
+        return pcs
+    keep_name = keep.name if keep is not None else fn.name
+    out = []
+    for pc in pcs:
+        stack = inline_stack(tree, pc)
+        if not stack or stack[0] is keep or stack[0].name == keep_name:
+            out.append(pc)
+    return out
 
 
 def plan_step_out(t: Target, sel: Selection) -> Stepping:
     """Delve's StepOut: the return address in the caller's frame, and the deferred function."""
     g, tid, top, ret = _top_frames(t, sel)
-    s = Stepping(g.id if g is not None else 0, tid)
     fn = _function_of(t, top)
+    if fn is not None and t.binary.inline_stack(fn, top.frame.pc):
+        return plan_next(t, sel, False, inlined_step_out=True)  # Delve: out of an inlined call
+    s = Stepping(g.id if g is not None else 0, tid)
     if fn is not None:
         _add_defer(t, s, top, fn, None)
     # Delve asks frame 0's return address; its caller's frame can be the empty one an unwinding
