@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from gotoolchains import TESTDATA, GoToolchain, marker_line
-from rpcclient import RawClient, ServerProcess
+from rpcclient import RawClient, RPCError, ServerProcess
 from serverhelpers import cont, create_bp
 
 MAIN_GO = str(TESTDATA / "inlined" / "main.go")
@@ -129,3 +130,22 @@ def test_stepping_through_inlined_calls(go: GoToolchain, build_go: Callable[[str
     cont(c)
     # outer's line holds inlineThis inlined in turn: next stays out of it, back in main
     assert _steps(c, "next", "next") == [("main.main", line["INL-CALL3"]), ("main.main", line["INL-CALL3"] + 1)]
+
+
+def test_breakpoint_on_addresses_partly_taken(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
+                                              launch_server: Launch) -> None:
+    """Delve's enableBreakpointOnTarget skips the addresses another breakpoint has and answers with
+    the last address's error: a function breakpoint whose last address is taken is refused naming
+    it; one whose other addresses are taken gets the free ones (dlv 1.27.1 run on the same build)."""
+    c = _client(go, build_go, launch_server)
+    pcs = sorted(_find(c, "main.inlineThis")["pcs"])
+    assert len(pcs) == 3  # one per inlined call
+    last = create_bp(c, addr=pcs[-1])
+    body = marker_line("inlined", "INL-BODY")
+    with pytest.raises(RPCError) as e:
+        c.call("CreateBreakpoint", {"Breakpoint": {"functionName": "main.inlineThis"}})
+    assert str(e.value.args[0]) == f"Breakpoint exists at {MAIN_GO}:{body} at {pcs[-1]:x}"
+    c.call("ClearBreakpoint", {"Id": last["id"]})
+    create_bp(c, addr=pcs[0])
+    fn = create_bp(c, functionName="main.inlineThis")
+    assert sorted(fn["addrs"]) == pcs[1:]

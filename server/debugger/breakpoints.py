@@ -117,10 +117,15 @@ class BreakpointSet:
             raise BreakpointError(f"Breakpoint exists at {old.file}:{old.line} at 0")
 
     def add(self, bp: Breakpoint) -> Breakpoint:
-        for addr in bp.addrs:
-            other = self.by_addr.get(addr)
+        if any(addr in self.by_addr for addr in bp.addrs):
+            # Delve's enableBreakpointOnTarget: addresses another breakpoint has are skipped and
+            # the last one's error is the answer: refused when the last address is taken (its
+            # owner named), else made at the free addresses only
+            last = bp.addrs[-1]
+            other = self.by_addr.get(last)
             if other is not None:
-                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {addr:x}")
+                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {last:x}")
+            bp.addrs = [addr for addr in bp.addrs if addr not in self.by_addr]
         if bp.id in self.by_id:
             old = self.by_id[bp.id]
             raise BreakpointError(f"Breakpoint exists at {old.file}:{old.line} at {old.addrs[0]:x}" if old.addrs else "Breakpoint exists")
