@@ -280,6 +280,9 @@ def test_call_struct_literal(go: GoToolchain, basic: tuple[RawClient, dict[str, 
     assert 0 < v["children"][2]["base"] < FAKE_ADDRESSES  # the bytes live in the target
     assert values(call(c, "add(main.Point{X: 4}.X, 1)")) == [("~r0", "int", "5")]
     assert call_fails(c, 'main.Point{X: "a"}') == 'can not convert "a" constant to int'
+    # the compiler's refusal comes before anything runs (greet is not called)
+    assert call_fails(c, 'add(len(greet("x")), []int{1}[0])') == \
+        'error evaluating "[]int{1}[0]" as argument 2 in function add: expression *ast.CompositeLit not implemented'
     # Beyond Delve, whose callee gets the literal's fake address and faults (the session then
     # refuses every call): a pointer into the debugger's memory reaches the callee as a copy in
     # the target.

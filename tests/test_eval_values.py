@@ -280,6 +280,18 @@ def test_struct_literals(go: GoToolchain, at_main: RawClient) -> None:
         assert err(at_main, expr) == NOT_IMPLEMENTED_LITERAL
 
 
+def test_compiler_errors_come_first_and_name_the_argument(go: GoToolchain, at_main: RawClient) -> None:
+    """Delve compiles the whole expression before evaluating it: its compiler's refusals come
+    before the `call` requirement, a call's argument named as it wraps them (dlv 1.27.1 on Go 1.21
+    and 1.27 targets)."""
+    assert err(at_main, "add([]int{1}[0], 2)") == \
+        'error evaluating "[]int{1}[0]" as argument 1 in function add: ' + NOT_IMPLEMENTED_LITERAL
+    assert err(at_main, "add(add(1, s[1:2:3][0]), 3)") == (
+        'error evaluating "add(1, s[1:2:3][0])" as argument 1 in function add: '
+        'error evaluating "s[1:2:3][0]" as argument 2 in function add: 3-index slice expressions not supported')
+    assert err(at_main, "len([]int{1})") == NOT_IMPLEMENTED_LITERAL  # builtins and conversions: no wrapping
+
+
 # -- CPU registers ---------------------------------------------------------------------------
 
 LO, HI = 0x3FF199999999999A, 0x4004000000000000  # 1.1 and 2.5, loaded into X2 by testdata/vectors

@@ -48,6 +48,11 @@ class EvalError(UserError):
     """An evaluation error; str() is Delve's message."""
 
 
+class CompileError(EvalError):
+    """What Delve's expression compiler refuses before evaluating anything (composite literals
+    it does not build, 3-index slices); inside a call's arguments it says which one."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class NilValue:
     """Delve's nilVariable: the `nil` identifier."""
@@ -150,7 +155,57 @@ class Evaluator:
     # -- entry points ---------------------------------------------------------
 
     def eval_text(self, text: str) -> Operand:
-        return self.eval(parse_expr(text))
+        node = parse_expr(text)
+        self.compile_check(node)
+        return self.eval(node)
+
+    def compile_check(self, node: n.Expr | None) -> None:
+        """Delve compiles the whole expression before it evaluates any of it: the first error its
+        compiler gives (in its order, a call's arguments named as Delve wraps them) comes before
+        anything is read or called."""
+        if node is None:
+            return
+        if isinstance(node, n.CallExpr):
+            fn = n.unparen(node.fun)
+            is_call = not (isinstance(fn, n.Ident) and fn.name in _BUILTINS) and self.find_type_expr(fn) is None
+            if is_call:
+                self.compile_check(fn)
+            for i, a in enumerate(node.args):
+                try:
+                    self.compile_check(a)
+                except CompileError as e:
+                    if not is_call:
+                        raise
+                    raise CompileError(f"error evaluating {_q(a)} as argument {i + 1} in function "
+                                       f"{expr_string(node.fun)}: {e}") from None
+            return
+        if isinstance(node, n.CompositeLit):
+            not_implemented = CompileError(f"expression {_go_node_type(node)} not implemented")
+            if node.type is None or self.scope.ctx.binary.function_named("runtime.debugPinnerV1") is None:
+                raise not_implemented
+            t = self.find_type_expr(node.type)
+            if t is None:
+                raise CompileError(ERR_TYPE_NOT_FOUND)
+            if t.resolved().kind != Kind.Struct:
+                raise not_implemented
+            for elt in node.elts:
+                self.compile_check(elt.value if isinstance(elt, n.KeyValueExpr) else elt)
+            return
+        if isinstance(node, n.SliceExpr):
+            self.compile_check(node.x)
+            if node.slice3:
+                raise CompileError("3-index slice expressions not supported")
+            for part in (node.low, node.high):
+                self.compile_check(part)
+            return
+        if isinstance(node, n.BinaryExpr):
+            self.compile_check(node.x)
+            self.compile_check(node.y)
+        elif isinstance(node, n.ParenExpr | n.StarExpr | n.UnaryExpr | n.SelectorExpr | n.TypeAssertExpr):
+            self.compile_check(node.x)
+        elif isinstance(node, n.IndexExpr):
+            self.compile_check(node.x)
+            self.compile_check(node.index)
 
     def eval(self, node: n.Expr) -> Operand:  # noqa: C901 - one case per node type, as evalAST
         try:
@@ -173,7 +228,7 @@ class Evaluator:
             return self._index(node)
         if isinstance(node, n.SliceExpr):
             if node.slice3:
-                raise EvalError("3-index slice expressions not supported")
+                raise CompileError("3-index slice expressions not supported")
             return self._reslice(node)
         if isinstance(node, n.StarExpr):
             return self._deref(node)

@@ -177,6 +177,7 @@ class CallPlanner:
         self._boxer = Boxer(self.controller.binary, ev.types, ev.loader.mem, self.alloc)
         ev.materialize_string = lambda text: self._string_in_target(text, ev)
         ev.materialize_pointer = lambda v: self.object_in_target(v, ev)
+        ev.compile_check(self._root)  # Delve's compiler errors come before anything runs
         try:
             r = ev.eval(self._root)
         except CallPanicked as p:
