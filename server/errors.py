@@ -8,6 +8,18 @@ is a leaf so that every layer can import it.
 
 from __future__ import annotations
 
+import os
+
 
 class UserError(Exception):
     """An error whose text is shown to the client as is (Delve's wording)."""
+
+
+def error_text(e: BaseException) -> str:
+    """An error's text as Delve shows it: an OSError (a failed read of target memory, a
+    ptrace call) as Go's syscall.Errno prints it ("input/output error", not Python's
+    "[Errno 5] Input/output error"); any other error as its own text."""
+    if isinstance(e, OSError) and e.errno:
+        text = os.strerror(e.errno)
+        return text[:1].lower() + text[1:]
+    return str(e)

@@ -129,3 +129,9 @@ def test_tracepoint_and_trace_return(go: GoToolchain, build_go: BuildGo, launch_
     assert th["breakPoint"]["traceReturn"] is True and th["pc"] in rets
     assert [(v["name"], v["value"]) for v in th["ReturnValues"]] == [("~r0", "2"), ("~r1", "0.75")]
     assert call_error(c, "FunctionReturnLocations", {"FnName": "main.nosuch"}) == "could not find function main.nosuch\n"
+    # Delve's CreateBreakpoint takes a trace-return breakpoint's Addr before anything else it
+    # names: a function alone puts it at address 0 (dlv 1.27.1: input/output error).
+    assert call_error(c, "CreateBreakpoint", {"Breakpoint": {"functionName": "main.add", "traceReturn": True}}) == \
+        "input/output error"
+    taken = {"addr": rets[0], "functionName": "main.add", "traceReturn": True}  # the Addr, not main.add
+    assert call_error(c, "CreateBreakpoint", {"Breakpoint": taken}).startswith("Breakpoint exists at ")

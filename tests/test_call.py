@@ -8,6 +8,7 @@ large frame, GC and stack growth inside the call, a panic, an unsafe point) and 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,83 @@ def test_call_panic_value(basic: tuple[RawClient, dict[str, Any]]) -> None:
     assert [(ch["name"], ch["type"], ch["value"]) for ch in pv["children"]] == [("data", "string", "boom: x")]
 
 
+FAKE_ADDRESSES = 0xBEED000000000000  # Delve's fake addresses (registers, composite values) start here
+
+
+def word_at(c: RawClient, addr: int) -> int:
+    mem = c.call("ExamineMemory", {"Address": addr, "Length": 8})["Mem"]
+    return int.from_bytes(base64.b64decode(mem), "little")
+
+
+def test_call_results_live_in_the_callees_frame(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """As Delve (fncall.go, status 1): the results are the callee's variables read as at its
+    entry with CFA = SP of the return trap, so each has the address of its DW_OP_fbreg slot
+    in the callee's (now dead) frame, where -N code stored it; not a fake register address."""
+    c, _ = basic
+    (r,) = call(c, "add(2,3)")["currentThread"]["ReturnValues"]
+    assert (r["value"], r["flags"], r["LocationExpr"]) == ("5", 48, "[block] DW_OP_fbreg -0x20 ")
+    assert 0 < r["addr"] < FAKE_ADDRESSES and word_at(c, r["addr"]) == 5
+    r0, r1 = call(c, "split(2.5)")["currentThread"]["ReturnValues"]
+    assert [(v["LocationExpr"], v["value"]) for v in (r0, r1)] == \
+        [("[block] DW_OP_fbreg -0x20 ", "2"), ("[block] DW_OP_fbreg -0x28 ", "0.5")]
+    assert r0["addr"] - r1["addr"] == 8  # one CFA, as in Delve's reply (latest #99)
+    assert word_at(c, r0["addr"]) == 2 and word_at(c, r1["addr"]) == 0x3FE0000000000000  # 0.5
+    (s,) = call(c, 'greet("x")')["currentThread"]["ReturnValues"]
+    assert s["value"] == "hello, x" and 0 < s["addr"] < FAKE_ADDRESSES
+    assert word_at(c, s["addr"]) == s["base"] and word_at(c, s["addr"] + 8) == s["len"] == 8
+
+
+def test_call_panic_value_at_the_trap_sp(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """As Delve's readStackVariable: the panic value is the interface{} the runtime left at
+    SP of the status-2 trap, flagged as a fake address but at that real one."""
+    c, _ = basic
+    (pv,) = call(c, 'boom("x")')["currentThread"]["ReturnValues"]
+    assert (pv["name"], pv["flags"]) == ("~panic", 32) and 0 < pv["addr"] < FAKE_ADDRESSES
+    assert word_at(c, pv["addr"] + 8) == pv["children"][0]["addr"]  # the data word
+
+
+def test_stack_inside_call_has_delves_dispatch_frame(basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """The runtime runs the call in the smallest debugCallNNN frame holding the size it is
+    told; told Delve's conservative size (all parameters on the stack plus every argument
+    register), greet's call stands in debugCall256 as in Delve's replies (latest #121,
+    debian #121), not debugCall32; the call then finishes as usual."""
+    c, _ = basic
+    create_bp(c, functionName="main.greet")
+    st = call(c, 'greet("y")')
+    assert st["stopReason"] == "breakpoint" and st["currentThread"]["function"]["name"] == "main.greet"
+    locs = c.call("Stacktrace", {"Id": -1, "Depth": 12})["Locations"]
+    assert [loc["function"]["name"] for loc in locs] == \
+        ["main.greet", "debugCall256", "runtime.debugCallWrap2", "runtime.debugCallWrap1", "runtime.goexit"]
+    assert locs[0]["FrameOffset"] - locs[1]["FrameOffset"] == -272  # as in both of Delve's replies
+    done = c.call("Command", {"name": "continue", "ReturnInfoLoadConfig": LOAD}, timeout=30)["State"]
+    assert done["stopReason"] == "call returned" and values(done) == [("~r0", "string", "hello, y")]
+
+
+def test_call_struct_literal(go: GoToolchain, basic: tuple[RawClient, dict[str, Any]]) -> None:
+    """As Delve 1.27 with the debug pinner (Go >= 1.23): in `call` a struct literal's string
+    literal gets its bytes in the target (an injected mallocgc), then the field refuses what it
+    cannot hold in the constant's words; older targets: not implemented."""
+    c, _ = basic
+    if go.key < (1, 23):
+        assert call_fails(c, "main.Point{X: 1}") == "expression *ast.CompositeLit not implemented"
+        return
+    (v,) = call(c, 'main.Point{X: 1, Label: "zz"}')["currentThread"]["ReturnValues"]
+    assert (v["type"], v["addr"], v["flags"]) == ("main.Point", 0xBEED000000000000, 32)
+    assert [(ch["name"], ch["value"]) for ch in v["children"]] == [("X", "1"), ("Y", "0"), ("Label", "zz")]
+    assert 0 < v["children"][2]["base"] < FAKE_ADDRESSES  # the bytes live in the target
+    assert values(call(c, "add(main.Point{X: 4}.X, 1)")) == [("~r0", "int", "5")]
+    assert call_fails(c, 'main.Point{X: "a"}') == 'can not convert "a" constant to int'
+    # the compiler's refusal comes before anything runs (greet is not called)
+    assert call_fails(c, 'add(len(greet("x")), []int{1}[0])') == \
+        'error evaluating "[]int{1}[0]" as argument 2 in function add: expression *ast.CompositeLit not implemented'
+    # Beyond Delve, whose callee gets the literal's fake address and faults (the session then
+    # refuses every call): a pointer into the debugger's memory reaches the callee as a copy in
+    # the target.
+    assert values(call(c, "(&main.Point{X: 1, Y: 2}).Scale(3)")) == [("~r0", "int", "9")]
+    assert values(call(c, "main.Point{X: 2, Y: 2}.Scale(2)")) == [("~r0", "int", "8")]
+    assert values(call(c, "add(1, 2)")) == [("~r0", "int", "3")]
+
+
 @pytest.mark.smoke
 def test_call_nested_and_embedded(basic: tuple[RawClient, dict[str, Any]]) -> None:
     c, _ = basic
@@ -239,6 +317,9 @@ def test_debug_call_large_argument(calls_srv: ServerProcess) -> None:
     (out,) = call(c, "large(fill(1))")["currentThread"]["ReturnValues"]
     assert out["type"] == "[128]int" and out["len"] == 128
     assert [ch["value"] for ch in out["children"][:3]] == ["2", "3", "4"]  # fill(1)[i] = 1+i, large adds 1
+    # A stack-assigned result sits at the CFA: its LocationExpr is its DWARF location, as Delve's
+    (filled,) = call(c, "fill(3)")["currentThread"]["ReturnValues"]
+    assert (filled["LocationExpr"], filled["flags"]) == ("[block] DW_OP_call_frame_cfa ", 48)
 
 
 def test_call_frame_too_large(calls_srv: ServerProcess) -> None:

@@ -229,6 +229,67 @@ def test_unreadable_memory_in_go_words(go: GoToolchain, at_main: RawClient) -> N
     assert brief(ev(at_main, "*(*int)(8)"))[4] == "0"
     assert ev(at_main, "*(*int)(8)")["unreadable"] == "input/output error"
     assert ev(at_main, "*(*string)(8)")["unreadable"] == "could not read string pointer input/output error"
+    # Each as Delve 1.27 words it (dlv 1.27.1 run on the same expressions): the bytes of a string
+    # whose pointer is total (45), the pointee of an unreadable pointer.
+    assert ev(at_main, "*(*string)(uintptr(&total))")["unreadable"] == \
+        "could not read string at 0x2d due to input/output error"
+    pp = ev(at_main, "*(**int)(8)")
+    assert (pp["unreadable"], pp["children"][0]["unreadable"]) == \
+        ("input/output error", "parent pointer unreadable: input/output error")
+    up = ev(at_main, "*(*unsafe.Pointer)(8)")
+    assert up["children"][0]["unreadable"] == "parent pointer unreadable: input/output error"
+    arr = ev(at_main, "*(*[2]int)(8)")
+    assert [(c["value"], c["unreadable"]) for c in arr["children"]] == [("0", "input/output error")] * 2
+    # A map, chan or interface whose header cannot be read is nil to Delve (its maybeDereference
+    # reads the pointer as 0), no error on the value; an interface's data word carries the error.
+    for expr in ("*(*map[string]int)(8)", "*(*chan int)(8)"):
+        v = ev(at_main, expr)
+        assert (v["unreadable"], v["len"], v["base"], v["children"]) == ("", 0, 0, []), expr
+    for expr in ("*(*interface{})(8)", "*(*error)(8)"):
+        v = ev(at_main, expr)
+        assert v["unreadable"] == "" and [(c["type"], c["addr"], c["unreadable"]) for c in v["children"]] == \
+            [("void", 0, "input/output error")], expr
+
+
+NOT_IMPLEMENTED_LITERAL = "expression *ast.CompositeLit not implemented"
+
+
+def test_struct_literals(go: GoToolchain, at_main: RawClient) -> None:
+    """Delve 1.27 compiles struct literals when the target has the debug pinner (Go >= 1.23): a
+    value in the debugger's memory at the unresolvable fake address, its elements assigned (a
+    string literal would need an allocation: refused outside `call`); other composite literals,
+    and every one on older targets, are not implemented (dlv 1.27.1 and 1.20.2 run on each)."""
+    if go.key < (1, 23):
+        for expr in ("main.Point{}", "main.Point{X: 1}", "[]int{1, 2}"):
+            assert err(at_main, expr) == NOT_IMPLEMENTED_LITERAL
+        return
+    v = ev(at_main, "main.Point{X: 1, Label: name}")
+    assert (v["name"], v["type"], v["addr"], v["flags"]) == ("main.Point{X: 1, Label: name}", "main.Point",
+                                                             0xBEED000000000000, 32)
+    assert [(c["name"], c["value"]) for c in v["children"]] == [("X", "1"), ("Y", "0"), ("Label", "gopher")]
+    assert [c["value"] for c in ev(at_main, 'main.Point{3, total, ""}')["children"]] == ["3", "45", ""]
+    assert ev(at_main, "main.Point{X: 7}.X + 1")["value"] == "8"
+    ptr = ev(at_main, "&main.Point{}")
+    assert (ptr["type"], ptr["children"][0]["addr"], ptr["children"][0]["onlyAddr"]) == \
+        ("*main.Point", 0xBEED000000000000, True)
+    assert err(at_main, "Point{}") == TYPE_NOT_FOUND
+    assert err(at_main, "main.Point{Z: 1}") == "main.Point has no member Z"
+    assert err(at_main, 'main.Point{X: "a"}') == \
+        "literal string can not be allocated because function calls are not allowed without using 'call'"
+    for expr in ("[]int{1, 2}", "[2]int{1, 2}", "map[string]int{}"):
+        assert err(at_main, expr) == NOT_IMPLEMENTED_LITERAL
+
+
+def test_compiler_errors_come_first_and_name_the_argument(go: GoToolchain, at_main: RawClient) -> None:
+    """Delve compiles the whole expression before evaluating it: its compiler's refusals come
+    before the `call` requirement, a call's argument named as it wraps them (dlv 1.27.1 on Go 1.21
+    and 1.27 targets)."""
+    assert err(at_main, "add([]int{1}[0], 2)") == \
+        'error evaluating "[]int{1}[0]" as argument 1 in function add: ' + NOT_IMPLEMENTED_LITERAL
+    assert err(at_main, "add(add(1, s[1:2:3][0]), 3)") == (
+        'error evaluating "add(1, s[1:2:3][0])" as argument 1 in function add: '
+        'error evaluating "s[1:2:3][0]" as argument 2 in function add: 3-index slice expressions not supported')
+    assert err(at_main, "len([]int{1})") == NOT_IMPLEMENTED_LITERAL  # builtins and conversions: no wrapping
 
 
 # -- CPU registers ---------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from gotoolchains import TESTDATA, GoToolchain, marker_line
-from rpcclient import RawClient, ServerProcess
+from rpcclient import RawClient, RPCError, ServerProcess
 from serverhelpers import cont, create_bp
 
 MAIN_GO = str(TESTDATA / "inlined" / "main.go")
@@ -97,3 +98,54 @@ def test_inlined_frames(go: GoToolchain, build_go: Callable[[str, GoToolchain], 
     assert v["value"] == "120"
     v = c.call("Eval", {"Scope": {"GoroutineID": -1, "Frame": 2}, "Expr": "b", "Cfg": CFG})["Variable"]
     assert v["value"] == "20"
+
+
+def _steps(c: RawClient, *commands: str) -> list[tuple[str, int]]:
+    out = []
+    for name in commands:
+        state = c.call("Command", {"name": name, "ReturnInfoLoadConfig": CFG})["State"]
+        assert state["stopReason"] == "next finished", state
+        out.append((state["currentThread"]["function"]["name"], state["currentThread"]["line"]))
+    return out
+
+
+def test_stepping_through_inlined_calls(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
+                                        launch_server: Launch) -> None:
+    """As Delve's next/stepOut with inlined frames (dlv 1.27.1 run on the same builds, Go 1.19 and
+    1.27): inside an inlined call, `next` keeps that call's lines and those of the function around
+    it, not the lines of other inlined calls (an inlined call's line is stepped over); stepOut of an
+    inlined call is a `next` that keeps the caller's lines; `step` goes into inlined bodies."""
+    line = {m: marker_line("inlined", m) for m in ("INL-BODY", "INL-RETURN", "INL-CALL1", "INL-CALL2",
+                                                     "INL-CALL3", "INL-OUTER")}
+    c = _client(go, build_go, launch_server)
+    bp = create_bp(c, file=MAIN_GO, line=line["INL-BODY"])
+    cont(c)
+    c.call("ClearBreakpoint", {"Id": bp["id"]})
+    assert _steps(c, "next", "next", "next") == [("main.main", line["INL-RETURN"]), ("main.main", line["INL-CALL1"]),
+                                                 ("main.main", line["INL-CALL2"])]
+    assert _steps(c, "step", "step", "stepOut") == [("main.main", line["INL-BODY"]), ("main.main", line["INL-RETURN"]),
+                                                    ("main.main", line["INL-CALL2"])]
+    c = _client(go, build_go, launch_server)
+    create_bp(c, file=MAIN_GO, line=line["INL-OUTER"])
+    cont(c)
+    # outer's line holds inlineThis inlined in turn: next stays out of it, back in main
+    assert _steps(c, "next", "next") == [("main.main", line["INL-CALL3"]), ("main.main", line["INL-CALL3"] + 1)]
+
+
+def test_breakpoint_on_addresses_partly_taken(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
+                                              launch_server: Launch) -> None:
+    """Delve's enableBreakpointOnTarget skips the addresses another breakpoint has and answers with
+    the last address's error: a function breakpoint whose last address is taken is refused naming
+    it; one whose other addresses are taken gets the free ones (dlv 1.27.1 run on the same build)."""
+    c = _client(go, build_go, launch_server)
+    pcs = sorted(_find(c, "main.inlineThis")["pcs"])
+    assert len(pcs) == 3  # one per inlined call
+    last = create_bp(c, addr=pcs[-1])
+    body = marker_line("inlined", "INL-BODY")
+    with pytest.raises(RPCError) as e:
+        c.call("CreateBreakpoint", {"Breakpoint": {"functionName": "main.inlineThis"}})
+    assert str(e.value.args[0]) == f"Breakpoint exists at {MAIN_GO}:{body} at {pcs[-1]:x}"
+    c.call("ClearBreakpoint", {"Id": last["id"]})
+    create_bp(c, addr=pcs[0])
+    fn = create_bp(c, functionName="main.inlineThis")
+    assert sorted(fn["addrs"]) == pcs[1:]

@@ -61,6 +61,25 @@ def test_stacktrace_at_add(go: GoToolchain, build_go: Build, launch_server: Laun
     assert call_error(c, "Stacktrace", {"Id": 9999, "Depth": 5}) == "unknown goroutine 9999"
 
 
+def test_stacktrace_before_the_runtime_starts(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """At the ELF entry (no goroutine) Delve 1.20 and 1.27 unwind _rt0_amd64_linux to its
+    "return address", argc: a pc without CFI, unwound by BP, which no Go frame's CFI restores.
+    Their answer: the entry frame, an empty frame marked Bottom, then a `NULL address` error
+    frame (past the depth); with Depth 0 the entry frame alone (dlv 1.27.1 and 1.20.2, run)."""
+    c = launch_server(build_go("basic", go)).client()
+    empty = {"pc": 0, "file": "", "line": 0, "Locals": None, "Arguments": None, "FrameOffset": 0,
+             "FramePointerOffset": 0, "Defers": []}
+    for depth in (1, 5):
+        top, bottom, err = c.call("Stacktrace", {"Id": -1, "Depth": depth})["Locations"]
+        assert (top["function"]["name"], top["line"], top["Err"]) == ("_rt0_amd64_linux", 8, "")
+        assert top["FrameOffset"] > 0 and "Bottom" not in top  # no goroutine: the CFA itself
+        assert bottom == {**empty, "Bottom": True, "Err": ""}
+        assert err == {**empty, "Err": "NULL address"}
+    (only,) = c.call("Stacktrace", {"Id": -1, "Depth": 0})["Locations"]
+    assert only["function"]["name"] == "_rt0_amd64_linux" and only["Err"] == "" and "Bottom" not in only
+    assert call_error(c, "Command", {"name": "stepOut"}) == "input/output error"  # its return pc is 0
+
+
 def test_defers_of_worker(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     c = launch_server(build_go("basic", go)).client()
     stop_at(c, BASIC, MAIN_LINE)
@@ -167,6 +186,28 @@ def _symbol(exe: Path, name: str) -> int:
         return int(sym[0]["st_value"])
 
 
+def test_disassembly_of_a_range_ending_inside_an_instruction(go: GoToolchain, build_go: Build,
+                                                              launch_server: Launch) -> None:
+    """As Delve's x86asm: the bytes of an instruction cut by EndPC are one-byte instructions of
+    their first byte taken as a prefix (dlv 1.27.1 run: `rex.w`, `prefix(0x89)`; Go flavour
+    `Op(0)`, `Prefix(0x89) Op(0)`)."""
+    c = launch_server(build_go("basic", go)).client()
+    entry = c.call("FindLocation", {"Scope": {"GoroutineID": -1}, "Loc": "main.add"})["Locations"][0]
+    fn = entry["function"]["value"]
+    whole = c.call("Disassemble", {"Scope": {"GoroutineID": -1}, "StartPC": fn, "EndPC": fn + 64,
+                                   "Flavour": 1})["Disassemble"]
+    # the first MOV r/m64, r64 (48 89 ...): cut after its first two bytes
+    start = next(i["Loc"]["pc"] for i in whole if base64.b64decode(i["Bytes"])[:2] == b"\x48\x89")
+
+    def texts(flavour: int) -> list[str]:
+        insts = c.call("Disassemble", {"Scope": {"GoroutineID": -1}, "StartPC": start, "EndPC": start + 2,
+                                       "Flavour": flavour})["Disassemble"]
+        return [i["Text"] for i in insts]
+
+    assert texts(1) == texts(0) == ["rex.w", "prefix(0x89)"]
+    assert texts(2) == ["Op(0)", "Prefix(0x89) Op(0)"]
+
+
 def test_memory_and_disassembly(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
     exe = build_go("basic", go)
     c = launch_server(exe).client()
@@ -198,6 +239,46 @@ def test_memory_and_disassembly(go: GoToolchain, build_go: Build, launch_server:
     assert c.call("ListDynamicLibraries", {})["List"] == []
     assert call_error(c, "Ancestors", {"GoroutineID": 1, "NumAncestors": 1, "Depth": 1}) == \
         "tracebackancestors is disabled"
+
+
+# Delve's ListPackagesBuildInfo for testdata/basic (dlv 1.27.1 on the go1.27.3 build, dlv 1.20.2 on
+# the go1.19.8 one, run): one entry per Go unit whose line program's first row is in a .go/.s file,
+# that file's directory (GOROOT-relative here), even another package's (an inlined function's).
+DELVE_PACKAGES = {
+    "go1.27.3": [
+        ("fmt", "sync/atomic"), ("internal/abi", None), ("internal/bytealg", None), ("internal/byteorder", None),
+        ("internal/chacha8rand", None), ("internal/cpu", None), ("internal/fmtsort", None),
+        ("internal/godebugs", None), ("internal/reflectlite", None), ("internal/runtime/atomic", None),
+        ("internal/runtime/cgroup", None), ("internal/runtime/exithook", None), ("internal/runtime/gc/scan", None),
+        ("internal/runtime/maps", None), ("internal/runtime/sys", None), ("internal/runtime/syscall/linux", None),
+        ("internal/strconv", None), ("internal/stringslite", None), ("internal/sync", None),
+        ("internal/syscall/unix", None), ("main", "MAIN"), ("math/bits", None), ("os", "internal/runtime/atomic"),
+        ("reflect", None), ("runtime", None), ("sync/atomic", None), ("syscall", None), ("unicode/utf8", None)],
+    "go1.19.8": [
+        (p, "MAIN" if p == "main" else None) for p in [
+            "errors", "fmt", "internal/abi", "internal/bytealg", "internal/cpu", "internal/fmtsort", "internal/itoa",
+            "internal/oserror", "internal/poll", "internal/reflectlite", "internal/safefilepath",
+            "internal/syscall/unix", "io", "io/fs", "main", "math", "math/bits", "os", "path", "reflect", "runtime",
+            "runtime/internal/atomic", "runtime/internal/sys", "runtime/internal/syscall", "sort", "strconv", "sync",
+            "sync/atomic", "syscall", "time", "unicode", "unicode/utf8"]],
+}
+
+
+def test_packages_build_info_as_delve(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    if go.full not in DELVE_PACKAGES:
+        pytest.skip(f"Delve's answer recorded for {sorted(DELVE_PACKAGES)} only, not {go.full}")
+    c = launch_server(build_go("basic", go)).client()
+    pkgs = c.call("ListPackagesBuildInfo", {"IncludeFiles": True})["List"]
+    src = str(go.goroot.resolve() / "src") + "/"
+
+    def where(d: str) -> str:
+        return "MAIN" if d == str(TESTDATA / "basic") else d.removeprefix(src)
+
+    want = [(p, "MAIN" if d == "MAIN" else d or p) for p, d in DELVE_PACKAGES[go.full]]
+    assert [(p["ImportPath"], where(p["DirectoryPath"])) for p in pkgs] == want
+    main = next(p for p in pkgs if p["ImportPath"] == "main")
+    # Go 1.25+ writes DWARF 5, whose file 0 is named "?": Delve lists it with the unit's files
+    assert ("?" in main["Files"]) == (go.key >= (1, 25)) and BASIC in main["Files"]
 
 
 @pytest.mark.go("1.19")

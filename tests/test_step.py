@@ -442,10 +442,9 @@ def test_next_runs_the_deferred_call(go: GoToolchain, launch: Callable[..., Serv
     assert value(c, "sink") == "5"
 
 
-@pytest.mark.xfail(strict=True, reason="step on a `go` line: Delve >= 1.23 (go-delve/delve#3686) stops "
-                   "at the new goroutine's first line (spawner(0), goroutine != 1, the `func` line); "
-                   "pydlv steps over it like next (goroutine 1, BP-GO-AFTER), as Delve 1.20.2 does")
 def test_step_on_a_go_statement_follows_the_new_goroutine(go: GoToolchain, launch: Callable[..., Server]) -> None:
+    """Delve >= 1.23 (go-delve/delve#3686): a step on a `go` line stops at the new goroutine's
+    first line (spawner(0), goroutine != 1, the `func` line), where Delve 1.20.2 stepped over it."""
     c, _ = stop_at(launch(), "BP-GO")
     state = command(c, "step")
     assert (at(state), state["NextInProgress"]) == (("next finished", "main.spawner", func_line("BP-SPAWNER")), False)
@@ -569,15 +568,17 @@ def test_step_instruction_from_a_breakpoint(go: GoToolchain, launch: Callable[..
     assert state["currentThread"]["pc"] > stopped["currentThread"]["pc"]
 
 
-@pytest.mark.xfail(strict=True, reason="stepInstruction at the entry point: Delve executes the JMP at "
-                   "_rt0_amd64_linux (pc moves to _rt0_amd64); pydlv's first stepInstruction of the "
-                   "process leaves the pc at _rt0_amd64_linux (the next one moves)")
 def test_step_instruction_at_the_entry_point(go: GoToolchain, launch: Callable[..., Server]) -> None:
+    """Delve executes the JMP at _rt0_amd64_linux. A launched process rests at its exec event,
+    inside execve, where x86 reports a single step on the syscall's exit before any instruction:
+    pydlv steps once more, so the first stepInstruction moves as Delve's."""
     c = launch().client()
     start = c.call("State", {})["State"]["currentThread"]
     assert start["function"]["name"] == "_rt0_amd64_linux"
     state = command(c, "stepInstruction")
     assert (state["stopReason"], state["currentThread"]["function"]["name"]) == ("next finished", "_rt0_amd64")
+    again = command(c, "stepInstruction")["currentThread"]  # then one instruction at a time
+    assert again["function"]["name"] == "_rt0_amd64" and again["pc"] > state["currentThread"]["pc"]
 
 
 # --- 5. runtime.Breakpoint() ---------------------------------------------------------------------

@@ -58,6 +58,7 @@ class Param:
     decl_line: int = 0
     frame_offset: int | None = None  # DW_OP_fbreg offset when the location is that simple
     type_offset: int = 0  # DIE offset of the type (GoTypes.by_offset): the value layer's view of it
+    location: bytes = b""  # the DW_AT_location expression when it is a block (not a location list)
 
 
 @dataclass
@@ -117,6 +118,7 @@ class SignatureReader:
                 decl_line=line.value if line is not None else 0,
                 frame_offset=_fbreg(child),
                 type_offset=type_die.offset,
+                location=_block(child),
             ))
         return sig
 
@@ -178,6 +180,11 @@ class SignatureReader:
             return TypeShape(name, ShapeKind.ARRAY, size or elem.size * count, elem.align, go_kind,
                              elem=elem, count=count)
         raise SignatureError(f"unsupported DWARF type {tag} for {name or '?'}")
+
+
+def _block(die: DIE) -> bytes:
+    loc = die.attributes.get("DW_AT_location")
+    return bytes(loc.value) if loc is not None and isinstance(loc.value, list) else b""
 
 
 def _fbreg(die: DIE) -> int | None:

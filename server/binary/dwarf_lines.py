@@ -263,6 +263,15 @@ class LineProgram:
         return rows
 
     # -- queries Delve makes on a unit's table ---------------------------------
+    def first_file(self) -> str:
+        """Delve's DebugLineInfo.FirstFile: the file of the program's first row (an inlined
+        function's file when the unit's first function starts inside one), "" if none."""
+        rows = self._rows if self._rows is not None else self._decode(one_sequence=True)
+        if not rows:
+            return ""
+        i = rows[0].file
+        return self.files[i] if 0 <= i < len(self.files) else ""
+
 
     def file_index(self, name: str) -> list[int]:
         return [i for i, f in enumerate(self.files) if f == name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
-from ..errors import UserError
+from ..errors import UserError, error_text
 from ..goruntime.values import LOAD_FULL, Kind, Value, load_budget
 from .expressions import evaluate
 from .model import Breakpoint, BreakpointInfoView
@@ -40,7 +40,7 @@ def _breakpoint_info(t: Target, bp: Breakpoint, tid: int) -> BreakpointInfoView:
             info.variables.append((expr, evaluate(t, here, -1, 0, 0, expr, LOAD_FULL)))
         except (UserError, OSError) as e:
             info.variables.append((expr, Value(expr, 0, None, Kind.Invalid, t.variables.loader.mem,
-                                               unreadable=f"eval error: {e}")))
+                                               unreadable=f"eval error: {error_text(e)}")))
     # Delve leaves arguments/locals out when they can't be read.
     if bp.load_args is not None:
         with contextlib.suppress(UserError, OSError):

@@ -140,7 +140,16 @@ class BreakpointSet:
                 raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {key[1]:x}")
 
     def add(self, bp: Breakpoint) -> Breakpoint:
-        self._check_free(bp, self._placed(bp))
+        placed = self._placed(bp)
+        if any(self.by_addr.get(key) not in (None, bp) for key in placed):
+            # Delve's enableBreakpointOnTarget: addresses another breakpoint has are skipped and
+            # the last one's error is the answer: refused when the last address is taken (its
+            # owner named), else made at the free addresses only
+            other = self.by_addr.get(placed[-1])
+            if other is not None and other is not bp:
+                raise BreakpointError(f"Breakpoint exists at {other.file}:{other.line} at {placed[-1][1]:x}")
+            free = [key for key in placed if key not in self.by_addr]
+            bp.addrs, bp.addr_pids = [a for _, a in free], [p for p, _ in free]
         if bp.id in self.by_id:
             old = self.by_id[bp.id]
             raise BreakpointError(f"Breakpoint exists at {old.file}:{old.line} at {old.addrs[0]:x}" if old.addrs else "Breakpoint exists")

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from iced_x86 import (
+    Code,
     Decoder,
+    DecoderError,
     FlowControl,
     Formatter,
     FormatterSyntax,
@@ -59,6 +61,15 @@ def disassemble(code: bytes, start: int, flavour: int, location: Callable[[int],
     while dec.can_decode:
         dec.decode_out(ins)
         off = ins.ip - start
+        if ins.code == Code.INVALID:
+            # x86asm (Delve) takes one byte: a truncated instruction (the range ends inside
+            # it) as an instruction of its first byte as a prefix, anything else as "?"
+            truncated = dec.last_error == DecoderError.NO_MORE_BYTES
+            text = _x86asm_prefix(code[off], flavour) if truncated else "?"
+            out.append(AsmLine(location(ins.ip), None, text, code[off:off + 1], ins.ip in breakpoints,
+                               ins.ip == pc))
+            dec.position, dec.ip = off + 1, ins.ip + 1
+            continue
         raw = code[off:off + ins.len]
         dest = None
         text = fmt.format(ins)
@@ -78,6 +89,21 @@ def disassemble(code: bytes, start: int, flavour: int, location: Callable[[int],
             text = f"{head.upper()} {rest}".rstrip()
         out.append(AsmLine(location(ins.ip), dest, text, raw, ins.ip in breakpoints, ins.ip == pc))
     return out
+
+
+_X86ASM_PREFIXES = {0x26: "ES", 0x2E: "CS", 0x36: "SS", 0x3E: "DS", 0x64: "FS", 0x65: "GS", 0x66: "DATA16",
+                    0x67: "ADDR32", 0xF0: "LOCK", 0xF2: "REPN", 0xF3: "REP"}
+
+
+def _x86asm_prefix(b: int, flavour: int) -> str:
+    """x86asm's instPrefix of one byte, as its syntaxes print it (checked against Delve 1.27 for
+    REX and non-prefix bytes: Intel/GNU "rex.w", "prefix(0x89)"; Go "Op(0)", "Prefix(0x89) Op(0)")."""
+    if 0x40 <= b <= 0x4F:
+        if flavour == GO:
+            return "Op(0)"
+        return "rex." + "".join(c for bit, c in ((8, "w"), (4, "r"), (2, "x"), (1, "b")) if b & bit)
+    name = _X86ASM_PREFIXES.get(b, f"Prefix({b:#x})")
+    return f"{name} Op(0)" if flavour == GO else name.lower()
 
 
 # ---- control flow for stepping (stepping.py) ---------------------------------------------------

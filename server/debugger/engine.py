@@ -29,7 +29,7 @@ from .disasm import branches, returns
 from .errors import DebuggerError
 from .eval import ParseError, parse_expr
 from .eval.printer import expr_string
-from .expressions import condition_holds, eval_scope, evaluator
+from .expressions import condition_holds, eval_scope, evaluator, thread_ints
 from .fncall.calls import CallPlanner
 from .fncall.controller import G_RUNNING, CallError
 from .fncall.deferred import PendingCall
@@ -54,6 +54,7 @@ from .stepping import (
     Stepping,
     StepPoint,
     follow_call,
+    follow_newproc,
     plan_next,
     plan_step_out,
     point_hit,
@@ -361,6 +362,10 @@ class Engine:
     def _resolve_request(self, req: BreakpointRequest, t: Target | None = None) -> list[int]:
         t = t or self.t
         bp, binary = req.bp, t.binary
+        if bp.trace_return:
+            # Delve: a trace-return breakpoint is set at the address the caller gives (the
+            # terminal's `trace` sends each return address), whatever else is named
+            return [req.addr]
         if bp.file and bp.line:
             full = binary.resolve_file(bp.file)
             # every function holding the line (generic instantiations, inlined copies), as Delve
@@ -758,6 +763,9 @@ class Engine:
         if point is not None and point.kind is StepKind.CALL:
             follow_call(self.t, s, addr, tid)
             s.arm(self.t.proc)
+            return None
+        if point is not None and point.kind is StepKind.NEWPROC:
+            follow_newproc(self.t, s, thread_ints(self.t, tid, ("newg.goid", "newg.startpc")))
             return None
         return point
 

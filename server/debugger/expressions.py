@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..binary.gotypes import Kind
+from ..errors import error_text
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
 from .eval import ParseError, parse_expr
 from .eval.constants import Constant, ConstKind
@@ -68,7 +69,7 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
         g = t.goroutines.of_thread(tid) if gid > 0 else None
         r = Evaluator(scope, None, g.addr if g is not None else 0).eval(node)
     except (ParseError, EvalError, ScopeError, OSError) as e:
-        return True, f"error evaluating expression: {e}"
+        return True, f"error evaluating expression: {error_text(e)}"
     if isinstance(r, Constant):
         if r.kind is not ConstKind.BOOL:
             return True, "condition expression not boolean"
@@ -79,3 +80,24 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
     if r.unreadable:
         return True, f"condition expression unreadable: {r.unreadable}"
     return bool(r.value), ""
+
+
+def thread_ints(t: Target, tid: int, exprs: tuple[str, ...]) -> tuple[int, ...] | None:
+    """Integer expressions in frame 0 of what thread `tid` runs (Delve's ThreadScope, the
+    runtime's own variables included); None if one of them cannot be read."""
+    try:
+        gid = t.goroutines.goroutine_id_of_thread(tid)
+        scope = t.variables.scope(gid, 0, 0, gid, tid)
+        ev = Evaluator(scope)
+        out = []
+        for e in exprs:
+            r = ev.eval_text(e)
+            if not isinstance(r, Value):
+                return None
+            scope.loader.load(r, LOAD_FULL)
+            if r.unreadable or not isinstance(r.value, int):
+                return None
+            out.append(r.value)
+    except (ParseError, EvalError, ScopeError, OSError):
+        return None
+    return tuple(out)

@@ -83,8 +83,9 @@ class PackageInfo:
 
 
 def packages_build_info(binary: GoBinary, include_files: bool, filter_text: str) -> list[PackageInfo]:
-    """Delve's BinaryInfo.ListPackagesBuildInfo: one entry per Go compile unit (its
-    import path), the directory of its first .go/.s file, and optionally all its files."""
+    """Delve's BinaryInfo.ListPackagesBuildInfo: one entry per Go compile unit (its import
+    path) whose line program's first row is in a .go/.s file, that file's directory, and
+    optionally all its files."""
     try:
         rx = goregexp.compile(filter_text) if filter_text else None
     except goregexp.RegexpError as e:
@@ -102,13 +103,13 @@ def packages_build_info(binary: GoBinary, include_files: bool, filter_text: str)
             continue
         ip = u.name.replace("\\", "/")
         if ip not in pkgs:
-            first = next((f for f in lp.files if f and f != "?" and not f.startswith("<")), "")
+            first = lp.first_file()  # as Delve: its package's directory, or not (fmt: sync/atomic's)
             if os.path.splitext(first)[1] not in (".go", ".s"):
                 continue
             pkgs[ip] = PackageInfo(ip, os.path.dirname(first))
             files[ip] = set()
         if include_files:
-            files[ip].update(f for f in lp.files if f and f != "?")
+            files[ip].update(f for f in lp.files if f)  # DWARF 5 (Go 1.25+) names file 0 "?": Delve lists it
     out = []
     for ip in sorted(pkgs):
         if rx is not None and not rx.search(ip):

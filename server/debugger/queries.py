@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..binary.gobinary import Function, GoBinary
 from ..binary.gotypes import GO_TYPEDEF, Kind
+from ..errors import error_text
 from ..goruntime.model import Goroutine
 from ..goruntime.values import LoadCfg, Value
 from . import goregexp, inspect
@@ -128,7 +129,7 @@ def _chan_goroutines(t: Target, sel: Selection, chan: ChannelFilter, start: int,
     try:
         ids = chan_goroutine_ids(t, sel, chan.goroutine_id, chan.frame, chan.deferred_call, chan.expr, start, count)
     except OSError as e:
-        raise DebuggerError(str(e)) from None
+        raise DebuggerError(error_text(e)) from None
     gs = [t.goroutines.find(i) or Goroutine.unreadable_at(0, f"unknown goroutine {i}") for i in ids]
     return gs, start + len(gs) if len(gs) == count else -1
 

@@ -30,7 +30,7 @@ from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import Function, GoBinary
 from ..binary.gotypes import KIND_NAMES, GoType, Kind, type_string
-from ..errors import UserError
+from ..errors import UserError, error_text
 from ..goruntime.model import Frame, FunctionRef, Location
 from ..goruntime.values import (
     F_ARGUMENT,
@@ -317,7 +317,7 @@ class VariableContext:
             loc = evaluate(expr, ExprContext(cfa, reg, lambda a: int.from_bytes(self.proc.read_memory(a, 8), "little")))
         except (LocationError, OSError, IndexError) as e:
             v = self.loader.new(name, 0, typ)
-            v.unreadable = str(e)
+            v.unreadable = error_text(e)
             v.location_expr = text
             return v
         if not loc.pieces:

@@ -60,6 +60,12 @@ def _views(reader: GoroutineReader, frames: list[Frame], depth: int, stack_hi: i
     out = []
     for lf in logical:
         f = lf.frame
+        if f.err:
+            # Delve's stacktrace: the empty frame the iterator ended on (its Bottom), then the
+            # iterator's error as a frame of its own, past the depth.
+            out.append(FrameView(f, 0, 0, bottom=True, goroutine=g))
+            out.append(FrameView(f, 0, 0, err=f.err, goroutine=g))
+            return out
         if f.system_stack or not stack_hi:
             fo, fpo = f.cfa, f.bp
         else:

@@ -12,6 +12,9 @@ step to end (Delve's NextBreakpoint/StepBreakpoint/NextDeferBreakpoint condition
 - INTO (step): the first statement after the prologue of a function called on the current line;
 - CALL (step): a CALL through a register or memory on the current line: when the thread gets
   there its target is read from its registers and becomes an INTO point.
+- NEWPROC (step on a `go` statement, Delve >= 1.23): runtime.newproc.func1 where it queues the
+  new goroutine; there the step moves to that goroutine: its only point becomes the first
+  statement of the goroutine's function, conditioned on the new goroutine.
 
 Every point is conditioned on the stepping goroutine (or, with no goroutine, the thread):
 other goroutines running the same code go by. Planning runs on the tracer thread.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ..binary.dwarf_inline import InlineNode, inline_stack
 from ..binary.gobinary import Function
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, Value
@@ -44,6 +48,7 @@ class StepKind(enum.Enum):
     DEFER = "defer"
     INTO = "into"
     CALL = "call"
+    NEWPROC = "newproc"
 
 
 @dataclass(frozen=True)
@@ -130,40 +135,73 @@ def _function_of(t: Target, frame: FrameView) -> Function | None:
     return t.binary.function_at(frame.frame.pc)
 
 
-def plan_next(t: Target, sel: Selection, step_into: bool) -> Stepping:
-    """Delve's next(stepInto): points on every line of the function, its return address, its
-    deferred function, and for step the functions called on the current line."""
+def plan_next(t: Target, sel: Selection, step_into: bool, inlined_step_out: bool = False) -> Stepping:
+    """Delve's next(stepInto, inlinedStepOut): points on every line of the function, its return
+    address, its deferred function, and for step the functions called on the current line. Inside
+    an inlined call (the top frame is a logical one) there is no return address: a `next` keeps
+    the lines of that call and of the function around it, not those of other inlined calls; an
+    inlined stepOut keeps the caller's (Delve's removeInlinedCalls)."""
     g, tid, top, ret = _top_frames(t, sel)
     fn = _function_of(t, top)
     if fn is None:
         raise DebuggerError(f"no source for PC {top.frame.pc:#x}")
+    inlined = t.binary.inline_stack(fn, top.frame.pc)  # the inlined calls at pc, innermost first
     s = Stepping(g.id if g is not None else 0, tid)
     file, line = top.location.file, top.location.line
     code = b""
     if step_into:
         code = inspect.read_code(t.proc, fn.entry, fn.end - fn.entry)
+        newproc = t.binary.function_named("runtime.newproc")
+        go_statement = False
         for b in branches(code, fn.entry):
             if b.is_call and t.binary.pc_to_line(b.pc) == (file, line):
                 if b.target is not None:
                     add_step_into(t, s, fn, b.target)
+                    go_statement |= newproc is not None and b.target == newproc.entry
                 else:
                     s.add(StepPoint(b.pc, StepKind.CALL))
+        if go_statement:
+            _add_newproc(t, s)
     _add_defer(t, s, top, fn, code if step_into else None)
-    for pc in t.binary.statement_pcs(fn, file, line):
+    pcs = t.binary.statement_pcs(fn, file, line)
+    if not step_into:
+        # the frame whose lines stay: the inlined call (or function) stepped in, or its caller
+        frame = inlined[1:] if inlined_step_out else inlined
+        pcs = _remove_inlined_calls(t, fn, pcs, frame[0] if frame else None)
+    for pc in pcs:
         s.add(StepPoint(pc, StepKind.LINE, top.frame_offset))
-    if ret is not None:
+    if ret is not None and not inlined:
         _add_return(t, s, g, top, ret)
     return s
+
+
+def _remove_inlined_calls(t: Target, fn: Function, pcs: list[int], keep: InlineNode | None) -> list[int]:
+    """Delve's removeInlinedCalls: a pc inside an inlined call goes, unless its innermost inlined
+    call is `keep` (or has the kept function's name); pcs outside inlined calls stay."""
+    tree = t.binary.inline_tree(fn)
+    if tree is None:
+        return pcs
+    keep_name = keep.name if keep is not None else fn.name
+    out = []
+    for pc in pcs:
+        stack = inline_stack(tree, pc)
+        if not stack or stack[0] is keep or stack[0].name == keep_name:
+            out.append(pc)
+    return out
 
 
 def plan_step_out(t: Target, sel: Selection) -> Stepping:
     """Delve's StepOut: the return address in the caller's frame, and the deferred function."""
     g, tid, top, ret = _top_frames(t, sel)
-    s = Stepping(g.id if g is not None else 0, tid)
     fn = _function_of(t, top)
+    if fn is not None and t.binary.inline_stack(fn, top.frame.pc):
+        return plan_next(t, sel, False, inlined_step_out=True)  # Delve: out of an inlined call
+    s = Stepping(g.id if g is not None else 0, tid)
     if fn is not None:
         _add_defer(t, s, top, fn, None)
-    if ret is None or ret.frame.pc == 0:
+    # Delve asks frame 0's return address; its caller's frame can be the empty one an unwinding
+    # error ends on (pc 0, before the runtime starts), where the breakpoint then fails.
+    if ret is None or (ret.frame.pc == 0 and not ret.frame.err):
         if not s.points:
             raise DebuggerError("nothing to stepout to")
         return s
@@ -236,12 +274,52 @@ def add_step_into(t: Target, s: Stepping, caller: Function | None, dest: int) ->
     s.add(StepPoint(dest, StepKind.INTO))
 
 
+def _add_newproc(t: Target, s: Stepping) -> None:
+    """Delve's setStepIntoNewProcBreakpoint: the first statement of runtime.newproc.func1's line
+    that calls runtime.runqput (the new goroutine, `newg`, is made and about to be queued)."""
+    fn = t.binary.function_named("runtime.newproc.func1")
+    runqput = t.binary.function_named("runtime.runqput")
+    if fn is None or runqput is None:
+        return
+    try:
+        code = inspect.read_code(t.proc, fn.entry, fn.end - fn.entry)
+    except DebuggerError:
+        return
+    call = next((b for b in branches(code, fn.entry) if b.is_call and b.target == runqput.entry), None)
+    if call is None:
+        return
+    where = t.binary.pc_to_line(call.pc)
+    pc = next((p for p in t.binary.statement_pcs(fn) if t.binary.pc_to_line(p) == where), None)
+    if pc is not None:
+        s.add(StepPoint(pc, StepKind.NEWPROC))
+
+
+def follow_newproc(t: Target, s: Stepping, new_goroutine: tuple[int, ...] | None) -> None:
+    """The NEWPROC point reached with (newg.goid, newg.startpc): the step now waits for the new
+    goroutine at the first statement of its function (wrappers skipped), and for nothing else
+    (Delve inactivates the other points). Without them (unreadable) the step goes on as a next."""
+    if new_goroutine is None or len(new_goroutine) != 2:
+        return
+    goid, startpc = new_goroutine
+    fn, dest = _skip_wrappers_in(t, t.binary.function_at(startpc), startpc, True)
+    if fn is not None:
+        dest = t.binary.first_pc_after_prologue(fn, False)
+    s.disarm(t.proc)
+    s.points.clear()
+    s.goroutine_id, s.thread_id, s.return_info, s.required = goid, 0, None, None
+    s.add(StepPoint(dest, StepKind.INTO))
+    s.arm(t.proc)
+
+
 def _base_name(name: str) -> str:
     return name.rsplit("/", 1)[-1].rsplit(".", 1)[-1].removesuffix("-fm")
 
 
-def _skip_wrappers_in(t: Target, start: Function | None, start_pc: int) -> tuple[Function | None, int]:
-    """Delve's skipAutogeneratedWrappersIn: through wrappers that only call one function."""
+def _skip_wrappers_in(t: Target, start: Function | None, start_pc: int,
+                      always_skip_first: bool = False) -> tuple[Function | None, int]:
+    """Delve's skipAutogeneratedWrappersIn: through wrappers that only call one function; with
+    always_skip_first, a first wrapper calling another function (a `go` statement's gowrap1
+    calling the goroutine's function) is skipped too."""
     fn = start
     for _ in range(_MAX_WRAPPERS):
         if fn is None:
@@ -266,7 +344,10 @@ def _skip_wrappers_in(t: Target, start: Function | None, start_pc: int) -> tuple
             targets.append(dest)
         if len(targets) != 1:
             break
-        if _base_name(targets[0].name) != _base_name(fn.name):
+        if always_skip_first:
+            always_skip_first = False
+            start, start_pc = targets[0], targets[0].entry
+        elif _base_name(targets[0].name) != _base_name(fn.name):
             return start, start_pc
         fn = targets[0]
     return start, start_pc

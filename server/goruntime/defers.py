@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..binary.dwarf_types import DwarfTypes
+from ..errors import error_text
 from .model import Goroutine, ReadMemory
 
 _MAX_DEFERS = 1000  # a corrupt chain must not loop forever
@@ -52,6 +53,6 @@ class DeferReader:
                 out.append(DeferRecord(fn_pc, self._word(d + pc_off), self._word(d + sp_off)))
                 d = self._word(d + link_off)
             except OSError as e:
-                out.append(DeferRecord(0, 0, 0, f"could not read defer record: {e}"))
+                out.append(DeferRecord(0, 0, 0, f"could not read defer record: {error_text(e)}"))
                 break
         return out

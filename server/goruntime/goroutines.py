@@ -11,6 +11,7 @@ import bisect
 from collections.abc import Iterable, Mapping
 
 from ..binary.gobinary import GoBinary
+from ..errors import error_text
 from .defers import DeferReader, DeferRecord
 from .gstruct import GLayout
 from .labels import LabelReader
@@ -164,7 +165,7 @@ class GoRuntime:
                 else:
                     yield self.layout.decode(addr, view, addr - bstart)
             except OSError as exc:
-                yield Goroutine.unreadable_at(addr, f"could not read G struct: {exc}")
+                yield Goroutine.unreadable_at(addr, f"could not read G struct: {error_text(exc)}")
 
     # -- stacks ---------------------------------------------------------------
 

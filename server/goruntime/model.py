@@ -91,6 +91,8 @@ class Frame:
     `location` is pc's file:line for the top frame and pc-1's for the others, as
     Delve reports them (the CALL instruction, not the instruction after it).
     cfa is the caller's sp after return: Go's DWARF frame base (DW_OP_call_frame_cfa).
+    err: the unwinder could not compute this frame (Delve's NULL address): it is the empty
+    frame Delve shows, all zero, and the last one.
     """
 
     pc: int
@@ -100,6 +102,7 @@ class Frame:
     function: FunctionLike | None
     location: Location
     system_stack: bool = False
+    err: str = ""
 
 
 @dataclass(slots=True)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # only a type here; foreign.py is loaded when the first C pc 
 from .model import BinaryLike, Frame, FunctionLike, FunctionRef, Location, ReadMemory
 
 # Bottom-of-stack functions: nothing above them is a real caller.
+NULL_ADDRESS = "NULL address"  # Delve's NullAddrError
 _STACK_TOPS = frozenset({"runtime.goexit", "runtime.rt0_go"})
 # Frames inserted by runtime.systemstack: no CALL precedes their return address.
 _NO_CALL_FRAMES = frozenset({"runtime.mstart", "runtime.systemstack_switch"})
@@ -160,6 +161,9 @@ class Unwinder:
         stack = _StackWindow(self._read)
         top = True
         after_sigpanic = False
+        # Whether Delve would know BP here: the CFI of Go code restores only SP and the return
+        # address, so after a Go frame BP is unknown; registers, saved contexts and C CFI have it.
+        bp_known = True
         g0_sp: int | None = None  # the g0 sched.sp chain through nested callbacks
         while len(out) < max_depth:
             fn = self.function_at(pc)
@@ -167,13 +171,14 @@ class Unwinder:
                 if top and system_stack and goroutine is not None:
                     # e.g. a thread stopped in the vDSO on g0: show the goroutine's stack.
                     pc, sp, bp = goroutine.pc, goroutine.sp, goroutine.bp
+                    bp_known = True
                     system_stack, top, goroutine = False, False, None
                     continue
-                step = self._foreign_frame(pc, sp, bp, top, system_stack, foreign, stack, out)
+                step = self._foreign_frame(pc, sp, bp, top, system_stack, foreign, stack, out, bp_known)
                 if step is None:
                     break
                 pc, sp, bp = step
-                top = False
+                top, bp_known = False, True
                 continue
             call_site = (not top and pc != fn.entry and fn.name not in _NO_CALL_FRAMES
                          and not after_sigpanic)
@@ -189,6 +194,7 @@ class Unwinder:
             if self._switches_stack(name, top, system_stack, goroutine):
                 assert goroutine is not None
                 pc, sp, bp = goroutine.pc, goroutine.sp, goroutine.bp
+                bp_known = True
                 system_stack, top, goroutine = False, False, None
                 continue
             if name in ("runtime.mcall", "runtime.mstart"):
@@ -201,6 +207,7 @@ class Unwinder:
                         # (asmcgocall's fn argument): Delve shows the C function's entry
                         # as a frame of its own before runtime.cgocall.
                         pc, sp, top, system_stack = stack.word(new_sp + 8), new_sp, False, False
+                        bp_known = True
                         continue
                 if name in ("runtime.cgocallback", "runtime.cgocallback_gofunc") and not top \
                         and not system_stack and cgo is not None:
@@ -212,11 +219,13 @@ class Unwinder:
                         ret = stack.word(sys_cfa - 8)
                         bp = stack.word(sys_cfa - 16) if delta >= 8 else bp
                         pc, sp, top, system_stack = ret, sys_cfa, False, True
+                        bp_known = True
                         continue
                 if name == "runtime.sigtrampgo" and not top:
                     ctx = self._signal_context(cfa, stack)
                     if ctx is not None:
                         pc, sp, bp = ctx
+                        bp_known = True
                         if cgo is not None and cgo.stack_hi:
                             system_stack = not (sp < cgo.stack_hi)
                         top, after_sigpanic = False, False
@@ -229,18 +238,25 @@ class Unwinder:
             if ret == 0 or cfa <= sp:
                 break
             after_sigpanic = name == "runtime.sigpanic"
-            pc, sp, bp, top = ret, cfa, caller_bp, False
+            pc, sp, bp, top, bp_known = ret, cfa, caller_bp, False, False
         return out
 
     def _foreign_frame(self, pc: int, sp: int, bp: int, top: bool, system_stack: bool,
                        foreign: ForeignLike | None, stack: _StackWindow,
-                       out: list[Frame]) -> tuple[int, int, int] | None:
+                       out: list[Frame], bp_known: bool = True) -> tuple[int, int, int] | None:
         """Append the frame of a C function at pc; its caller's (pc, sp, bp), or None at the end."""
         fn = foreign.function_at(pc) if foreign is not None else None
         # At a return address look up the CALL's row; a frame at a function's entry
         # (Delve's asmcgocall frame) was not called from there.
         lookup = pc if top or (fn is not None and pc == fn.entry) else pc - 1
         rule = foreign.cfa_rule(lookup) if foreign is not None else None
+        if fn is None and rule is None and not bp_known:
+            # Delve unwinds a pc without CFI by BP, unknown here (its frame-pointer unwinding
+            # only takes return addresses into known functions): the return address of a Go
+            # frame into the unknown (argc above _rt0_amd64_linux) ends the stack in Delve's
+            # empty frame and its NULL address error.
+            out.append(Frame(0, 0, 0, 0, None, Location(0, "", 0, None), err=NULL_ADDRESS))
+            return None
         if fn is None or rule is None:
             loc = Location(pc, "?", -1, None)
             if fn is not None and foreign is not None:

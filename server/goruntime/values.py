@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import struct
 import threading
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kind, type_string
+from ..errors import error_text
 
 # Delve's Variable flags.
 F_ESCAPED, F_SHADOWED, F_CONSTANT, F_ARGUMENT, F_RETURN, F_FAKE_ADDRESS = 1, 2, 4, 8, 16, 32
@@ -243,14 +243,6 @@ def pointer_to(t: GoType) -> GoType:
     return GoType(-1, "*" + t.name, "DW_TAG_pointer_type", Kind.Pointer, 8, target=t)
 
 
-def os_error_text(e: OSError) -> str:
-    """An OSError as Go's syscall.Errno prints it ("input/output error")."""
-    if e.errno:
-        text = os.strerror(e.errno)
-        return text[:1].lower() + text[1:]
-    return str(e)
-
-
 def _uint(b: bytes) -> int:
     return int.from_bytes(b, "little")
 
@@ -285,7 +277,7 @@ class ValueLoader:
                 try:
                     hdr = mem.read(addr, 16)
                 except OSError as e:
-                    v.unreadable = f"could not read string pointer {os_error_text(e)}"
+                    v.unreadable = f"could not read string pointer {error_text(e)}"
                     return v
                 v.base, v.len = _uint(hdr[:8]), _int(hdr[8:16])
                 if v.len < 0:
@@ -298,7 +290,7 @@ class ValueLoader:
             elif rt.kind == Kind.Chan and addr:
                 self._chan_info(v, rt)
         except OSError as e:
-            v.unreadable = os_error_text(e)
+            v.unreadable = error_text(e)
         return v
 
     def _slice_info(self, v: Value, rt: GoType) -> None:
@@ -319,7 +311,7 @@ class ValueLoader:
         ptr = rt.target
         if ptr is None or ptr.target is None:
             return 0, None
-        return _uint(v.mem.read(v.addr, 8)), ptr.target.resolved()
+        return self._word_or_zero(v.mem, v.addr), ptr.target.resolved()
 
     def _chan_info(self, v: Value, rt: GoType) -> None:
         haddr, hstruct = self._hchan(v, rt)
@@ -354,7 +346,7 @@ class ValueLoader:
             ptr = _uint(v.mem.read(v.addr, 8))
         except OSError as e:
             r = self.new("", 0, rt.target, self.mem)
-            r.unreadable = os_error_text(e)
+            r.unreadable = error_text(e)
             return r
         return self.new("", ptr, rt.target, self.mem)
 
@@ -368,7 +360,7 @@ class ValueLoader:
         try:
             self._load(v, level, _bounded(cfg))
         except OSError as e:
-            v.unreadable = os_error_text(e)
+            v.unreadable = error_text(e)
             if v.kind in (Kind.Int, Kind.Uint, Kind.Float32, Kind.Float64) and v.value is None:
                 v.value = 0  # Delve keeps the zero its failed read returned
         return v
@@ -425,7 +417,7 @@ class ValueLoader:
                 raw = v.mem.read(v.base, n) if n > 0 else b""
             except OSError as e:
                 v.value = ""
-                v.unreadable = f"could not read string at {v.base:#x} due to {os_error_text(e)}"
+                v.unreadable = f"could not read string at {v.base:#x} due to {error_text(e)}"
                 return
             v.value = raw.decode("utf-8", "surrogateescape")
         elif k in (Kind.Slice, Kind.Array):
@@ -480,9 +472,9 @@ class ValueLoader:
             # unsafe.Pointer: Delve's pointee is a void value
             child = self.new("", ptr, rt.target or VOID, self.mem)
         except OSError as e:
-            v.unreadable = os_error_text(e)
+            v.unreadable = error_text(e)
             child = self.new("", 0, rt.target or VOID, self.mem)
-            child.unreadable = f"parent pointer unreadable: {e}"
+            child.unreadable = f"parent pointer unreadable: {error_text(e)}"
         v.children = [child]
         v.value = child.addr
 
@@ -524,7 +516,7 @@ class ValueLoader:
         isnil = True
         for f in rt.fields:
             if f.name == "tab":
-                tab = _uint(v.mem.read(v.addr + f.offset, 8))
+                tab = self._word_or_zero(v.mem, v.addr + f.offset)
                 isnil = tab == 0
                 if not isnil and f.type.target is not None:
                     itab = f.type.target.resolved()
@@ -534,7 +526,7 @@ class ValueLoader:
                         return
                     typ_addr = _uint(self.mem.read(tab + tf.offset, 8))
             elif f.name == "_type":
-                typ_addr = _uint(v.mem.read(v.addr + f.offset, 8))
+                typ_addr = self._word_or_zero(v.mem, v.addr + f.offset)
                 isnil = typ_addr == 0
             elif f.name == "data":
                 data_f = f
@@ -563,8 +555,21 @@ class ValueLoader:
             child.only_addr = True
 
     def _void_at(self, data: Value) -> Value:
-        ptr = _uint(data.mem.read(data.addr, 8))
+        try:
+            ptr = _uint(data.mem.read(data.addr, 8))
+        except OSError as e:
+            return Value("", 0, VOID, Kind.Invalid, self.mem, unreadable=error_text(e))
         return Value("", ptr, VOID, Kind.Invalid, self.mem)
+
+    @staticmethod
+    def _word_or_zero(mem: Memory, addr: int) -> int:
+        """A pointer as Delve's maybeDereference reads it: 0 when the read fails (a map, chan
+        or interface whose header cannot be read is then shown as nil, without an error; an
+        interface's unreadable data word says why)."""
+        try:
+            return _uint(mem.read(addr, 8))
+        except OSError:
+            return 0
 
     # -- Delve's special renderings ------------------------------------------
 
@@ -652,7 +657,7 @@ class ValueLoader:
         if rt.target is None or rt.target.target is None:
             v.unreadable = "wrong real type for map"
             return 0, None
-        haddr = _uint(v.mem.read(v.addr, 8))
+        haddr = self._word_or_zero(v.mem, v.addr)
         v.base = haddr
         hs = rt.target.target.resolved()
         if haddr == 0:

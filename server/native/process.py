@@ -71,6 +71,9 @@ class ThreadState:
     pending_trap: bool = False
     # A child process made by vfork (os/exec): one of its parent's threads until its execve.
     vfork_child: bool = False
+    # Stopped at a ptrace event inside a system call (the exec event of a launch): a single
+    # step from there traps on the syscall's return to user mode, before any instruction.
+    in_syscall_event: bool = False
     regs: user_regs_struct | None = field(default=None, repr=False)
     fpregs: user_fpregs_struct | None = field(default=None, repr=False)
     xstate: bytes | None = field(default=None, repr=False)
@@ -94,7 +97,8 @@ class TracedProcess:
         # Its process group: every wait is on it (launched: the trampoline made it pid's own group).
         self.pgid = pid if pgid is None else pgid
         self.options = options  # its ptrace options (inherited by each thread it creates)
-        self.threads: dict[int, ThreadState] = {pid: ThreadState(pid, stopped=True)}
+        # A launched process (and a followed child) rests at its exec event, inside execve.
+        self.threads: dict[int, ThreadState] = {pid: ThreadState(pid, stopped=True, in_syscall_event=launched)}
         self.exited = False
         self.exit_status = 0
         self._mem_fd = os.open(f"/proc/{pid}/mem", os.O_RDWR)
@@ -305,6 +309,7 @@ class TracedProcess:
         th.forget_registers()
         th.stopped = False
         th.consumed_breakpoint = None
+        th.in_syscall_event = False
         try:
             ptrace_cont(th.tid, sig)
         except PtraceError as e:
@@ -469,6 +474,15 @@ class TracedProcess:
 
     def _single_step(self, th: ThreadState) -> None:
         tid = th.tid
+        if th.in_syscall_event:
+            # The first step from the exec event only leaves execve (x86 reports the step on the
+            # syscall's exit): take that trap, then step the instruction itself, as Delve, whose
+            # launch rests at the SIGTRAP after exec, executes _rt0_amd64_linux's JMP.
+            th.in_syscall_event = False
+            before = self.regs(tid).rip
+            self._single_step(th)
+            if self.regs(tid).rip != before:
+                return
         while True:
             th.forget_registers()
             sysext.ptrace_singlestep(tid, 0)

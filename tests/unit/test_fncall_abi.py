@@ -127,3 +127,15 @@ def test_abi0_frame_for_debug_call_v1() -> None:
     assert lay.frame_size == 48
     # add(int, int) int under V1: 8 + 8 + 8
     assert abi.layout_abi0([INT, INT], [INT]).frame_size == 24
+
+
+def test_reserved_frame_as_delve() -> None:
+    """The size announced to the runtime (it picks debugCallNNN by it) is Delve's bound:
+    every parameter on the stack plus all argument registers' bytes (9*8 + 15*8)."""
+    greet = abi.layout_regabi([STRING], [STRING])  # func greet(name string) string
+    assert greet.frame_size == 16 and greet.reserved == 32 + 192  # debugCall256, as Delve
+    assert abi.layout_regabi([INT, INT], [INT]).reserved == 24 + 192
+    assert abi.layout_regabi([U8, C128], []).reserved == 32 + 192  # complex128 aligned to 16
+    big = abi.layout_regabi([array(INT, 256)], [])
+    assert big.reserved == 2048 + 192 and big.reserved >= big.frame_size
+    assert abi.layout_abi0([INT, INT], [INT]).reserved == 24  # debugCallV1: the frame itself

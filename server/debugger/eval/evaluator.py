@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from ...binary.gotypes import KIND_NAMES, GoType, Kind
 from ...binary.gotypes import type_string as dwarf_type_string
-from ...errors import UserError
+from ...errors import UserError, error_text
 from ...goruntime.values import (
     F_CONSTANT,
     F_CPU_REGISTER,
@@ -28,7 +28,9 @@ from ...goruntime.values import (
     FAKE_ADDRESS_UNRESOLV,
     LOAD_FULL,
     LOAD_SINGLE,
+    CompositeMemory,
     LoadCfg,
+    RegPiece,
     Value,
     fake_array,
     pointer_to,
@@ -44,6 +46,11 @@ from .tokens import TOKEN_STRING, Tok
 
 class EvalError(UserError):
     """An evaluation error; str() is Delve's message."""
+
+
+class CompileError(EvalError):
+    """What Delve's expression compiler refuses before evaluating anything (composite literals
+    it does not build, 3-index slices); inside a call's arguments it says which one."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -140,11 +147,65 @@ class Evaluator:
         self.call_hook = call_hook
         self.g_addr = g_addr
         self.load_cfg = load_cfg  # the request's LoadConfig (Delve's scope.loadCfg)
+        # `call` only: a string literal's bytes put in the target (Delve's compileAllocLiteralString)
+        self.materialize_string: Callable[[str], Value] | None = None
+        # `call` only: a pointer into the debugger's memory (&T{...}) made to point into the target
+        self.materialize_pointer: Callable[[Value], Operand] | None = None
 
     # -- entry points ---------------------------------------------------------
 
     def eval_text(self, text: str) -> Operand:
-        return self.eval(parse_expr(text))
+        node = parse_expr(text)
+        self.compile_check(node)
+        return self.eval(node)
+
+    def compile_check(self, node: n.Expr | None) -> None:
+        """Delve compiles the whole expression before it evaluates any of it: the first error its
+        compiler gives (in its order, a call's arguments named as Delve wraps them) comes before
+        anything is read or called."""
+        if node is None:
+            return
+        if isinstance(node, n.CallExpr):
+            fn = n.unparen(node.fun)
+            is_call = not (isinstance(fn, n.Ident) and fn.name in _BUILTINS) and self.find_type_expr(fn) is None
+            if is_call:
+                self.compile_check(fn)
+            for i, a in enumerate(node.args):
+                try:
+                    self.compile_check(a)
+                except CompileError as e:
+                    if not is_call:
+                        raise
+                    raise CompileError(f"error evaluating {_q(a)} as argument {i + 1} in function "
+                                       f"{expr_string(node.fun)}: {e}") from None
+            return
+        if isinstance(node, n.CompositeLit):
+            not_implemented = CompileError(f"expression {_go_node_type(node)} not implemented")
+            if node.type is None or self.scope.ctx.binary.function_named("runtime.debugPinnerV1") is None:
+                raise not_implemented
+            t = self.find_type_expr(node.type)
+            if t is None:
+                raise CompileError(ERR_TYPE_NOT_FOUND)
+            if t.resolved().kind != Kind.Struct:
+                raise not_implemented
+            for elt in node.elts:
+                self.compile_check(elt.value if isinstance(elt, n.KeyValueExpr) else elt)
+            return
+        if isinstance(node, n.SliceExpr):
+            self.compile_check(node.x)
+            if node.slice3:
+                raise CompileError("3-index slice expressions not supported")
+            for part in (node.low, node.high):
+                self.compile_check(part)
+            return
+        if isinstance(node, n.BinaryExpr):
+            self.compile_check(node.x)
+            self.compile_check(node.y)
+        elif isinstance(node, n.ParenExpr | n.StarExpr | n.UnaryExpr | n.SelectorExpr | n.TypeAssertExpr):
+            self.compile_check(node.x)
+        elif isinstance(node, n.IndexExpr):
+            self.compile_check(node.x)
+            self.compile_check(node.index)
 
     def eval(self, node: n.Expr) -> Operand:  # noqa: C901 - one case per node type, as evalAST
         try:
@@ -167,7 +228,7 @@ class Evaluator:
             return self._index(node)
         if isinstance(node, n.SliceExpr):
             if node.slice3:
-                raise EvalError("3-index slice expressions not supported")
+                raise CompileError("3-index slice expressions not supported")
             return self._reslice(node)
         if isinstance(node, n.StarExpr):
             return self._deref(node)
@@ -177,7 +238,52 @@ class Evaluator:
             return self._binary(node)
         if isinstance(node, n.BasicLit):
             return literal_value(node)
+        if isinstance(node, n.CompositeLit):
+            return self._composite_lit(node)
         raise EvalError(f"expression {_go_node_type(node)} not implemented")
+
+    def _composite_lit(self, node: n.CompositeLit) -> Value:
+        """Delve 1.27's struct literals (compiled only when the target has the debug pinner): a
+        zeroed value in the debugger's memory at the unresolvable fake address, each element
+        set into its field as by assignment (a string literal needs an allocation: refused
+        outside `call`). Slice, array and map literals are not implemented, as in Delve."""
+        not_implemented = EvalError(f"expression {_go_node_type(node)} not implemented")
+        if node.type is None or self.scope.ctx.binary.function_named("runtime.debugPinnerV1") is None:
+            raise not_implemented
+        t = self.find_type_expr(node.type)
+        if t is None:
+            raise EvalError(ERR_TYPE_NOT_FOUND)
+        rt = t.resolved()
+        if rt.kind != Kind.Struct:
+            raise not_implemented
+        mem = CompositeMemory(self.loader.mem, FAKE_ADDRESS_UNRESOLV, [RegPiece(rt.size, None, bytes(rt.size))],
+                              lambda reg, data: None)
+        v = self.loader.new(t.name, FAKE_ADDRESS_UNRESOLV, t, mem)  # named so in errors only
+        v.flags |= F_FAKE_ADDRESS
+        for i, elt in enumerate(node.elts):
+            if isinstance(elt, n.KeyValueExpr):
+                if not isinstance(elt.key, n.Ident):
+                    raise EvalError(f"invalid field name {expr_string(elt.key)} in struct literal")
+                name, value = elt.key.name, elt.value
+            else:
+                if i >= len(rt.fields):
+                    raise EvalError("too many values in struct literal")
+                name, value = rt.fields[i].name, elt
+            field = self.struct_member(v, name)
+            src = self.eval(value)
+            if _literal_string_needs_alloc(value) and isinstance(src, Constant) and src.kind is ConstKind.STRING:
+                # Delve's maybeMaterialize, before the assignment checks the types (a field of
+                # another type then refuses the string as the constant it was)
+                if self.materialize_string is None:
+                    raise EvalError(ERR_STR_ALLOC)
+                allocated = self.materialize_string(str(src.value))
+                if field.kind == Kind.String:
+                    src = allocated
+            elif self.materialize_pointer is not None and isinstance(src, Value):
+                src = self.materialize_pointer(src)
+            self.assign(field, src, expr_string(value))
+        v.name = ""
+        return v
 
     # -- helpers ----------------------------------------------------------------
 
@@ -592,7 +698,7 @@ class Evaluator:
                 if self._compare(Tok.EQL, key, idx):
                     return val
         except OSError as e:
-            raise EvalError(f"can not access unreadable map: {e}") from None
+            raise EvalError(f"can not access unreadable map: {error_text(e)}") from None
         if m.unreadable:
             raise EvalError(m.unreadable)
         raise EvalError("key not found")
@@ -982,7 +1088,7 @@ class Evaluator:
                 try:
                     self.loader.load(arg, LoadCfg(False, -1, 0, 0, 0))  # the header only
                 except OSError as e:
-                    raise EvalError(str(e)) from None
+                    raise EvalError(error_text(e)) from None
             if arg.unreadable:
                 raise EvalError(arg.unreadable)
             return Constant(ConstKind.INT, arg.len)
@@ -1142,7 +1248,7 @@ class Evaluator:
             try:
                 data = src.mem.read(src.addr, size)
             except OSError as e:
-                raise EvalError(str(e)) from None
+                raise EvalError(error_text(e)) from None
             self._write(dst, data)
             return
         raise EvalError(f"can not set variables of type {KIND_NAMES.get(k, '')} (not implemented)")
@@ -1151,7 +1257,17 @@ class Evaluator:
         try:
             self.loader.write(dst, data)
         except OSError as e:
-            raise EvalError(str(e)) from None
+            raise EvalError(error_text(e)) from None
+
+
+def _literal_string_needs_alloc(x: n.Expr) -> bool:
+    """Delve's isStringLiteralThatNeedsAlloc: a non-empty string literal, or a sum of them."""
+    x = n.unparen(x)
+    if isinstance(x, n.BasicLit):
+        return x.kind is Tok.STRING and x.value != '""'
+    if isinstance(x, n.BinaryExpr) and x.op is Tok.ADD:
+        return _literal_string_needs_alloc(x.x) and _literal_string_needs_alloc(x.y)
+    return False
 
 
 class _TypeNotFound(EvalError):

@@ -21,6 +21,7 @@ from ...binary.dwarf_funcs import ShapeKind, TypeShape
 INT_REGS: tuple[str, ...] = ("rax", "rbx", "rcx", "rdi", "rsi", "r8", "r9", "r10", "r11")
 NUM_FLOAT_REGS = 15  # X0-X14 (X15 is the fixed zero register)
 PTR_SIZE = 8
+MAX_REG_ARG_BYTES = len(INT_REGS) * 8 + NUM_FLOAT_REGS * 8  # Delve's amd64 maxRegArgBytes
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,11 @@ class Slot:
 class FrameLayout:
     args: list[Slot] = field(default_factory=list)
     results: list[Slot] = field(default_factory=list)
-    frame_size: int = 0  # bytes of argument frame the runtime must reserve (debugCall dispatch)
+    frame_size: int = 0  # bytes of argument frame the call uses (written at SP at status 0)
+    # The size announced to the runtime, which picks the smallest debugCallNNN frame holding it:
+    # never below frame_size; for ABIInternal Delve's conservative bound (funcCallArgs), so the
+    # same debugCallNNN frame shows in stacks inside the call as with Delve.
+    reserved: int = 0
 
 
 def align_up(n: int, a: int) -> int:
@@ -137,7 +142,19 @@ def layout_regabi(args: Sequence[TypeShape], results: Sequence[TypeShape]) -> Fr
     out.args = [Slot(s.shape, s.pieces, None, seq.add(s.shape)) if s.in_registers else s for s in out.args]
     seq.align()
     out.frame_size = seq.size
+    out.reserved = max(out.frame_size, delve_reserve(list(args) + list(results)))
     return out
+
+
+def delve_reserve(params: Sequence[TypeShape]) -> int:
+    """Delve's argument frame size under ABIInternal (fncall.go funcCallArgs): room for every
+    argument and result on the stack, each at its alignment, pointer-aligned, plus every
+    argument register's bytes, "to be even more conservative". Alignments are godwarf's:
+    a complex number aligns to its whole size."""
+    size = 0
+    for p in params:
+        size = align_up(size, p.size if p.kind is ShapeKind.COMPLEX else p.align) + p.size
+    return align_up(size, PTR_SIZE) + MAX_REG_ARG_BYTES
 
 
 def layout_abi0(args: Sequence[TypeShape], results: Sequence[TypeShape]) -> FrameLayout:
@@ -149,7 +166,7 @@ def layout_abi0(args: Sequence[TypeShape], results: Sequence[TypeShape]) -> Fram
     seq.align()
     out.results = [Slot(r, stack_offset=seq.add(r)) for r in results]
     seq.align()
-    out.frame_size = seq.size
+    out.frame_size = out.reserved = seq.size
     return out
 
 

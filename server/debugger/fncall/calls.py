@@ -32,6 +32,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ...binary.dwarf_expr import pretty
 from ...binary.dwarf_funcs import FuncSignature, Param, ShapeKind, SignatureError, TypeShape, scalar
 from ...binary.gobinary import Function
 from ...binary.gotypes import GoType, Kind
@@ -42,6 +43,7 @@ from ...goruntime.values import (
     F_RETURN,
     F_SAVED,
     FAKE_ADDRESS_BASE,
+    FAKE_ADDRESS_UNRESOLV,
     LoadCfg,
     Value,
     pointer_to,
@@ -135,13 +137,6 @@ class _Target:
     closure: int = 0
 
 
-def fbreg_text(off: int | None) -> str:
-    """Delve's LocationExpr text of a `DW_OP_fbreg N` location."""
-    if off is None:
-        return ""
-    return f"[block] DW_OP_fbreg {f'-{-off:#x}' if off < 0 else f'{off:#x}'} "
-
-
 class CallPlanner:
     """Worker-thread side of one `call`: the hook the Evaluator calls for each CallExpr."""
 
@@ -180,6 +175,9 @@ class CallPlanner:
     def _evaluate(self, ev: Evaluator, expr: str) -> list[Value]:
         self._root = n.unparen(parse_expr(expr))
         self._boxer = Boxer(self.controller.binary, ev.types, ev.loader.mem, self.alloc)
+        ev.materialize_string = lambda text: self._string_in_target(text, ev)
+        ev.materialize_pointer = lambda v: self.object_in_target(v, ev)
+        ev.compile_check(self._root)  # Delve's compiler errors come before anything runs
         try:
             r = ev.eval(self._root)
         except CallPanicked as p:
@@ -235,6 +233,7 @@ class CallPlanner:
             text = expr_string(arg) if arg is not None else _name_of(v)
             if arg is not None:
                 v = self._materialize(arg, v, p, ev)
+            v = self.object_in_target(v, ev)
             try:
                 images.append(self._copy_arg(v, text, p, target.fn, ev))
             except (CallFailed, EvalError) as e:
@@ -331,6 +330,30 @@ class CallPlanner:
                 and v.kind is ConstKind.STRING and v.value and (elem_kind or p.shape.go_kind) == Kind.String):
             return v
         return self._string_in_target(str(v.value), ev)
+
+    def object_in_target(self, v: Operand, ev: Evaluator) -> Operand:
+        """A pointer into the debugger's own memory (`&T{...}`, a literal's method receiver) made
+        to point at a copy in the target (a typed mallocgc): the callee must not get an address
+        the process does not have. Delve materializes only `&T{...}` arguments, and a pointer
+        receiver of a literal reaches the callee as the fake address (it faults)."""
+        if not isinstance(v, Value) or v.kind != Kind.Pointer or not v.children:
+            return v
+        obj = v.children[0]
+        if obj.addr < FAKE_ADDRESS_UNRESOLV or obj.type is None:
+            return v
+        assert self._boxer is not None
+        try:
+            typ = self._boxer.rtype(obj.type)
+        except BoxError as e:
+            raise CallFailed(str(e)) from None
+        size = obj.type.resolved().size
+        addr = self.alloc(max(size, 1), typ)
+        if size:
+            ev.loader.mem.write(addr, obj.mem.read(obj.addr, size))
+        child = ev.loader.new("", addr, obj.type, ev.loader.mem)
+        child.only_addr = True
+        assert v.type is not None
+        return Value(v.name, 0, v.type, Kind.Pointer, ev.loader.mem, children=[child], loaded=True)
 
     def _string_in_target(self, text: str, ev: Evaluator) -> Value:
         data = text.encode("utf-8", "surrogateescape")
@@ -539,7 +562,7 @@ class CallPlanner:
 
     def _results(self, out: CallOutcome, sig: FuncSignature, ev: Evaluator) -> Operand:
         if out.panic is not None:
-            raise CallPanicked(self.panic_value(out.panic, ev))
+            raise CallPanicked(self.panic_value(out.panic, ev, out.panic_addr))
         values = [self._result(i, r, ev) for i, r in enumerate(out.results)]
         if len(values) == 1:
             return values[0]
@@ -552,17 +575,19 @@ class CallPlanner:
 
     def _result(self, i: int, r: RawResult, ev: Evaluator) -> Value:
         p = r.param
-        addr = r.addr or FAKE_ADDRESS_BASE + 0x100 * i  # register results have no address
+        addr = r.addr or FAKE_ADDRESS_BASE + 0x100 * i  # a result only in registers has no address
         mem = BufferMemory(ev.loader.mem, addr, r.image)
         v = ev.loader.new(p.name, addr, ev.types.by_offset(p.type_offset), mem)
         v.flags |= F_RETURN | F_FAKE_ADDRESS
-        v.location_expr, v.decl_line = fbreg_text(p.frame_offset), p.decl_line
+        # Delve reads results as the callee's variables: their DWARF location, as its LocationExpr
+        v.location_expr, v.decl_line = f"[block] {pretty(p.location)}" if p.location else "", p.decl_line
         # Not loaded here: the expression may go on (`large(arr)[127]`) past what the load
         # limits would keep; the frame's bytes are kept, the result is loaded at the end.
         return v
 
-    def panic_value(self, words: tuple[int, int], ev: Evaluator) -> Value:
-        addr = FAKE_ADDRESS_BASE + 0x1000
+    def panic_value(self, words: tuple[int, int], ev: Evaluator, addr: int = 0) -> Value:
+        """Delve's readStackVariable: the interface{} at SP of the status-2 trap, flagged fake."""
+        addr = addr or FAKE_ADDRESS_BASE + 0x1000
         image = words[0].to_bytes(8, "little") + words[1].to_bytes(8, "little")
         v = ev.loader.new("~panic", addr, ev.types.by_name("interface {}"), BufferMemory(ev.loader.mem, addr, image))
         v.flags |= F_FAKE_ADDRESS

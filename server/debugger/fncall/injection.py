@@ -7,7 +7,8 @@ step of the protocol the runtime is at (asm_amd64.s, comment above debugCallV2):
 
     0  frame ready: write stack arguments at SP, load argument registers, push the
        trapping PC, jump to the function (closure context in RDX)
-    1  returned: results are in registers and in the frame at SP
+    1  returned: results are in registers and in the frame at SP; a function built with -N
+       also left each result in its own (now dead) frame, where its DWARF location says
     2  panicked: the panic's interface{} value is at SP
     8  refused: a Go string at SP says why (the call never ran)
     16 done: put back every register except RIP and RSP; the runtime restores its
@@ -73,13 +74,14 @@ class RawResult:
 
     param: Param
     image: bytes
-    addr: int  # frame address for stack results; 0 for register results
+    addr: int  # where the result is in the target (Delve's address of it); 0: only in registers
 
 
 @dataclass
 class CallOutcome:
     results: list[RawResult] = field(default_factory=list)
     panic: tuple[int, int] | None = None  # (type word, data word) of the panic value
+    panic_addr: int = 0  # where the runtime left it: SP at the status-2 trap
     refusal: str = ""  # the runtime's reason when it refused the call
 
 
@@ -113,7 +115,7 @@ class Injection:
         regs = copy_regs(self.saved.gp)
         sp = regs.rsp - 8
         proc.write_memory(sp, regs.rip.to_bytes(8, "little"))
-        proc.write_memory(sp - 16, self.plan.layout.frame_size.to_bytes(8, "little"))
+        proc.write_memory(sp - 16, self.plan.layout.reserved.to_bytes(8, "little"))
         regs.rsp = sp
         regs.rip = self.entry_pc
         proc.set_regs(tid, regs)
@@ -136,6 +138,7 @@ class Injection:
             sp = self.proc.regs(tid).rsp
             words = self.proc.read_memory(sp, 16)
             self.outcome.panic = (int.from_bytes(words[:8], "little"), int.from_bytes(words[8:], "little"))
+            self.outcome.panic_addr = sp
         elif status == Status.REFUSED:
             sp = self.proc.regs(tid).rsp
             hdr = self.proc.read_memory(sp, 16)
@@ -173,6 +176,10 @@ class Injection:
         self.started_function = True
 
     def _read_results(self, tid: int) -> None:
+        """The results' bytes as the ABI returns them (registers, the frame at SP), each with
+        Delve's address for it (fncall.go's status 1: the callee's variables read as at its
+        entry, CFA = SP): the DWARF `fbreg` slot in the callee's dead frame, when it holds the
+        value (it does for -N code, which stores each result there before returning)."""
         regs = self.proc.regs(tid)
         sp = regs.rsp
         reg_vals = abi.RegisterArgs(
@@ -183,10 +190,24 @@ class Injection:
         for param, slot in zip(self.plan.signature.results, self.plan.layout.results, strict=True):
             if slot.stack_offset is not None:
                 addr = sp + slot.stack_offset
-                out.append(RawResult(param, self.proc.read_memory(addr, slot.shape.size), addr))
+                image = self.proc.read_memory(addr, slot.shape.size)
             else:
-                out.append(RawResult(param, abi.gather(slot, reg_vals), 0))
+                addr, image = 0, abi.gather(slot, reg_vals)
+            if param.frame_offset is not None and sp + param.frame_offset != addr:
+                addr = self._frame_slot(sp + param.frame_offset, image, addr)
+            out.append(RawResult(param, image, addr))
         self.outcome.results = out
+
+    def _frame_slot(self, slot: int, image: bytes, default: int) -> int:
+        """`slot` if the target's memory there holds `image` (an optimized callee's DWARF
+        slot need not: then the result has no address but where the ABI put it)."""
+        if not image:
+            return slot
+        try:
+            held = self.proc.read_memory(slot, len(image))
+        except OSError:
+            return default
+        return slot if held == image else default
 
     def _restore(self, tid: int) -> None:
         """Everything back except RIP/RSP, then step the runtime's epilogue back to the
