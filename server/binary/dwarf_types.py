@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 
+from .dwarf_search import DieSearch
 from .dwarf_units import DwarfUnits, attributes, dwarf_text
 from .gotypes import AT_GO_EMBEDDED
 
@@ -117,6 +118,8 @@ class DwarfTypes:
     def __init__(self, units: Callable[[], DwarfUnits | None]) -> None:
         self._load_units = units
         self._units: list[tuple[str, _UnitIndex]] | None = None
+        self._search: DieSearch | None = None
+        self._unit_rank: dict[int, int] = {}  # unit offset -> place in the type search order
         self._layouts: dict[str, StructLayout] = {}
         # Misses are cached too: a miss costs a walk over every unit.
         self._missing: set[str] = set()
@@ -165,6 +168,8 @@ class DwarfTypes:
                 raise DwarfTypeError("binary has no DWARF information")
             # The units' names come from the binary's index: no DIE is parsed here.
             self._units = [(u.name, _UnitIndex(units.die_unit(u))) for u in units.units]
+            self._search = units.search
+            self._unit_rank = {u.cu.cu_offset: i for i, u in enumerate(self._type_search_order())}
         return self._units
 
     def _units_for_package(self, package: str) -> list[_UnitIndex]:
@@ -185,6 +190,13 @@ class DwarfTypes:
         return None
 
     def _find_type(self, name: str) -> DIE | None:
+        self._all_units()
+        if self._search is not None:
+            # By the bytes of the name (dwarf_search.py), in the walk's order: no unit walked.
+            found = self._search.find(name, (_STRUCT,))
+            if not found:
+                return None
+            return min(found, key=lambda d: (self._unit_rank.get(d.cu.cu_offset, len(self._unit_rank)), d.offset))
         return self._find_in_units(_STRUCT, name, self._type_search_order())
 
     # -- decoding ---------------------------------------------------------

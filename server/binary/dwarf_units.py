@@ -26,6 +26,7 @@ from elftools.dwarf.dwarfinfo import DWARFInfo
 from elftools.dwarf.ranges import BaseAddressEntry
 
 from .dwarf_lines import LineProgram
+from .dwarf_search import DieSearch
 
 DW_LANG_GO = 0x16
 AT_GO_PACKAGE_NAME = 0x2905  # Go's vendor attribute on a unit: the package's name (`dirio` for .../dir.io)
@@ -81,6 +82,7 @@ class DwarfUnits:
         self._line_str = _section_view(getattr(dwarf, "debug_line_str_sec", None))
         self._debug_str = _section_view(dwarf.debug_str_sec)
         self._file_units: dict[str, list[int]] | None = None
+        self._search: DieSearch | None = None
 
     def _load(self) -> None:
         rl = None
@@ -135,6 +137,13 @@ class DwarfUnits:
     def dwarf(self) -> DWARFInfo:
         """pyelftools' DWARFInfo these units come from: the binary's one DWARF handle."""
         return self._dwarf
+
+    @property
+    def search(self) -> DieSearch:
+        """Top-level DIEs by name without walking units (binary/dwarf_search.py)."""
+        if self._search is None:
+            self._search = DieSearch(self._dwarf, self._die_units)
+        return self._search
 
     def die_unit(self, unit: CompileUnit) -> DieUnit:
         """pyelftools' compile unit of `unit`, to read its DIEs (its top DIE is parsed already)."""
