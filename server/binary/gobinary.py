@@ -20,7 +20,10 @@ docstring names the Delve function it follows.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,6 +43,7 @@ from .elfimage import ElfImage
 from .foreign import ForeignCode
 from .funcnames import FuncSpec, name_without_type_params, partial_package_match, split_name
 from .gotypes import GoTypes
+from .indexcache import IndexCache, go_build_id
 from .pclntab import Pclntab, PclntabError
 from .prologue import first_pc_after_prologue_disassembly
 
@@ -66,8 +70,11 @@ class Function:
 
 
 class GoBinary:
-    def __init__(self, path: str, image: ElfImage, pcln: Pclntab, bias: int = 0) -> None:
+    def __init__(self, path: str, image: ElfImage, pcln: Pclntab, bias: int = 0,
+                 cache: IndexCache | None = None) -> None:
         self.path = path
+        # What earlier sessions computed from this very binary (binary/indexcache.py).
+        self._cache = cache if cache is not None else IndexCache.disabled()
         self._image = image
         self._pcln = pcln
         # A shared object's load address: file addresses + bias are the process's. Every pc
@@ -94,6 +101,15 @@ class GoBinary:
             image = ElfImage(path)
         except (OSError, ValueError) as e:
             raise BinaryError(f"could not open {path}: {e}") from e
+        cache = IndexCache.disabled()
+        if not bias:
+            with contextlib.suppress(OSError, ValueError):
+                cache = IndexCache.open(go_build_id(image.section_bytes(".note.go.buildid")), os.path.getsize(path))
+        symbols = cache.get("symbols")
+        if isinstance(symbols, dict):
+            image.seed_symbols(symbols)
+        elif cache.enabled:
+            cache.put("symbols", image.symbols())
         data = image.section_bytes(".gopclntab")
         if data is None:
             # Go 1.19 shared objects (plugins) keep the table inside .data.rel.ro
@@ -109,7 +125,17 @@ class GoBinary:
             pcln = Pclntab(data, text_start, bias)
         except PclntabError as e:
             raise BinaryError(f"could not read .gopclntab: {e}") from e
-        return cls(path, image, pcln, bias)
+        return cls(path, image, pcln, bias, cache)
+
+    def save_index(self) -> None:
+        """Keep what this session computed for the next one (binary/indexcache.py); once, at
+        the end of a session."""
+        if not self._cache.enabled:
+            return
+        types = self.__dict__.get("dwarf_types")
+        if types is not None and types.changed:
+            self._cache.put("layouts", types.export())
+        self._cache.save()
 
     def close(self) -> None:
         for p in self._plugins:
@@ -188,7 +214,8 @@ class GoBinary:
     def dwarf_types(self) -> DwarfTypes:
         """Struct layouts of runtime internals and subprogram flags, for the runtime model.
         Made without reading anything: its first question loads the unit index."""
-        return DwarfTypes(lambda: self._units)
+        layouts = self._cache.get("layouts")
+        return DwarfTypes(lambda: self._units, layouts if isinstance(layouts, dict) else None)
 
     @cached_property
     def go_types(self) -> GoTypes | None:
@@ -248,9 +275,24 @@ class GoBinary:
         return fn
 
     def _optimized_at(self, pc: int) -> bool:
-        units = self._units
-        unit = units.unit_at(pc) if units is not None else None
-        return bool(unit and unit.optimized)
+        starts, ranges = self._optimized_ranges
+        i = bisect_right(starts, pc) - 1
+        # Ranges of units do not overlap in Go binaries; a few back are checked anyway.
+        return any(ranges[j][0] <= pc < ranges[j][1] for j in range(i, max(i - 4, -1), -1))
+
+    @cached_property
+    def _optimized_ranges(self) -> tuple[list[int], list[tuple[int, int]]]:
+        """The pc ranges of optimized compile units, sorted: a function's Optimized flag without
+        reading DWARF when an earlier session noted them (binary/indexcache.py)."""
+        cached = self._cache.get("optimized")
+        if isinstance(cached, list):
+            ranges = [(int(lo), int(hi)) for lo, hi in cached]
+        else:
+            units = self._units
+            ranges = sorted((lo, hi) for u in (units.units if units is not None else []) if u.optimized
+                            for lo, hi in u.ranges if hi > lo)
+            self._cache.put("optimized", ranges)
+        return [lo for lo, _ in ranges], ranges
 
     def functions(self) -> Sequence[Function]:
         if self._all is None:
@@ -268,9 +310,12 @@ class GoBinary:
 
     def _name_index(self) -> dict[str, int]:
         if self._by_name is None:
-            idx: dict[str, int] = {}
-            for i, name in self._pcln.names():
-                idx.setdefault(name, i)
+            idx = self._cache.get("names")
+            if not isinstance(idx, dict):
+                idx = {}
+                for i, name in self._pcln.names():
+                    idx.setdefault(name, i)
+                self._cache.put("names", idx)
             self._by_name = idx
         return self._by_name
 
@@ -528,6 +573,9 @@ class GoBinary:
     def _inline_callers(self) -> dict[str, list[int]]:
         """Name of each inlined function -> indices of the functions it was inlined into, from
         the pclntab's inline trees (read once, on the first question about inlined functions)."""
+        cached = self._cache.get("inline")
+        if isinstance(cached, dict):
+            return cached
         out: dict[str, list[int]] = {}
         pcln, base = self._pcln, self._gofunc
         if not base:
@@ -543,6 +591,7 @@ class GoBinary:
                 callers = out.setdefault(pcln.inlined_call_name(raw[k * size:(k + 1) * size]), [])
                 if not callers or callers[-1] != i:
                     callers.append(i)
+        self._cache.put("inline", out)
         return out
 
     def inline_only_names(self) -> list[str]:

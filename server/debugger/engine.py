@@ -154,12 +154,15 @@ class Engine:
     def detach(self, kill: bool) -> None:
         """Kill (a launched target always, as Delve) or detach; nothing to do once it is gone."""
         proc = self.t.proc
-        if self.t.poll_exited():
-            return
-        if kill or self.t.launched:
-            proc.kill()
-        else:
-            proc.detach()
+        try:
+            if self.t.poll_exited():
+                return
+            if kill or self.t.launched:
+                proc.kill()
+            else:
+                proc.detach()
+        finally:
+            self.t.binary.save_index()  # what this session read of the binary, for the next
 
     # ---- state --------------------------------------------------------------
 
