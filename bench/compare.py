@@ -33,6 +33,7 @@ Usage: python3 bench/compare.py [--runs N] [--sessions basic,cond,goroutines,big
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -41,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,9 +145,17 @@ def call_add(c: Client) -> float:
     return dt
 
 
+@contextlib.contextmanager
+def cold_cache(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """env with pydlv's on-disk index (binary/indexcache.py) in a new empty folder: every session
+    but the big binary's second start measures a binary pydlv has never seen."""
+    with tempfile.TemporaryDirectory(prefix="pydlv-bench-cache-") as cache:
+        yield {**env, "PYDLV_CACHE_DIR": cache}
+
+
 def session_basic(cmd: list[str], bins: dict[str, Path], env: dict[str, str]) -> Figures:
     f: Figures = {}
-    with server(cmd, bins["basic"], env=env) as s:
+    with cold_cache(env) as env, server(cmd, bins["basic"], env=env) as s:
         c = s.client
         f["listen"] = s.listen
         c.call("State", {})
@@ -170,7 +179,7 @@ def session_basic(cmd: list[str], bins: dict[str, Path], env: dict[str, str]) ->
 
 
 def session_cond(cmd: list[str], bins: dict[str, Path], env: dict[str, str]) -> Figures:
-    with server(cmd, bins["condloop"], env=env) as s:
+    with cold_cache(env) as env, server(cmd, bins["condloop"], env=env) as s:
         c = s.client
         c.call("CreateBreakpoint", {"Breakpoint": {"file": str(CONDLOOP / "main.go"),
                                                    "line": marker_line(CONDLOOP, "BP-TICK"),
@@ -181,7 +190,7 @@ def session_cond(cmd: list[str], bins: dict[str, Path], env: dict[str, str]) -> 
 
 
 def session_goroutines(cmd: list[str], bins: dict[str, Path], env: dict[str, str]) -> Figures:
-    with server(cmd, bins["manyg"], args=["-n=10000"], env=env) as s:
+    with cold_cache(env) as env, server(cmd, bins["manyg"], args=["-n=10000"], env=env) as s:
         c = s.client
         c.call("CreateBreakpoint", {"Breakpoint": {"file": str(MANYG / "main.go"),
                                                    "line": marker_line(MANYG, "BP-READY")}})
@@ -200,8 +209,7 @@ def session_goroutines(cmd: list[str], bins: dict[str, Path], env: dict[str, str
 
 def session_big(cmd: list[str], bins: dict[str, Path], env: dict[str, str]) -> Figures:
     f: Figures = {}
-    with tempfile.TemporaryDirectory(prefix="pydlv-bench-cache-") as cache:
-        env = {**env, "PYDLV_CACHE_DIR": cache}  # pydlv's index cache: empty for the first start
+    with cold_cache(env) as env:  # the first start writes the cache the second one reads
         for key in ("big_first_start", "big_second_start"):
             with server(cmd, bins["big"], env=env) as s:
                 c = s.client

@@ -24,7 +24,7 @@ import contextlib
 import os
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -573,15 +573,27 @@ class GoBinary:
     def _inline_callers(self) -> dict[str, list[int]]:
         """Name of each inlined function -> indices of the functions it was inlined into, from
         the pclntab's inline trees (read once, on the first question about inlined functions)."""
+        for _ in self._inline_callers_steps():
+            pass
+        return self.__dict__["_inline_callers"]
+
+    def _inline_callers_steps(self, chunk: int = 0) -> Iterator[None]:
+        """_inline_callers computed `chunk` functions per step (all at once for 0); the result
+        lands where the cached property keeps it."""
+        if "_inline_callers" in self.__dict__:
+            return
         cached = self._cache.get("inline")
         if isinstance(cached, dict):
-            return cached
+            self.__dict__["_inline_callers"] = cached
+            return
         out: dict[str, list[int]] = {}
         pcln, base = self._pcln, self._gofunc
-        if not base:
-            return out
         size = pcln.inlined_call_size
-        for i in range(pcln.nfunc):
+        for i in range(pcln.nfunc if base else 0):
+            if chunk and i and i % chunk == 0:
+                yield
+                if "_inline_callers" in self.__dict__:
+                    return  # finished meanwhile by a question that could not wait
             tree = pcln.inline_tree(i)
             if tree is None:
                 continue
@@ -592,7 +604,18 @@ class GoBinary:
                 if not callers or callers[-1] != i:
                     callers.append(i)
         self._cache.put("inline", out)
-        return out
+        self.__dict__["_inline_callers"] = out
+
+    def warm_up(self) -> Iterator[None]:
+        """What the first stop and the first breakpoint by name need, read in short steps (a few
+        ms each) while the target runs (Engine: the tracer thread's wait): the runtime's struct
+        layouts and the inline callers. Anything not done yet when asked for is done then."""
+        for name in ("runtime.g", "runtime.gobuf", "runtime.stack", "runtime.m"):
+            with self._lock:
+                self.dwarf_types.try_struct_layout(name)
+            yield
+        for _ in self._inline_callers_steps(chunk=400):
+            yield
 
     def inline_only_names(self) -> list[str]:
         """Functions that exist only inlined into others (no code of their own): Delve lists them

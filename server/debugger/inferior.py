@@ -7,7 +7,7 @@ events, register structures) are the native layer's plain data types.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from ..native.process import StopEvent, StopKind, TargetExited, user_fpregs_struct, user_regs_struct
@@ -55,6 +55,10 @@ class Inferior(Protocol):
     def cache_registers(self) -> None: ...
 
     # ---- running ----
+    # Background work to run in short steps while resume_until_event waits for the target
+    # (True: more to do); None: just wait.
+    idle: Callable[[], bool] | None
+
     def resume_until_event(self) -> StopEvent: ...
     def consume_breakpoint(self, tid: int, addr: int) -> None: ...
     def step_instruction(self, tid: int) -> None: ...

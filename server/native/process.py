@@ -17,6 +17,7 @@ import errno
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ptrace.binding.func import (
@@ -93,6 +94,9 @@ class TracedProcess:
         self._running = False
         self._halt_requested = False
         self._halt_signals = 0  # SIGSTOPs we sent and have not seen yet
+        # A step of background work to run while waiting for the running target (True: more
+        # to do). Set by the engine for the length of a continue; runs on this thread only.
+        self.idle: Callable[[], bool] | None = None
         self._tracer = threading.get_ident()  # the thread that seized it: the only one that waits
 
     # ---- memory -------------------------------------------------------------
@@ -261,6 +265,19 @@ class TracedProcess:
             # Died under us; its exit status is still to be reaped by _wait.
 
     def _wait(self) -> tuple[int, int]:
+        while self.idle is not None:
+            # Background work while the target runs (Engine's warm-up): one short step between
+            # polls, until it says it is done; then the plain blocking wait.
+            try:
+                pid, status = os.waitpid(-self.pgid, sysext.WALL | os.WNOHANG)
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+            if pid:
+                return pid, status
+            if not self.idle():
+                self.idle = None
         while True:
             try:
                 return os.waitpid(-self.pgid, sysext.WALL)

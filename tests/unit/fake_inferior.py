@@ -9,7 +9,7 @@ the fake records what the engine asked of it (resumes, step-overs, INT3 inserts/
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydlv.native.process import StopEvent, StopKind, TargetExited, user_fpregs_struct, user_regs_struct
@@ -72,6 +72,7 @@ class FakeInferior:
         self.exited = False
         self.exit_status = 0
         self.running = False
+        self.idle: Callable[[], bool] | None = None  # the engine's warm-up: never run here
         self.threads: dict[int, FakeThread] = {}
         for tid in (pid, *tids):
             self.add_thread(tid, pc)
