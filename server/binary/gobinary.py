@@ -609,13 +609,16 @@ class GoBinary:
     def warm_up(self) -> Iterator[None]:
         """What the first stop and the first breakpoint by name need, read in short steps (a few
         ms each) while the target runs (Engine: the tracer thread's wait): the runtime's struct
-        layouts and the inline callers. Anything not done yet when asked for is done then."""
+        layouts, the inline callers, the package-less function names. Anything not done yet
+        when asked for is done then."""
         for name in ("runtime.g", "runtime.gobuf", "runtime.stack", "runtime.m"):
             with self._lock:
                 self.dwarf_types.try_struct_layout(name)
             yield
         for _ in self._inline_callers_steps(chunk=400):
             yield
+        _ = self._by_path_suffix  # an expression's first name lookup (function_by_suffix)
+        yield
 
     def inline_only_names(self) -> list[str]:
         """Functions that exist only inlined into others (no code of their own): Delve lists them
