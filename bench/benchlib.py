@@ -100,7 +100,12 @@ def compile_pydlv() -> Path:
     """Byte-compile the pydlv package this interpreter imports (as `pip install` would)."""
     out = subprocess.run([sys.executable, "-c", "import pydlv, os; print(os.path.dirname(pydlv.__file__))"],
                          check=True, capture_output=True, text=True).stdout.strip()
-    compileall.compile_dir(out, quiet=1, workers=1)
+    # compileall.compile_dir skips symlinked folders (a staged tree is made of them): walk them too.
+    for folder, dirs, files in os.walk(out, followlinks=True):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for f in files:
+            if f.endswith(".py"):
+                compileall.compile_file(os.path.join(folder, f), quiet=1)
     return Path(out)
 
 
