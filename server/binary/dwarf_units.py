@@ -69,7 +69,7 @@ def _producer_flags(producer: str, is_go: bool) -> tuple[str, bool]:
 
 
 class DwarfUnits:
-    def __init__(self, dwarf: DWARFInfo, bias: int = 0) -> None:
+    def __init__(self, dwarf: DWARFInfo, bias: int = 0, files: dict[str, list[int]] | None = None) -> None:
         self._dwarf = dwarf
         self.bias = bias  # load address of a shared object (0 for an executable)
         self.units: list[CompileUnit] = []
@@ -81,7 +81,9 @@ class DwarfUnits:
         self._line_mv = _section_view(dwarf.debug_line_sec)
         self._line_str = _section_view(getattr(dwarf, "debug_line_str_sec", None))
         self._debug_str = _section_view(dwarf.debug_str_sec)
-        self._file_units: dict[str, list[int]] | None = None
+        # file -> units whose line table lists it; `files`: as an earlier session read it
+        self._file_units: dict[str, list[int]] | None = files
+        self.file_index_read = False  # read here (not given): worth keeping for the next session
         self._search: DieSearch | None = None
 
     def _load(self) -> None:
@@ -187,6 +189,7 @@ class DwarfUnits:
                     if name:
                         idx.setdefault(name, []).append(u.index)
             self._file_units = idx
+            self.file_index_read = True
         return self._file_units
 
 

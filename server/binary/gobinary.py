@@ -135,6 +135,9 @@ class GoBinary:
         types = self.__dict__.get("dwarf_types")
         if types is not None and types.changed:
             self._cache.put("layouts", types.export())
+        units = self.__dict__.get("_units")
+        if units is not None and units.file_index_read:
+            self._cache.put("files", units.file_index())
         self._cache.save()
 
     def close(self) -> None:
@@ -197,7 +200,8 @@ class GoBinary:
         with self._lock:
             if not self._image.elf.has_dwarf_info():
                 return None
-            return DwarfUnits(self._image.elf.get_dwarf_info(), self._bias)
+            files = self._cache.get("files")
+            return DwarfUnits(self._image.elf.get_dwarf_info(), self._bias, files if isinstance(files, dict) else None)
 
     @property
     def dwarf_units(self) -> DwarfUnits | None:
@@ -390,6 +394,9 @@ class GoBinary:
         name is matched against these few candidates, not every function (one scan, on the
         first partial lookup). A generic function is listed by its generic name, with every
         instantiation, unless a real function has that exact name."""
+        cached = self._cache.get("base_names")
+        if isinstance(cached, dict):
+            return cached
         out: dict[str, list[tuple[str, list[int]]]] = {}
         names = self._name_index()
         for name, i in names.items():
@@ -397,6 +404,7 @@ class GoBinary:
         for gname, idxs in self._generic_index().items():
             if gname not in names:
                 out.setdefault(split_name(gname)[2], []).append((gname, list(idxs)))
+        self._cache.put("base_names", out)
         return out
 
     @cached_property
@@ -723,11 +731,21 @@ class GoBinary:
 
     @cached_property
     def _sources(self) -> list[str]:
-        units = self._units
-        names = set(units.file_index()) if units is not None else set(self._pcln.file_names())
+        names = set(self._own_sources)
         for img in self._plugins:
             names.update(img.sources())
         return sorted(n for n in names if n)
+
+    @cached_property
+    def _own_sources(self) -> list[str]:
+        """This image's files (plugins left out), from the index of an earlier session if any."""
+        cached = self._cache.get("sources")
+        if isinstance(cached, list):
+            return cached
+        units = self._units
+        names = sorted(set(units.file_index()) if units is not None else set(self._pcln.file_names()))
+        self._cache.put("sources", names)
+        return names
 
     @cached_property
     def _source_set(self) -> frozenset[str]:

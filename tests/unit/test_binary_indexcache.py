@@ -124,7 +124,8 @@ def test_binary_answers_the_same_from_the_cache(basic_binary: Path, tmp_path: Pa
         main = b.function_named("main.main")  # type: ignore[attr-defined]
         return (main.entry, main.optimized, b.function_named("runtime.main").optimized,  # type: ignore[attr-defined]
                 b.symbol_address("runtime.text"), b.inlined_call_pcs("main.add"),  # type: ignore[attr-defined]
-                b.function_named("fmt.Println").entry, g.size, g.fields)  # type: ignore[attr-defined]
+                b.function_named("fmt.Println").entry, g.size, g.fields,  # type: ignore[attr-defined]
+                [f.name for f in b.find_functions("Println")], b.sources())  # type: ignore[attr-defined]
 
     cold = open_binary(basic_binary)
     try:
@@ -135,7 +136,8 @@ def test_binary_answers_the_same_from_the_cache(basic_binary: Path, tmp_path: Pa
     [f] = _cache_files(tmp_path)
     warm = open_binary(basic_binary)
     try:
-        assert warm._cache.get("names") and warm._cache.get("layouts")
+        for entry in ("symbols", "names", "inline", "optimized", "layouts", "base_names", "sources", "files"):
+            assert warm._cache.get(entry) is not None, entry
         assert facts(warm) == want
         assert "_units" not in warm.__dict__  # answered without reading DWARF
     finally:
