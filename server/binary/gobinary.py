@@ -342,13 +342,32 @@ class GoBinary:
     def _by_path_suffix(self) -> dict[str, int]:
         """Function index by each tail of the name after a '/', the lowest index (address) first:
         one scan on the first question instead of one per question."""
+        for _ in self._by_path_suffix_steps():
+            pass
+        return self.__dict__["_by_path_suffix"]
+
+    def _by_path_suffix_steps(self, chunk: int = 0) -> Iterator[None]:
+        """_by_path_suffix built `chunk` names per step (all at once for 0), or read from the
+        index of an earlier session."""
+        if "_by_path_suffix" in self.__dict__:
+            return
+        cached = self._cache.get("suffixes")
+        if isinstance(cached, dict):
+            self.__dict__["_by_path_suffix"] = cached
+            return
         out: dict[str, int] = {}
-        for n, i in sorted(self._name_index().items(), key=lambda item: item[1]):
+        # Name index order is pclntab order: by index = by address, as Delve looks them up.
+        for k, (n, i) in enumerate(sorted(self._name_index().items(), key=lambda item: item[1])):
+            if chunk and k and k % chunk == 0:
+                yield
+                if "_by_path_suffix" in self.__dict__:
+                    return
             j = n.find("/")
             while j >= 0:
                 out.setdefault(n[j + 1:], i)
                 j = n.find("/", j + 1)
-        return out
+        self._cache.put("suffixes", out)
+        self.__dict__["_by_path_suffix"] = out
 
     def package_paths(self, name: str) -> list[str]:
         """Delve's PackageMap[name]: the paths of the packages called `name`."""
@@ -625,8 +644,8 @@ class GoBinary:
             yield
         for _ in self._inline_callers_steps(chunk=400):
             yield
-        _ = self._by_path_suffix  # an expression's first name lookup (function_by_suffix)
-        yield
+        for _ in self._by_path_suffix_steps(chunk=2000):  # an expression's first name lookup
+            yield
 
     def inline_only_names(self) -> list[str]:
         """Functions that exist only inlined into others (no code of their own): Delve lists them
