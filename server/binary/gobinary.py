@@ -616,8 +616,8 @@ class GoBinary:
         out: dict[str, list[int]] = {}
         pcln, base = self._pcln, self._gofunc
         size = pcln.inlined_call_size
-        for i in range(pcln.nfunc if base else 0):
-            if chunk and i and i % chunk == 0:
+        for k, i in enumerate(pcln.with_inline_trees() if base else []):
+            if chunk and k and k % chunk == 0:
                 yield
                 if "_inline_callers" in self.__dict__:
                     return  # finished meanwhile by a question that could not wait
