@@ -646,6 +646,9 @@ class GoBinary:
             yield
         for _ in self._by_path_suffix_steps(chunk=2000):  # an expression's first name lookup
             yield
+        if "_units" in self.__dict__:  # package names of an expression (never DWARF just for them)
+            _ = self._package_map
+            yield
 
     def inline_only_names(self) -> list[str]:
         """Functions that exist only inlined into others (no code of their own): Delve lists them
