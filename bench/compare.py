@@ -236,6 +236,21 @@ SESSIONS: dict[str, Callable[[list[str], dict[str, Path], dict[str, str]], Figur
 }
 
 
+def build_targets(sessions: list[str], go: str, cache: Path, big: str) -> dict[str, Path]:
+    """The binaries the chosen sessions run, built with `go` (or found in the cache)."""
+    bins: dict[str, Path] = {}
+    for sess in sessions:
+        if sess == "basic":
+            bins["basic"] = build_program(BASIC, go, cache)
+        elif sess == "cond":
+            bins["condloop"] = build_program(CONDLOOP, go, cache)
+        elif sess == "goroutines":
+            bins["manyg"] = build_program(MANYG, go, cache)
+        elif sess == "big":
+            bins["big"] = build_big(go, cache, big)
+    return bins
+
+
 @dataclass
 class Pair:
     dlv_name: str
@@ -280,6 +295,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="runs per server and session (medians are printed)")
     ap.add_argument("--sessions", default=",".join(SESSIONS), help="comma-separated: " + ",".join(SESSIONS))
     ap.add_argument("--big", default="cmd/go", help="the GOROOT command built as the big binary")
+    ap.add_argument("--no-compile", action="store_true", help="do not byte-compile pydlv first (tests)")
     add_common_args(ap)
     args = ap.parse_args()
     sessions = [s for s in args.sessions.split(",") if s]
@@ -292,17 +308,17 @@ def main() -> int:
     if (dlv2 := os.environ.get("PYDLV_BENCH_DLV2")) and not args.no_dlv:
         pairs.append(Pair("dlv2", dlv2, os.environ.get("PYDLV_BENCH_GO2") or shutil.which("go") or "go"))
 
-    pkg = compile_pydlv()
-    print(f"pydlv from {pkg} (byte-compiled with compileall first), {sys.executable}")
+    if args.no_compile:
+        print(f"pydlv as imported by {sys.executable} (not byte-compiled here)")
+    else:
+        pkg = compile_pydlv()
+        print(f"pydlv from {pkg} (byte-compiled with compileall first), {sys.executable}")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     env = dict(os.environ)
     for pair in pairs:
         print(f"\nbuilding with {pair.go} ({go_version(pair.go)}) ...", flush=True)
-        pair.bins = {"basic": build_program(BASIC, pair.go, args.cache_dir),
-                     "condloop": build_program(CONDLOOP, pair.go, args.cache_dir),
-                     "manyg": build_program(MANYG, pair.go, args.cache_dir),
-                     "big": build_big(pair.go, args.cache_dir, args.big)}
+        pair.bins = build_targets(sessions, pair.go, args.cache_dir, args.big)
         servers = [("pydlv", PYDLV)] + ([(pair.dlv_name, [pair.dlv])] if pair.dlv else [])
         pair.samples = {name: {m.key: [] for m in MEASURES} for name, _ in servers}
         for run in range(args.runs):
@@ -319,9 +335,9 @@ def main() -> int:
         dname = f"Delve {tool_version([pair.dlv])}" if pair.dlv else "Delve"
         if pair.dlv:
             pair.samples[dname] = pair.samples.pop(pair.dlv_name)
-        big = pair.bins["big"]
-        print(f"\n### {go_version(pair.go)} binaries; big binary {args.big} {big.stat().st_size / 1e6:.1f} MB; "
-              f"median of {args.runs} runs\n")
+        big = pair.bins.get("big")
+        size = f"; big binary {args.big} {big.stat().st_size / 1e6:.1f} MB" if big is not None else ""
+        print(f"\n### {go_version(pair.go)} binaries{size}; median of {args.runs} runs\n")
         print(table(pair, ("pydlv", dname)), flush=True)
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     return 0
