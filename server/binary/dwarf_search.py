@@ -48,6 +48,18 @@ class DieSearch:
         self._starts = [cu.cu_offset for cu in self._units]
         # per unit: abbreviation code -> (tag, first attribute is an inline DW_AT_name)
         self._abbrevs: dict[int, dict[int, tuple[str, bool]]] = {}
+        # Some search found its DIE: this binary's DWARF writes names inline, so a miss is a miss
+        # (until then callers walk the units, as for DWARF written by another linker).
+        self.proven = False
+        self._probed = False
+
+    def works(self) -> bool:
+        """Whether a miss here is a miss: some search found its DIE, or (asked once) runtime.g,
+        which every Go program has, is found by its bytes."""
+        if not self.proven and not self._probed:
+            self._probed = True
+            self.find("runtime.g", ("DW_TAG_structure_type",))
+        return self.proven
 
     def _unit_of(self, offset: int) -> CompileUnit | None:
         i = bisect_right(self._starts, offset) - 1
@@ -142,4 +154,6 @@ class DieSearch:
                         if full.endswith("/" + name):
                             found[start] = die
             pos = data.find(needle, pos + 1)
+        if found:
+            self.proven = True
         return [found[k] for k in sorted(found)]

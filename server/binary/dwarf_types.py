@@ -220,6 +220,8 @@ class DwarfTypes:
         if self._search is not None:
             # By the bytes of the name (dwarf_search.py), in the walk's order: no unit walked.
             found = self._search.find(name, (_STRUCT,))
+            if not found and not self._search.works():
+                return self._find_in_units(_STRUCT, name, self._type_search_order())
             if not found:
                 return None
             return min(found, key=lambda d: (self._unit_rank.get(d.cu.cu_offset, len(self._unit_rank)), d.offset))

@@ -250,7 +250,12 @@ class DwarfVars:
                       if n == qname or n.endswith(suffix)]
             return pvars, consts
         pvars, consts = [], []
-        for die in self._search.find(qname, ("DW_TAG_variable", "DW_TAG_constant"), suffix=True):
+        dies = self._search.find(qname, ("DW_TAG_variable", "DW_TAG_constant"), suffix=True)
+        if not dies and not self._search.works():
+            # Names not found by their bytes yet in this binary: walk every unit, as Delve does.
+            self._search = None
+            return self._globals_named(qname)
+        for die in dies:
             lang = die.cu.get_top_DIE().attributes.get("DW_AT_language")
             if lang is None or lang.value != 0x16:
                 continue

@@ -70,3 +70,33 @@ def test_a_name_inside_another_name_is_not_a_die(basic_binary: Path) -> None:
         assert search.find("runtime.g", GLOBALS) == []
     finally:
         binary.close()
+
+
+def test_names_not_written_inline_fall_back_to_the_walk(basic_binary: Path) -> None:
+    """DWARF whose names are not found by their bytes (another linker): every miss is checked by
+    the unit walk, so lookups answer as before."""
+    binary = open_binary(basic_binary)
+    try:
+        units = binary.dwarf_units
+        search = units.search
+        search._data = b""  # nothing can be found by bytes
+        search.proven = search._probed = False
+        assert not search.works()
+        types = DwarfTypes(lambda: units)
+        assert types.struct_layout("runtime.g").size > 0
+        vars_, _ = DwarfVars(units.dwarf, search).globals_named("main.GlobalCounter")
+        assert [n for n, _ in vars_] == ["main.GlobalCounter"]
+    finally:
+        binary.close()
+
+
+def test_a_miss_is_trusted_once_the_bytes_work(basic_binary: Path) -> None:
+    binary = open_binary(basic_binary)
+    try:
+        units = binary.dwarf_units
+        fresh = DwarfVars(units.dwarf, units.search)
+        assert fresh.globals_named("main.pt") == ([], [])
+        assert units.search.works()
+        assert fresh._pkg_vars is None  # answered without walking every unit
+    finally:
+        binary.close()
