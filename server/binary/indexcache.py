@@ -8,7 +8,8 @@ nothing but the binary, so it is kept in one file per binary:
         <Go build ID hash>-<size>.idx
 
 keyed by the binary's Go build ID (the linker's hash of its inputs, .note.go.buildid) and its size.
-`PYDLV_NO_CACHE=1` turns it off; a binary without a Go build ID is never cached.
+`PYDLV_NO_CACHE=1` turns it off; a binary without a Go build ID is never cached. The folder keeps
+the MAX_FILES most recently used files (every rebuild of a program is a new binary).
 
 The file is `MAGIC, blake2b(payload), payload` with payload `marshal` of a dict holding the key
 again. A file that does not read back whole, whose digest or key do not match (stale: another
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"PYDLVIX1"
 FORMAT = 1
+# Files kept in the folder: each rebuild of a program is a new binary (a new build ID), so the
+# least recently used go beyond this many (a read touches its file).
+MAX_FILES = 64
 _DIGEST = 16
 # marshal's format is Python's own: a file written by another Python is stale.
 _PYTHON = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
@@ -105,6 +109,8 @@ class IndexCache:
         except Exception as e:  # corrupt or stale: as if there were none
             log.debug("index cache %s ignored: %s", self.path, e)
             return {}
+        with contextlib.suppress(OSError):
+            os.utime(self.path)  # recently used: kept by _prune
         return data["entries"]
 
     def get(self, name: str) -> Any:
@@ -136,3 +142,20 @@ class IndexCache:
             log.debug("index cache %s not written: %s", self.path, e)
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            return
+        _prune(self.path.parent)
+
+
+def _prune(directory: Path) -> None:
+    """Remove the least recently used index files beyond MAX_FILES (another session may be
+    removing the same ones: a file already gone is fine)."""
+    try:
+        files = [(f.stat().st_mtime, f) for f in directory.glob("*.idx")]
+    except OSError:
+        return
+    if len(files) <= MAX_FILES:
+        return
+    files.sort()
+    for _, f in files[:len(files) - MAX_FILES]:
+        with contextlib.suppress(OSError):
+            f.unlink()

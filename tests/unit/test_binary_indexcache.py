@@ -154,3 +154,20 @@ def test_binary_answers_the_same_from_the_cache(basic_binary: Path, tmp_path: Pa
         assert more_facts(again) == want_more
     finally:
         again.close()
+
+
+def test_least_recently_used_files_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indexcache, "MAX_FILES", 3)
+    for n in range(5):
+        c = IndexCache.open(f"build-{n}", 10, tmp_path)
+        c.put("names", {"n": n})
+        c.save()
+        os.utime(c.path, (1000 + n, 1000 + n))  # written in this order
+    assert len(_cache_files(tmp_path)) == 3
+    assert IndexCache.open("build-0", 10, tmp_path).entries == {}  # the oldest went
+    assert IndexCache.open("build-2", 10, tmp_path).get("names") == {"n": 2}  # read: now recent
+    c = IndexCache.open("build-5", 10, tmp_path)
+    c.put("names", {"n": 5})
+    c.save()
+    assert IndexCache.open("build-3", 10, tmp_path).entries == {}  # least recently used then
+    assert IndexCache.open("build-2", 10, tmp_path).get("names") == {"n": 2}
