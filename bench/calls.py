@@ -2,7 +2,7 @@
 """Injected-call latency of pydlv against Delve (issue 5).
 
 For each server: start it on testdata/basic built with Go 1.19 (`-gcflags=all=-N -l`, the build
-bench/startup.py makes, so Debian's Delve 1.20.2 can debug it), stop at BP-MAIN, then time N
+bench/benchlib.py makes, so Debian's Delve 1.20.2 can debug it), stop at BP-MAIN, then time N
 round trips of `RPCServer.Command{name: call, expr: "add(2,3)"}` (request sent to "call returned"
 answered) and print the median of each and the pydlv/dlv ratio. One warm-up call is not counted:
 both servers load DWARF for the first one.
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from startup import (  # noqa: E402
+from benchlib import (  # noqa: E402
     REPO,
     TIMEOUT,
     Client,

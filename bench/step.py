@@ -2,7 +2,7 @@
 """Stepping latency of pydlv against Delve (issue 10).
 
 For each server: start it on testdata/basic built with Go 1.19 (`-gcflags=all=-N -l`, the build
-bench/startup.py makes, so Debian's Delve 1.20.2 can debug it), stop at BP-LOOP (`sum = add(sum, i)`
+bench/benchlib.py makes, so Debian's Delve 1.20.2 can debug it), stop at BP-LOOP (`sum = add(sum, i)`
 inside `loop`), clear that breakpoint, then repeat, while the loop lasts, the round
 
     next      line 68 -> 67   over a call (add)
@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from startup import (  # noqa: E402
+from benchlib import (  # noqa: E402
     REPO,
     TIMEOUT,
     Client,

@@ -261,6 +261,20 @@ def _own_start_ticks() -> int:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def fresh_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """pydlv's on-disk index of binaries (binary/indexcache.py) starts empty in every session:
+    tests never depend on what earlier runs left in ~/.cache/pydlv, and exercise both a cold
+    and (for binaries used again) a warm cache."""
+    old = os.environ.get("PYDLV_CACHE_DIR")
+    os.environ["PYDLV_CACHE_DIR"] = str(tmp_path_factory.mktemp("pydlv-index"))
+    yield
+    if old is None:
+        os.environ.pop("PYDLV_CACHE_DIR", None)
+    else:
+        os.environ["PYDLV_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
 def no_leftover_processes() -> Iterator[None]:
     """At session end, fail loudly if any process the tests started is still around."""
     tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"

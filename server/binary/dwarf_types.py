@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 
+from .dwarf_search import DieSearch
 from .dwarf_units import DwarfUnits, attributes, dwarf_text
 from .gotypes import AT_GO_EMBEDDED
 
@@ -114,13 +116,38 @@ class DwarfTypes:
     anything needs DWARF.
     """
 
-    def __init__(self, units: Callable[[], DwarfUnits | None]) -> None:
+    def __init__(self, units: Callable[[], DwarfUnits | None], seed: dict[str, Any] | None = None) -> None:
         self._load_units = units
         self._units: list[tuple[str, _UnitIndex]] | None = None
+        self.changed = False  # layouts found since the seed: export() has news
+        self._search: DieSearch | None = None
+        self._unit_rank: dict[int, int] = {}  # unit offset -> place in the type search order
         self._layouts: dict[str, StructLayout] = {}
         # Misses are cached too: a miss costs a walk over every unit.
         self._missing: set[str] = set()
         self._trampolines: dict[str, bool] = {}
+        if seed:
+            self._import(seed)
+
+    # -- the on-disk index (binary/indexcache.py) ---------------------------
+
+    def export(self) -> dict[str, Any]:
+        """The layouts and misses found so far, as plain data (marshal-able)."""
+        return {
+            "layouts": {n: (lay.size, [(f, i.offset, i.size, i.type_name, i.embedded) for f, i in lay.fields.items()])
+                        for n, lay in self._layouts.items()},
+            "missing": sorted(self._missing),
+        }
+
+    def _import(self, seed: dict[str, Any]) -> None:
+        try:
+            layouts = {n: StructLayout(n, size, {f: FieldInfo(off, fsize, tname, emb) for f, off, fsize, tname, emb in fields})
+                       for n, (size, fields) in seed["layouts"].items()}
+            missing = {str(n) for n in seed["missing"]}
+        except (KeyError, TypeError, ValueError):
+            return  # a cache from another format: ignored
+        self._layouts.update(layouts)
+        self._missing |= missing
 
     # -- public API -------------------------------------------------------
 
@@ -130,9 +157,11 @@ class DwarfTypes:
             die = None if name in self._missing else self._find_type(name)
             if die is None:
                 self._missing.add(name)
+                self.changed = True
                 raise DwarfTypeError(f"type {name} not found in DWARF")
             layout = self._layout_of(name, die)
             self._layouts[name] = layout
+            self.changed = True
         return layout
 
     def try_struct_layout(self, name: str) -> StructLayout | None:
@@ -165,6 +194,8 @@ class DwarfTypes:
                 raise DwarfTypeError("binary has no DWARF information")
             # The units' names come from the binary's index: no DIE is parsed here.
             self._units = [(u.name, _UnitIndex(units.die_unit(u))) for u in units.units]
+            self._search = units.search
+            self._unit_rank = {u.cu.cu_offset: i for i, u in enumerate(self._type_search_order())}
         return self._units
 
     def _units_for_package(self, package: str) -> list[_UnitIndex]:
@@ -185,6 +216,15 @@ class DwarfTypes:
         return None
 
     def _find_type(self, name: str) -> DIE | None:
+        self._all_units()
+        if self._search is not None:
+            # By the bytes of the name (dwarf_search.py), in the walk's order: no unit walked.
+            found = self._search.find(name, (_STRUCT,))
+            if not found and not self._search.works():
+                return self._find_in_units(_STRUCT, name, self._type_search_order())
+            if not found:
+                return None
+            return min(found, key=lambda d: (self._unit_rank.get(d.cu.cu_offset, len(self._unit_rank)), d.offset))
         return self._find_in_units(_STRUCT, name, self._type_search_order())
 
     # -- decoding ---------------------------------------------------------

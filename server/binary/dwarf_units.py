@@ -26,6 +26,7 @@ from elftools.dwarf.dwarfinfo import DWARFInfo
 from elftools.dwarf.ranges import BaseAddressEntry
 
 from .dwarf_lines import LineProgram
+from .dwarf_search import DieSearch
 
 DW_LANG_GO = 0x16
 AT_GO_PACKAGE_NAME = 0x2905  # Go's vendor attribute on a unit: the package's name (`dirio` for .../dir.io)
@@ -68,7 +69,7 @@ def _producer_flags(producer: str, is_go: bool) -> tuple[str, bool]:
 
 
 class DwarfUnits:
-    def __init__(self, dwarf: DWARFInfo, bias: int = 0) -> None:
+    def __init__(self, dwarf: DWARFInfo, bias: int = 0, files: dict[str, list[int]] | None = None) -> None:
         self._dwarf = dwarf
         self.bias = bias  # load address of a shared object (0 for an executable)
         self.units: list[CompileUnit] = []
@@ -80,7 +81,10 @@ class DwarfUnits:
         self._line_mv = _section_view(dwarf.debug_line_sec)
         self._line_str = _section_view(getattr(dwarf, "debug_line_str_sec", None))
         self._debug_str = _section_view(dwarf.debug_str_sec)
-        self._file_units: dict[str, list[int]] | None = None
+        # file -> units whose line table lists it; `files`: as an earlier session read it
+        self._file_units: dict[str, list[int]] | None = files
+        self.file_index_read = False  # read here (not given): worth keeping for the next session
+        self._search: DieSearch | None = None
 
     def _load(self) -> None:
         rl = None
@@ -136,6 +140,13 @@ class DwarfUnits:
         """pyelftools' DWARFInfo these units come from: the binary's one DWARF handle."""
         return self._dwarf
 
+    @property
+    def search(self) -> DieSearch:
+        """Top-level DIEs by name without walking units (binary/dwarf_search.py)."""
+        if self._search is None:
+            self._search = DieSearch(self._dwarf, self._die_units)
+        return self._search
+
     def die_unit(self, unit: CompileUnit) -> DieUnit:
         """pyelftools' compile unit of `unit`, to read its DIEs (its top DIE is parsed already)."""
         return self._die_units[unit.index]
@@ -178,6 +189,7 @@ class DwarfUnits:
                     if name:
                         idx.setdefault(name, []).append(u.index)
             self._file_units = idx
+            self.file_index_read = True
         return self._file_units
 
 

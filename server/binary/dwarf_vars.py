@@ -24,6 +24,7 @@ from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from .dwarf_search import DieSearch
 from .dwarf_units import dwarf_text
 
 _VAR_TAGS = ("DW_TAG_variable", "DW_TAG_formal_parameter")
@@ -64,8 +65,10 @@ class FunctionDIE:
 
 
 class DwarfVars:
-    def __init__(self, dwarf: DWARFInfo) -> None:
+    def __init__(self, dwarf: DWARFInfo, search: DieSearch | None = None) -> None:
         self._dwarf = dwarf
+        self._search = search
+        self._globals: dict[str, tuple[list[tuple[str, DIE]], list[tuple[int, str, int]]]] = {}
         self._cus: list[CompileUnit] | None = None
         self._unit_funcs: dict[int, tuple[list[int], list[FunctionDIE]]] = {}
         self._inlined: dict[int, FunctionDIE] = {}  # inlined calls as functions, by DIE offset
@@ -236,30 +239,49 @@ class DwarfVars:
                     if die.tag == "DW_TAG_constant":
                         self._add_constant(die)
                         continue
-                    if die.tag != "DW_TAG_variable":
-                        continue
-                    a = die.attributes
-                    loc = a.get("DW_AT_location")
-                    if "DW_AT_name" not in a or loc is None or not isinstance(loc.value, list | bytes):
-                        continue
-                    expr = bytes(loc.value)
-                    if not expr or expr[0] != 0x03:  # DW_OP_addr
-                        continue
-                    out.append((dwarf_text(a["DW_AT_name"].value), die))
+                    if die.tag == "DW_TAG_variable" and _is_package_var(die):
+                        out.append((dwarf_text(die.attributes["DW_AT_name"].value), die))
             self._pkg_vars = out
         return self._pkg_vars
 
+    def globals_named(self, qname: str) -> tuple[list[tuple[str, DIE]], list[tuple[int, str, int]]]:
+        """Delve's findGlobal candidates: (package variables, (type offset, name, value) of
+        constants) called `qname` or ending in "/" + qname, in .debug_info order. Found by the
+        bytes of the name (dwarf_search.py) without reading every unit, when that is possible."""
+        found = self._globals.get(qname)
+        if found is None:
+            found = self._globals[qname] = self._globals_named(qname)
+        return found
+
+    def _globals_named(self, qname: str) -> tuple[list[tuple[str, DIE]], list[tuple[int, str, int]]]:
+        suffix = "/" + qname
+        if self._search is None or self._pkg_vars is not None:
+            pvars = [(n, d) for n, d in self.package_vars() if n == qname or n.endswith(suffix)]
+            consts = [(off, n, v) for off, cs in self._consts.items() for n, v in cs
+                      if n == qname or n.endswith(suffix)]
+            return pvars, consts
+        pvars, consts = [], []
+        dies = self._search.find(qname, ("DW_TAG_variable", "DW_TAG_constant"), suffix=True)
+        if not dies and not self._search.works():
+            # Names not found by their bytes yet in this binary: walk every unit, as Delve does.
+            self._search = None
+            return self._globals_named(qname)
+        for die in dies:
+            lang = die.cu.get_top_DIE().attributes.get("DW_AT_language")
+            if lang is None or lang.value != 0x16:
+                continue
+            name = dwarf_text(die.attributes["DW_AT_name"].value)
+            if die.tag == "DW_TAG_variable":
+                if _is_package_var(die):
+                    pvars.append((name, die))
+            elif (c := _constant(die)) is not None:
+                consts.append(c)
+        return pvars, consts
+
     def _add_constant(self, die: DIE) -> None:
-        a = die.attributes
-        name, typ, val = a.get("DW_AT_name"), a.get("DW_AT_type"), a.get("DW_AT_const_value")
-        # Delve keeps only integer constants (the const value decodes as int64).
-        if name is None or typ is None or val is None or not isinstance(val.value, int):
-            return
-        off = typ.value if typ.form == "DW_FORM_ref_addr" else typ.value + die.cu.cu_offset
-        value = val.value
-        if val.form in ("DW_FORM_data8", "DW_FORM_udata") and value >= 1 << 63:
-            value -= 1 << 64  # Delve reads it as int64
-        self._consts.setdefault(off, []).append((dwarf_text(name.value), value))
+        c = _constant(die)
+        if c is not None:
+            self._consts.setdefault(c[0], []).append((c[1], c[2]))
 
     def all_constants(self) -> list[tuple[int, list[tuple[str, int]]]]:
         """(type offset, [(qualified name, value)]) of every Go constant, by type."""
@@ -270,3 +292,27 @@ class DwarfVars:
         """(qualified name, value) of the Go constants whose type is the DIE at type_offset."""
         self.package_vars()
         return self._consts.get(type_offset)
+
+
+def _is_package_var(die: DIE) -> bool:
+    """A top-level DW_TAG_variable Delve lists: named, at a static address (DW_OP_addr)."""
+    a = die.attributes
+    loc = a.get("DW_AT_location")
+    if "DW_AT_name" not in a or loc is None or not isinstance(loc.value, list | bytes):
+        return False
+    expr = bytes(loc.value)
+    return bool(expr) and expr[0] == 0x03
+
+
+def _constant(die: DIE) -> tuple[int, str, int] | None:
+    """(type DIE offset, name, value) of an integer DW_TAG_constant (Delve keeps only those: the
+    value decodes as int64), None for others."""
+    a = die.attributes
+    name, typ, val = a.get("DW_AT_name"), a.get("DW_AT_type"), a.get("DW_AT_const_value")
+    if name is None or typ is None or val is None or not isinstance(val.value, int):
+        return None
+    off = typ.value if typ.form == "DW_FORM_ref_addr" else typ.value + die.cu.cu_offset
+    value = val.value
+    if val.form in ("DW_FORM_data8", "DW_FORM_udata") and value >= 1 << 63:
+        value -= 1 << 64  # Delve reads it as int64
+    return off, dwarf_text(name.value), value

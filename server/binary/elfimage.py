@@ -82,9 +82,17 @@ class ElfImage:
         return None
 
     def symbol_address(self, name: str) -> int | None:
+        return self.symbols().get(name)
+
+    def symbols(self) -> dict[str, int]:
+        """Symbol name -> value (the first of a name), read on first use."""
         if self._symbols is None:
             self._symbols = self._load_symbols()
-        return self._symbols.get(name)
+        return self._symbols
+
+    def seed_symbols(self, symbols: dict[str, int]) -> None:
+        """The symbol table as an earlier session read it (binary/indexcache.py)."""
+        self._symbols = symbols
 
     def _load_symbols(self) -> dict[str, int]:
         symtab = self._sections.get(".symtab")

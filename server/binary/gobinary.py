@@ -20,8 +20,11 @@ docstring names the Delve function it follows.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,6 +43,7 @@ from .elfimage import ElfImage
 from .foreign import ForeignCode
 from .funcnames import FuncSpec, name_without_type_params, partial_package_match, split_name
 from .gotypes import GoTypes
+from .indexcache import IndexCache, go_build_id
 from .pclntab import Pclntab, PclntabError
 from .prologue import first_pc_after_prologue_disassembly
 
@@ -66,8 +70,11 @@ class Function:
 
 
 class GoBinary:
-    def __init__(self, path: str, image: ElfImage, pcln: Pclntab, bias: int = 0) -> None:
+    def __init__(self, path: str, image: ElfImage, pcln: Pclntab, bias: int = 0,
+                 cache: IndexCache | None = None) -> None:
         self.path = path
+        # What earlier sessions computed from this very binary (binary/indexcache.py).
+        self._cache = cache if cache is not None else IndexCache.disabled()
         self._image = image
         self._pcln = pcln
         # A shared object's load address: file addresses + bias are the process's. Every pc
@@ -94,6 +101,15 @@ class GoBinary:
             image = ElfImage(path)
         except (OSError, ValueError) as e:
             raise BinaryError(f"could not open {path}: {e}") from e
+        cache = IndexCache.disabled()
+        if not bias:
+            with contextlib.suppress(OSError, ValueError):
+                cache = IndexCache.open(go_build_id(image.section_bytes(".note.go.buildid")), os.path.getsize(path))
+        symbols = cache.get("symbols")
+        if isinstance(symbols, dict):
+            image.seed_symbols(symbols)
+        elif cache.enabled:
+            cache.put("symbols", image.symbols())
         data = image.section_bytes(".gopclntab")
         if data is None:
             # Go 1.19 shared objects (plugins) keep the table inside .data.rel.ro
@@ -109,7 +125,20 @@ class GoBinary:
             pcln = Pclntab(data, text_start, bias)
         except PclntabError as e:
             raise BinaryError(f"could not read .gopclntab: {e}") from e
-        return cls(path, image, pcln, bias)
+        return cls(path, image, pcln, bias, cache)
+
+    def save_index(self) -> None:
+        """Keep what this session computed for the next one (binary/indexcache.py); once, at
+        the end of a session."""
+        if not self._cache.enabled:
+            return
+        types = self.__dict__.get("dwarf_types")
+        if types is not None and types.changed:
+            self._cache.put("layouts", types.export())
+        units = self.__dict__.get("_units")
+        if units is not None and units.file_index_read:
+            self._cache.put("files", units.file_index())
+        self._cache.save()
 
     def close(self) -> None:
         for p in self._plugins:
@@ -171,7 +200,8 @@ class GoBinary:
         with self._lock:
             if not self._image.elf.has_dwarf_info():
                 return None
-            return DwarfUnits(self._image.elf.get_dwarf_info(), self._bias)
+            files = self._cache.get("files")
+            return DwarfUnits(self._image.elf.get_dwarf_info(), self._bias, files if isinstance(files, dict) else None)
 
     @property
     def dwarf_units(self) -> DwarfUnits | None:
@@ -188,7 +218,8 @@ class GoBinary:
     def dwarf_types(self) -> DwarfTypes:
         """Struct layouts of runtime internals and subprogram flags, for the runtime model.
         Made without reading anything: its first question loads the unit index."""
-        return DwarfTypes(lambda: self._units)
+        layouts = self._cache.get("layouts")
+        return DwarfTypes(lambda: self._units, layouts if isinstance(layouts, dict) else None)
 
     @cached_property
     def go_types(self) -> GoTypes | None:
@@ -248,9 +279,24 @@ class GoBinary:
         return fn
 
     def _optimized_at(self, pc: int) -> bool:
-        units = self._units
-        unit = units.unit_at(pc) if units is not None else None
-        return bool(unit and unit.optimized)
+        starts, ranges = self._optimized_ranges
+        i = bisect_right(starts, pc) - 1
+        # Ranges of units do not overlap in Go binaries; a few back are checked anyway.
+        return any(ranges[j][0] <= pc < ranges[j][1] for j in range(i, max(i - 4, -1), -1))
+
+    @cached_property
+    def _optimized_ranges(self) -> tuple[list[int], list[tuple[int, int]]]:
+        """The pc ranges of optimized compile units, sorted: a function's Optimized flag without
+        reading DWARF when an earlier session noted them (binary/indexcache.py)."""
+        cached = self._cache.get("optimized")
+        if isinstance(cached, list):
+            ranges = [(int(lo), int(hi)) for lo, hi in cached]
+        else:
+            units = self._units
+            ranges = sorted((lo, hi) for u in (units.units if units is not None else []) if u.optimized
+                            for lo, hi in u.ranges if hi > lo)
+            self._cache.put("optimized", ranges)
+        return [lo for lo, _ in ranges], ranges
 
     def functions(self) -> Sequence[Function]:
         if self._all is None:
@@ -268,9 +314,12 @@ class GoBinary:
 
     def _name_index(self) -> dict[str, int]:
         if self._by_name is None:
-            idx: dict[str, int] = {}
-            for i, name in self._pcln.names():
-                idx.setdefault(name, i)
+            idx = self._cache.get("names")
+            if not isinstance(idx, dict):
+                idx = {}
+                for i, name in self._pcln.names():
+                    idx.setdefault(name, i)
+                self._cache.put("names", idx)
             self._by_name = idx
         return self._by_name
 
@@ -293,13 +342,32 @@ class GoBinary:
     def _by_path_suffix(self) -> dict[str, int]:
         """Function index by each tail of the name after a '/', the lowest index (address) first:
         one scan on the first question instead of one per question."""
+        for _ in self._by_path_suffix_steps():
+            pass
+        return self.__dict__["_by_path_suffix"]
+
+    def _by_path_suffix_steps(self, chunk: int = 0) -> Iterator[None]:
+        """_by_path_suffix built `chunk` names per step (all at once for 0), or read from the
+        index of an earlier session."""
+        if "_by_path_suffix" in self.__dict__:
+            return
+        cached = self._cache.get("suffixes")
+        if isinstance(cached, dict):
+            self.__dict__["_by_path_suffix"] = cached
+            return
         out: dict[str, int] = {}
-        for n, i in sorted(self._name_index().items(), key=lambda item: item[1]):
+        # Name index order is pclntab order: by index = by address, as Delve looks them up.
+        for k, (n, i) in enumerate(sorted(self._name_index().items(), key=lambda item: item[1])):
+            if chunk and k and k % chunk == 0:
+                yield
+                if "_by_path_suffix" in self.__dict__:
+                    return
             j = n.find("/")
             while j >= 0:
                 out.setdefault(n[j + 1:], i)
                 j = n.find("/", j + 1)
-        return out
+        self._cache.put("suffixes", out)
+        self.__dict__["_by_path_suffix"] = out
 
     def package_paths(self, name: str) -> list[str]:
         """Delve's PackageMap[name]: the paths of the packages called `name`."""
@@ -345,6 +413,9 @@ class GoBinary:
         name is matched against these few candidates, not every function (one scan, on the
         first partial lookup). A generic function is listed by its generic name, with every
         instantiation, unless a real function has that exact name."""
+        cached = self._cache.get("base_names")
+        if isinstance(cached, dict):
+            return cached
         out: dict[str, list[tuple[str, list[int]]]] = {}
         names = self._name_index()
         for name, i in names.items():
@@ -352,6 +423,7 @@ class GoBinary:
         for gname, idxs in self._generic_index().items():
             if gname not in names:
                 out.setdefault(split_name(gname)[2], []).append((gname, list(idxs)))
+        self._cache.put("base_names", out)
         return out
 
     @cached_property
@@ -528,12 +600,27 @@ class GoBinary:
     def _inline_callers(self) -> dict[str, list[int]]:
         """Name of each inlined function -> indices of the functions it was inlined into, from
         the pclntab's inline trees (read once, on the first question about inlined functions)."""
+        for _ in self._inline_callers_steps():
+            pass
+        return self.__dict__["_inline_callers"]
+
+    def _inline_callers_steps(self, chunk: int = 0) -> Iterator[None]:
+        """_inline_callers computed `chunk` functions per step (all at once for 0); the result
+        lands where the cached property keeps it."""
+        if "_inline_callers" in self.__dict__:
+            return
+        cached = self._cache.get("inline")
+        if isinstance(cached, dict):
+            self.__dict__["_inline_callers"] = cached
+            return
         out: dict[str, list[int]] = {}
         pcln, base = self._pcln, self._gofunc
-        if not base:
-            return out
         size = pcln.inlined_call_size
-        for i in range(pcln.nfunc):
+        for k, i in enumerate(pcln.with_inline_trees() if base else []):
+            if chunk and k and k % chunk == 0:
+                yield
+                if "_inline_callers" in self.__dict__:
+                    return  # finished meanwhile by a question that could not wait
             tree = pcln.inline_tree(i)
             if tree is None:
                 continue
@@ -543,7 +630,25 @@ class GoBinary:
                 callers = out.setdefault(pcln.inlined_call_name(raw[k * size:(k + 1) * size]), [])
                 if not callers or callers[-1] != i:
                     callers.append(i)
-        return out
+        self._cache.put("inline", out)
+        self.__dict__["_inline_callers"] = out
+
+    def warm_up(self) -> Iterator[None]:
+        """What the first stop and the first breakpoint by name need, read in short steps (a few
+        ms each) while the target runs (Engine: the tracer thread's wait): the runtime's struct
+        layouts, the inline callers, the package-less function names. Anything not done yet
+        when asked for is done then."""
+        for name in ("runtime.g", "runtime.gobuf", "runtime.stack", "runtime.m"):
+            with self._lock:
+                self.dwarf_types.try_struct_layout(name)
+            yield
+        for _ in self._inline_callers_steps(chunk=400):
+            yield
+        for _ in self._by_path_suffix_steps(chunk=2000):  # an expression's first name lookup
+            yield
+        if "_units" in self.__dict__:  # package names of an expression (never DWARF just for them)
+            _ = self._package_map
+            yield
 
     def inline_only_names(self) -> list[str]:
         """Functions that exist only inlined into others (no code of their own): Delve lists them
@@ -648,11 +753,21 @@ class GoBinary:
 
     @cached_property
     def _sources(self) -> list[str]:
-        units = self._units
-        names = set(units.file_index()) if units is not None else set(self._pcln.file_names())
+        names = set(self._own_sources)
         for img in self._plugins:
             names.update(img.sources())
         return sorted(n for n in names if n)
+
+    @cached_property
+    def _own_sources(self) -> list[str]:
+        """This image's files (plugins left out), from the index of an earlier session if any."""
+        cached = self._cache.get("sources")
+        if isinstance(cached, list):
+            return cached
+        units = self._units
+        names = sorted(set(units.file_index()) if units is not None else set(self._pcln.file_names()))
+        self._cache.put("sources", names)
+        return names
 
     @cached_property
     def _source_set(self) -> frozenset[str]:

@@ -180,6 +180,26 @@ class Pclntab:
         count = max((v for _, _, v in self.pcvalue_table(table, self.entry(i))), default=-1) + 1
         return (tree, count) if count > 0 else None
 
+    def with_inline_trees(self) -> list[int]:
+        """Indices of the functions that have an inline tree slot set: the few inline_tree()
+        needs to look at (a quick pass over the func records, no pcvalue decoding)."""
+        if self.format == "1.16":
+            return []
+        mv, funcdata, offs, unpack = self._mv, self._funcdata, self._funcoffs, struct.unpack_from
+        fixed = 44 if self.format == "1.20" else 40
+        out: list[int] = []
+        for i in range(self.nfunc):
+            off = funcdata + offs[i]
+            if mv[off + fixed - 1] <= _FUNCDATA_INLTREE:
+                continue
+            (npcdata,) = unpack("<I", mv, off + 28)
+            if npcdata <= _PCDATA_INLTREEINDEX:
+                continue
+            (tree,) = unpack("<I", mv, off + fixed + 4 * npcdata + 4 * _FUNCDATA_INLTREE)
+            if tree != 0xFFFFFFFF:
+                out.append(i)
+        return out
+
     def inline_index_at(self, i: int, pc: int) -> int:
         """PCDATA_InlTreeIndex of function i at pc: the innermost inlined call there, -1 for none."""
         off = self._func_off(i)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from ..binary.funcnames import name_without_type_params
@@ -101,6 +101,29 @@ class Engine:
         self._not_go_images: set[str] = set()
         target.binary.drop_images()  # a previous process's plugins
         self._set_plugin_open_breakpoint()
+        # What the first stop will need, read while the target runs (continue_ sets it as the
+        # process's idle work): the runtime's layouts, the inline callers.
+        self._warm_up: Iterator[None] | None = self._warm_up_steps()
+
+    def _warm_up_steps(self) -> Iterator[None]:
+        yield from self.t.binary.warm_up()
+        _ = self.t.goroutines.runtime.layout  # GLayout from the layouts just read
+        yield
+
+    def _idle_step(self) -> bool:
+        """One step of the warm-up; False once it is over (or failed: it is only a head start,
+        whatever it did not do is done when first needed, and fails there if it must)."""
+        if self._warm_up is None:
+            return False
+        try:
+            next(self._warm_up)
+            return True
+        except StopIteration:
+            pass
+        except Exception:
+            log.debug("warm-up stopped", exc_info=True)
+        self._warm_up = None
+        return False
 
     @classmethod
     def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Engine:
@@ -176,13 +199,17 @@ class Engine:
     def detach(self, kill: bool) -> None:
         """Kill (a launched target always, as Delve) or detach every process of the group (the
         children last started first, as Delve); nothing to do for those already gone."""
-        for t in reversed(self.targets):
-            if t.poll_exited():
-                continue
-            if kill or t.launched:
-                t.proc.kill()
-            else:
-                t.proc.detach()
+        try:
+            for t in reversed(self.targets):
+                if t.poll_exited():
+                    continue
+                if kill or t.launched:
+                    t.proc.kill()
+                else:
+                    t.proc.detach()
+        finally:
+            for t in self.targets:
+                t.binary.save_index()  # what this session read of each binary, for the next
 
     # ---- the target group (follow-exec) ---------------------------------------------------------
 
@@ -632,6 +659,16 @@ class Engine:
     def continue_(self, on_resumed: Callable[[], None] = lambda: None) -> StateView:
         """Run until a user stop is due; returns the stopped (or exited) state."""
         self._select_live()
+        proc = self.t.proc
+        # The warm-up runs while the target does, but never beside an injected call's worker.
+        if self._warm_up is not None and self.t.calls.active is None:
+            proc.idle = self._idle_step
+        try:
+            return self._continue(on_resumed)
+        finally:
+            proc.idle = None
+
+    def _continue(self, on_resumed: Callable[[], None]) -> StateView:
         t = self.t
         proc = t.live()
         resumed_signalled = False

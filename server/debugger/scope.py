@@ -223,7 +223,8 @@ class VariableContext:
         self.proc = proc
         self.goroutines = goroutines
         self.types = types  # the binary's: types outlive a restart of the process
-        self.dwarf_vars = DwarfVars(dwarf)
+        units = binary.dwarf_units
+        self.dwarf_vars = DwarfVars(dwarf, units.search if units is not None else None)
 
         def func_name(pc: int) -> str | None:
             fn = binary.function_at(pc)
@@ -436,27 +437,25 @@ class VariableContext:
         return self._find_global(f"{package}.{name}")
 
     def _find_global(self, qname: str) -> Value | None:
-        suffix = "/" + qname
-        for vname, die in self.dwarf_vars.package_vars():
-            if vname == qname or vname.endswith(suffix):
-                return self.value_of_die(die, vname, 0, 0, None)
+        pvars, consts = self.dwarf_vars.globals_named(qname)
+        if pvars:
+            vname, die = pvars[0]
+            return self.value_of_die(die, vname, 0, 0, None)
         fv = self.function_value(qname)
         if fv is not None:
             return fv
-        for type_off, consts in self.dwarf_vars.all_constants():
-            for cname, cval in consts:
-                if cname == qname or cname.endswith(suffix):
-                    typ = self.types.by_offset(type_off)
-                    v = self.loader.new(qname, 0, typ)
-                    if v.kind == Kind.Int:
-                        v.value = cval
-                    elif v.kind == Kind.Uint:
-                        v.value = cval & (1 << 64) - 1
-                    else:
-                        raise ScopeError(f"unsupported constant kind {KIND_NAMES.get(v.kind, v.kind)}")
-                    v.flags |= F_CONSTANT
-                    v.loaded = True
-                    return v
+        for type_off, _cname, cval in consts[:1]:
+            typ = self.types.by_offset(type_off)
+            v = self.loader.new(qname, 0, typ)
+            if v.kind == Kind.Int:
+                v.value = cval
+            elif v.kind == Kind.Uint:
+                v.value = cval & (1 << 64) - 1
+            else:
+                raise ScopeError(f"unsupported constant kind {KIND_NAMES.get(v.kind, v.kind)}")
+            v.flags |= F_CONSTANT
+            v.loaded = True
+            return v
         return None
 
     def package_var(self, name: str, package: str = "") -> Value | None:

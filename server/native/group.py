@@ -48,6 +48,8 @@ class ProcessGroup:
         # trapping thread stopped, the others running (a conditional breakpoint's false condition
         # answers False, and the thread goes on at once).
         self.breakpoint_filter: Callable[[int, int, int], bool] | None = None
+        # A step of background work to run while the target runs (TracedProcess.idle).
+        self.idle: Callable[[], bool] | None = None
 
     @property
     def live(self) -> list[TracedProcess]:
@@ -74,13 +76,28 @@ class ProcessGroup:
 
     # ---- waiting --------------------------------------------------------------------------
 
-    def wait(self) -> tuple[int, int]:
+    def wait(self, idle: bool = False) -> tuple[int, int]:
         """The next (tid, status) of the group; (0, 0) once nothing is left (all marked exited).
+        idle: run the background work between polls meanwhile (the running target's wait only,
+        not the stopping of the world).
 
         On the target's process group, except while children are followed: one may leave the
         group before its exec (SysProcAttr.Setpgid), and then only waitpid(-1) sees it (pydlv
         starts no other child while a command runs)."""
         who = -1 if self.follow_exec or len(self.procs) > 1 else -self.pgid
+        while idle and self.idle is not None:
+            # Background work while the target runs (the engine's warm-up): one short step
+            # between polls, until it says it is done; then the plain blocking wait.
+            try:
+                pid, status = os.waitpid(who, sysext.WALL | os.WNOHANG)
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+            if pid:
+                return pid, status
+            if not self.idle():
+                self.idle = None
         while True:
             try:
                 return os.waitpid(who, sysext.WALL)

@@ -191,6 +191,16 @@ class TracedProcess:
     def running(self) -> bool:
         return self.group.running
 
+    @property
+    def idle(self) -> Callable[[], bool] | None:
+        """A step of background work to run while waiting for the running target (True: more
+        to do). Set by the engine for the length of a continue; runs on the tracer thread only."""
+        return self.group.idle
+
+    @idle.setter
+    def idle(self, step: Callable[[], bool] | None) -> None:
+        self.group.idle = step
+
     def request_halt(self) -> None:
         """Ask the target to stop (any thread may call this).
 
@@ -242,7 +252,7 @@ class TracedProcess:
                     if th.stopped:
                         proc._resume(th)
             while True:
-                tid, status = grp.wait()
+                tid, status = grp.wait(idle=True)
                 event = None if grp.exited else grp.dispatch_running(tid, status)
                 if event is None and not grp.exited:
                     continue

@@ -73,6 +73,7 @@ class FakeInferior:
         self.exited = False
         self.exit_status = 0
         self.running = False
+        self.idle: Callable[[], bool] | None = None  # the engine's warm-up: never run here
         self.threads: dict[int, FakeThread] = {}
         for tid in (pid, *tids):
             self.add_thread(tid, pc)

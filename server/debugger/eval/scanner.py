@@ -36,7 +36,9 @@ class Source:
     def __init__(self, text: str) -> None:
         self.text = text
         # go/token.File.AddLine ignores a line start at the very end of the file
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text) if m.end() < len(text)]
+        self.line_starts = [0]
+        if "\n" in text:  # most expressions are one line: no regular expression to compile
+            self.line_starts += [m.end() for m in re.finditer("\n", text) if m.end() < len(text)]
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column) as go/token prints them: 1-based, column counted in UTF-8 bytes."""

@@ -1,0 +1,3 @@
+module condloop
+
+go 1.19

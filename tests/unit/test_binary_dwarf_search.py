@@ -1,0 +1,102 @@
+"""Top-level DIEs found by the bytes of their name (binary/dwarf_search.py): the same answers as
+walking the units, for types, package variables and constants, hits, suffixes and misses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import open_binary
+from pydlv.binary.dwarf_types import DwarfTypes
+from pydlv.binary.dwarf_units import dwarf_text
+from pydlv.binary.dwarf_vars import DwarfVars
+
+STRUCT = ("DW_TAG_structure_type",)
+GLOBALS = ("DW_TAG_variable", "DW_TAG_constant")
+# exact names, names ending in "/" + name, constants, and names that are nowhere
+NAMES = ("main.GlobalCounter", "main.GlobalName", "main.GlobalSlice", "bytealg.MaxLen",
+         "internal/bytealg.MaxLen", "runtime._Grunning", "runtime.maxstacksize", "main.pt", "pt",
+         "main.Point", "runtime.g", "g", "MaxLen")
+
+
+def test_types_found_as_the_walk_finds_them(basic_binary: Path) -> None:
+    binary = open_binary(basic_binary)
+    try:
+        units = binary.dwarf_units
+        fast = binary.dwarf_types
+        walk = DwarfTypes(lambda: units)
+        walk._all_units()
+        walk._search = None  # the unit walk this module replaces
+        for name in ("runtime.g", "runtime.m", "runtime.gobuf", "runtime.stack", "main.Point", "main.Rect",
+                     "sync.WaitGroup", "runtime.hchan"):
+            a, b = fast._find_type(name), walk._find_type(name)
+            assert a is not None and b is not None and a.offset == b.offset, name
+            assert fast.struct_layout(name) == walk.struct_layout(name)
+        for missing in ("runtime.nosuchtype", "*runtime.g", "[]runtime.g", "g"):
+            assert fast._find_type(missing) is None and walk._find_type(missing) is None
+    finally:
+        binary.close()
+
+
+def test_globals_found_as_the_walk_finds_them(basic_binary: Path) -> None:
+    binary = open_binary(basic_binary)
+    try:
+        units = binary.dwarf_units
+        fast = DwarfVars(units.dwarf, units.search)
+        walk = DwarfVars(units.dwarf)
+        for name in NAMES:
+            fv, fc = fast.globals_named(name)
+            wv, wc = walk.globals_named(name)
+            assert [(n, d.offset) for n, d in fv] == [(n, d.offset) for n, d in wv], name
+            assert fc == wc, name
+        vars_, _ = fast.globals_named("bytealg.MaxLen")
+        assert [n for n, _ in vars_] == ["internal/bytealg.MaxLen"]  # by its "/" suffix
+        assert fast.globals_named("main.pt") == ([], [])
+        _, consts = fast.globals_named("runtime._Grunning")
+        assert [(n, v) for _, n, v in consts] == [("runtime._Grunning", 2)]
+    finally:
+        binary.close()
+
+
+def test_a_name_inside_another_name_is_not_a_die(basic_binary: Path) -> None:
+    """`runtime.g\\0` also ends `*runtime.g`, `[]runtime.g`...: only the struct's own DIE answers."""
+    binary = open_binary(basic_binary)
+    try:
+        search = binary.dwarf_units.search
+        data = search._data
+        occurrences = data.count(b"runtime.g\0")
+        assert occurrences > 1  # the pointer type's name at least
+        found = search.find("runtime.g", STRUCT)
+        assert len(found) == 1 and dwarf_text(found[0].attributes["DW_AT_name"].value) == "runtime.g"
+        assert search.find("runtime.g", GLOBALS) == []
+    finally:
+        binary.close()
+
+
+def test_names_not_written_inline_fall_back_to_the_walk(basic_binary: Path) -> None:
+    """DWARF whose names are not found by their bytes (another linker): every miss is checked by
+    the unit walk, so lookups answer as before."""
+    binary = open_binary(basic_binary)
+    try:
+        units = binary.dwarf_units
+        search = units.search
+        search._data = b""  # nothing can be found by bytes
+        search.proven = search._probed = False
+        assert not search.works()
+        types = DwarfTypes(lambda: units)
+        assert types.struct_layout("runtime.g").size > 0
+        vars_, _ = DwarfVars(units.dwarf, search).globals_named("main.GlobalCounter")
+        assert [n for n, _ in vars_] == ["main.GlobalCounter"]
+    finally:
+        binary.close()
+
+
+def test_a_miss_is_trusted_once_the_bytes_work(basic_binary: Path) -> None:
+    binary = open_binary(basic_binary)
+    try:
+        units = binary.dwarf_units
+        fresh = DwarfVars(units.dwarf, units.search)
+        assert fresh.globals_named("main.pt") == ([], [])
+        assert units.search.works()
+        assert fresh._pkg_vars is None  # answered without walking every unit
+    finally:
+        binary.close()
