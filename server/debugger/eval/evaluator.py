@@ -180,14 +180,7 @@ class Evaluator:
                                        f"{expr_string(node.fun)}: {e}") from None
             return
         if isinstance(node, n.CompositeLit):
-            not_implemented = CompileError(f"expression {_go_node_type(node)} not implemented")
-            if node.type is None or self.scope.ctx.binary.function_named("runtime.debugPinnerV1") is None:
-                raise not_implemented
-            t = self.find_type_expr(node.type)
-            if t is None:
-                raise CompileError(ERR_TYPE_NOT_FOUND)
-            if t.resolved().kind != Kind.Struct:
-                raise not_implemented
+            self._struct_literal_type(node, CompileError)
             for elt in node.elts:
                 self.compile_check(elt.value if isinstance(elt, n.KeyValueExpr) else elt)
             return
@@ -242,20 +235,26 @@ class Evaluator:
             return self._composite_lit(node)
         raise EvalError(f"expression {_go_node_type(node)} not implemented")
 
+    def _struct_literal_type(self, node: n.CompositeLit, error: type[EvalError]) -> GoType:
+        """The type of a literal Delve 1.27 evaluates (a struct, the target having the debug
+        pinner), else its refusal, raised as `error` (CompileError while compiling)."""
+        not_implemented = error(f"expression {_go_node_type(node)} not implemented")
+        if node.type is None or self.scope.ctx.binary.function_named("runtime.debugPinnerV1") is None:
+            raise not_implemented
+        t = self.find_type_expr(node.type)
+        if t is None:
+            raise error(ERR_TYPE_NOT_FOUND)
+        if t.resolved().kind != Kind.Struct:
+            raise not_implemented
+        return t
+
     def _composite_lit(self, node: n.CompositeLit) -> Value:
         """Delve 1.27's struct literals (compiled only when the target has the debug pinner): a
         zeroed value in the debugger's memory at the unresolvable fake address, each element
         set into its field as by assignment (a string literal needs an allocation: refused
         outside `call`). Slice, array and map literals are not implemented, as in Delve."""
-        not_implemented = EvalError(f"expression {_go_node_type(node)} not implemented")
-        if node.type is None or self.scope.ctx.binary.function_named("runtime.debugPinnerV1") is None:
-            raise not_implemented
-        t = self.find_type_expr(node.type)
-        if t is None:
-            raise EvalError(ERR_TYPE_NOT_FOUND)
+        t = self._struct_literal_type(node, EvalError)
         rt = t.resolved()
-        if rt.kind != Kind.Struct:
-            raise not_implemented
         mem = CompositeMemory(self.loader.mem, FAKE_ADDRESS_UNRESOLV, [RegPiece(rt.size, None, bytes(rt.size))],
                               lambda reg, data: None)
         v = self.loader.new(t.name, FAKE_ADDRESS_UNRESOLV, t, mem)  # named so in errors only
