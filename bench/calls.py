@@ -31,6 +31,7 @@ from benchlib import (  # noqa: E402
     build_basic,
     go_ready,
     go_version,
+    marker_line,
     read_listen_line,
     stop,
 )
@@ -39,10 +40,7 @@ EXPR = "add(2,3)"
 LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
         "MaxStructFields": -1}
 
-
-def bp_main_line() -> int:
-    src = (REPO / "testdata" / "basic" / "main.go").read_text().splitlines()
-    return next(i for i, line in enumerate(src, 1) if "// BP-MAIN" in line)
+BASIC = REPO / "testdata" / "basic"
 
 
 def call_once(client: Client) -> float:
@@ -66,7 +64,7 @@ def measure(server_cmd: list[str], binary: Path, runs: int) -> list[float]:
     try:
         client = Client(read_listen_line(proc, time.monotonic() + TIMEOUT))
         client.call("CreateBreakpoint", {"Breakpoint": {"file": str(REPO / "testdata" / "basic" / "main.go"),
-                                                        "line": bp_main_line()}})
+                                                        "line": marker_line(BASIC, "BP-MAIN")}})
         client.call("Command", {"name": "continue"})
         call_once(client)  # warm-up
         return [call_once(client) for _ in range(runs)]

@@ -40,6 +40,7 @@ from benchlib import (  # noqa: E402
     build_basic,
     go_ready,
     go_version,
+    marker_line,
     read_listen_line,
     stop,
 )
@@ -47,12 +48,8 @@ from benchlib import (  # noqa: E402
 LOAD = {"FollowPointers": True, "MaxVariableRecurse": 1, "MaxStringLen": 64, "MaxArrayValues": 64,
         "MaxStructFields": -1}
 KINDS = ("next over a call", "next over a simple line", "step into a call", "stepOut")
+BASIC = REPO / "testdata" / "basic"
 LOOP_ITERATIONS = 10  # loop(10) in testdata/basic: each round takes two
-
-
-def marker_line(marker: str) -> int:
-    src = (REPO / "testdata" / "basic" / "main.go").read_text().splitlines()
-    return next(i for i, line in enumerate(src, 1) if f"// {marker}" in line)
 
 
 def command(client: Client, name: str, expect: tuple[str, int], **extra: object) -> float:
@@ -72,7 +69,7 @@ def session(server_cmd: list[str], binary: Path, samples: dict[str, list[float]]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             start_new_session=True, cwd=binary.parent)
     client: Client | None = None
-    loop_line, add_line = marker_line("BP-LOOP"), marker_line("BP-ADD")
+    loop_line, add_line = marker_line(BASIC, "BP-LOOP"), marker_line(BASIC, "BP-ADD")
     body, header, add = ("main.loop", loop_line), ("main.loop", loop_line - 1), ("main.add", add_line - 1)
     try:
         client = Client(read_listen_line(proc, time.monotonic() + TIMEOUT))
