@@ -77,13 +77,31 @@ def gofield(
 # is a field specifier, so its default/default_factory make a field optional.
 @typing.dataclass_transform(field_specifiers=(gofield, dataclasses.field))
 def gostruct(go_type: str) -> Callable[[type[T]], type[T]]:
-    """Class decorator: a slotted dataclass whose Go type name (for error texts) is go_type."""
+    """Class decorator: a slotted dataclass whose Go type name (for error texts) is go_type.
+
+    __eq__ and __repr__ are one shared function each instead of code generated per class: the
+    ~150 wire structs are made at every start, and generating them was half of that (~15 ms)."""
 
     def wrap(cls: type[T]) -> type[T]:
         cls.GO_TYPE = go_type  # type: ignore[attr-defined]  # a class attribute no annotation declares
-        return dataclasses.dataclass(slots=True)(cls)
+        made = dataclasses.dataclass(slots=True, eq=False, repr=False)(cls)
+        made.__eq__ = _struct_eq  # type: ignore[method-assign]
+        made.__hash__ = None  # type: ignore[assignment]  # as a dataclass with eq: unhashable
+        made.__repr__ = _struct_repr  # type: ignore[method-assign]
+        return made
 
     return wrap
+
+
+def _struct_eq(self: Any, other: Any) -> bool:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return all(getattr(self, name) == getattr(other, name) for name in self.__dataclass_fields__)
+
+
+def _struct_repr(self: Any) -> str:
+    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__dataclass_fields__)
+    return f"{self.__class__.__qualname__}({inner})"
 
 
 # ---------------------------------------------------------------------------------------

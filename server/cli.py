@@ -1,26 +1,31 @@
-"""`pydlv exec|debug|test|attach|version`: Delve's headless command line."""
+"""`pydlv exec|debug|test|attach|version`: Delve's headless command line.
+
+Only what the listening line needs is imported here (arguments, the build, binding the sockets):
+a client waits for that line, and Delve prints it ~5 ms after start. cli_session (asyncio, the RPC
+layer, the debugger) comes after it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import logging
 import os
-import signal
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .cli_args import PYDLV_FLAGS_HELP, Args, UsageError, parse_args, parse_redirects, server_options
-from .cli_build import Build, BuildFailed
+from .cli_args import (
+    PYDLV_FLAGS_HELP,
+    Args,
+    UsageError,
+    auth_token,
+    parse_args,
+    parse_redirects,
+    server_options,
+)
 from .debugger.config import LaunchConfig, Redirects
-from .protocol.names import ASYNC_METHODS
-from .protocol.stream import Request
-from .service.headless import HeadlessServer, ServerConfig, split_listen
+from .service.listeners import Listener, bind, split_listen
 from .service.peercheck import is_loopback
 
 if TYPE_CHECKING:
-    from .rpc.server import RPCServer
+    from .cli_build import Build
 
 USAGE = """pydlv: a Delve-compatible headless debug server for Go programs.
 
@@ -38,20 +43,6 @@ Connect with Delve's client: dlv connect 127.0.0.1:2345
 """
 
 
-def _setup_logging(args: Args) -> None:
-    if not args.bool("log"):
-        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
-        return
-    dest = args.str("log-dest")
-    stream = open(dest, "a", buffering=1) if dest and not dest.isdigit() else sys.stderr  # noqa: SIM115
-    outputs = set(filter(None, args.str("log-output").split(","))) or {"debugger"}
-    logging.basicConfig(
-        level=logging.DEBUG if "rpc" in outputs else logging.INFO,
-        stream=stream,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
 def _check_common(args: Args) -> str | None:
     if args.str("api-version") != "2":
         return "unknown API version"
@@ -62,13 +53,9 @@ def _check_common(args: Args) -> str | None:
     return None
 
 
-def _auth_token(args: Args) -> str:
-    return args.str("auth-token") or os.environ.get("PYDLV_AUTH_TOKEN", "")
-
-
 def _check_http(args: Args) -> str | None:
     """HTTP on a non-loopback address needs a token: anyone who reaches it could run code."""
-    if _auth_token(args):
+    if auth_token(args):
         if not args.bool("http") and not args.bool("allow-unauthenticated-stream"):
             return ("--auth-token with --http=false would serve nothing on --listen: Delve's protocol "
                     "cannot carry a token; pass --allow-unauthenticated-stream to serve it without one")
@@ -87,84 +74,6 @@ def _check_http(args: Args) -> str | None:
                     "--auth-token TOKEN (or PYDLV_AUTH_TOKEN), since anyone who reaches it can run "
                     "code in the target; pass --http=false to serve only Delve's protocol on --listen")
     return None
-
-
-class _RpcWhenLoaded:
-    """The RPC layer as the listener sees it before it is imported. Importing it loads the
-    whole debugger (~150 ms); the listening line goes out first, as Delve's does, and requests
-    that arrive meanwhile wait for it (they would wait for the target's launch anyway)."""
-
-    def __init__(self) -> None:
-        self._rpc: asyncio.Future[RPCServer] = asyncio.get_running_loop().create_future()
-
-    def set(self, rpc: RPCServer) -> None:
-        self._rpc.set_result(rpc)
-
-    def is_async(self, method: str) -> bool:
-        return method in ASYNC_METHODS
-
-    async def dispatch(self, req: Request, setup_done: Callable[[], None]) -> tuple[object | None, str | None]:
-        rpc = await asyncio.shield(self._rpc)
-        return await rpc.dispatch(req, setup_done)
-
-    async def end_session(self) -> None:
-        if self._rpc.done():
-            await self._rpc.result().end_session()
-
-
-async def _serve(args: Args, config: LaunchConfig, started: list[RPCServer]) -> int:
-    multiclient = args.bool("accept-multiclient")
-    endpoint = _RpcWhenLoaded()
-    server = HeadlessServer(
-        ServerConfig(
-            listen=args.str("listen"),
-            accept_multiclient=multiclient,
-            only_same_user=args.bool("only-same-user"),
-            log_rpc="rpc" in args.str("log-output").split(","),
-            http=args.bool("http"),
-            http_listen=args.str("http-listen"),
-            allow_origins=tuple(args.list("allow-origin")),
-            auth_token=_auth_token(args),
-            **server_options(args),  # checked in main
-        ),
-        endpoint,
-    )
-    try:
-        addr = await server.bind()
-    except (OSError, ValueError) as e:
-        print(f"Error: couldn't start listener: {e}", file=sys.stderr, flush=True)
-        return 1
-    if not args.str("tty"):
-        print(f"API server listening at: {addr}", flush=True)
-    if server.http_address:
-        print(f"HTTP JSON-RPC listening at: {server.http_address}", file=sys.stderr, flush=True)
-    loop = asyncio.get_running_loop()
-    # SIGHUP too (a closed terminal or an ssh session gone): the target must not outlive us.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(sig, server.shut_down)
-    module = await loop.run_in_executor(None, importlib.import_module, f"{__package__}.rpc.server")
-    rpc: RPCServer = module.RPCServer(config, accept_multiclient=multiclient)
-    started.append(rpc)  # main's last resort ends its target if pydlv itself fails
-    rpc.on_detach = server.shut_down
-    endpoint.set(rpc)
-    try:
-        await rpc.load()
-    except Exception as e:  # launch and attach failures are the user's to read
-        text = str(e)
-        if not config.attach_pid and "could not launch" not in text:
-            text = f"could not launch process: {text}"
-        print(text, file=sys.stderr, flush=True)
-        await rpc.end_session()
-        await server.close()
-        return 1
-    if args.bool("continue"):
-        rpc.continue_on_start()
-    try:
-        await server.wait_closed()
-    finally:
-        await rpc.end_session()
-        await server.close()
-    return 0
 
 
 def _exe_of(pid: int) -> str:
@@ -206,6 +115,8 @@ def _config(args: Args, redirects: Redirects) -> tuple[LaunchConfig, Build | Non
         # A second argument (Delve's `attach pid [executable]`) is for other backends: ignored.
         return LaunchConfig(_exe_of(pid), attach_pid=pid), None
     # debug, test
+    from .cli_build import Build, BuildFailed  # runs the go command: only for debug and test
+
     test = args.command == "test"
     build = Build.plan(test, args.positional[0] if args.positional else "", args.str("build-flags"),
                        args.str("output"))
@@ -235,9 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE + "\n" + PYDLV_FLAGS_HELP)
         return 0
     if args.command == "version":
-        from .rpc.version import BUILD, VERSION  # runs git: only when asked
+        from .rpc.version import delve_version_text
 
-        print(f"pydlv Debugger\nVersion: {VERSION}\nBuild: {BUILD}")
+        print(f"pydlv Debugger\n{delve_version_text()}")
         return 0
     if args.command == "connect":
         print(f"Error: pydlv {args.command} is not implemented yet", file=sys.stderr)
@@ -251,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"Error: {problem}", file=sys.stderr)
         return 1
-    _setup_logging(args)
     if not args.bool("headless"):
         print("pydlv has no terminal of its own: serving headless; connect with `dlv connect ADDR`.",
               file=sys.stderr, flush=True)
@@ -267,20 +177,36 @@ def main(argv: list[str] | None = None) -> int:
     config, build = made
     config.follow_exec = args.bool("follow-exec")
     config.follow_exec_regex = args.str("follow-exec-regex")
-    started: list[RPCServer] = []
     try:
-        return asyncio.run(_serve(args, config, started))
-    except BaseException as e:
-        # pydlv itself failed (or was interrupted before its signal handlers): the target must not
-        # be left stopped, traced or running on with its children.
-        for rpc in started:
-            rpc.abandon()
-        if isinstance(e, Exception):
-            logging.getLogger("pydlv").exception("pydlv: internal error")
+        listeners = _bind(args)
+        if listeners is None:
             return 1
-        raise
+        if not args.str("tty"):
+            print(f"API server listening at: {listeners[0].address}", flush=True)
+        if listeners[1] is not None:
+            print(f"HTTP JSON-RPC listening at: {listeners[1].address}", file=sys.stderr, flush=True)
+        from .cli_session import run
+
+        return run(args, config, *listeners)
     finally:
         if build is not None:
             warning = build.remove()
             if warning:
                 print(warning, file=sys.stderr)
+
+
+def _bind(args: Args) -> tuple[Listener, Listener | None] | None:
+    """The --listen socket and the --http-listen one; None (said on stderr) when one can't be bound."""
+    token = auth_token(args)
+    only_same_user = args.bool("only-same-user")
+    try:
+        # A stream, which cannot carry the token, is unguarded when served without it.
+        main = bind(args.str("listen"), only_same_user=only_same_user,
+                    guarded=bool(token) and not args.bool("allow-unauthenticated-stream"))
+        http = None
+        if args.str("http-listen"):
+            http = bind(args.str("http-listen"), only_same_user=only_same_user, guarded=bool(token))
+    except (OSError, ValueError) as e:
+        print(f"Error: couldn't start listener: {e}", file=sys.stderr, flush=True)
+        return None
+    return main, http

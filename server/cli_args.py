@@ -8,6 +8,7 @@ pflag-style booleans (`--flag`, `--flag=true|false`, never `--flag false`).
 from __future__ import annotations
 
 import builtins
+import os
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -197,3 +198,8 @@ def server_options(args: Args) -> ServerOptions:
         raise UsageError("--first-request-timeout must be a positive number of seconds")
     return ServerOptions(allow_unauthenticated_stream=args.bool("allow-unauthenticated-stream"),
                          max_connections=max_connections, first_request_timeout=timeout)
+
+
+def auth_token(args: Args) -> str:
+    """The HTTP token: --auth-token, else $PYDLV_AUTH_TOKEN."""
+    return args.str("auth-token") or os.environ.get("PYDLV_AUTH_TOKEN", "")

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import UserError
-from .eval.scanner import go_quote
 from .inferior import Inferior
 from .model import Breakpoint
 
@@ -58,6 +57,8 @@ def parse_hit_cond(text: str) -> HitCond | None:
     """Delve's parseHitCondition, with its error texts; None for no hit condition."""
     if not text:
         return None
+    from .eval.scanner import go_quote  # the evaluator's package: imported when a session first needs it
+
     m = _HITCOND.search(text.strip())
     if m is None:
         raise BreakpointError(f"unable to parse breakpoint hit condition: {go_quote(text)}\n"

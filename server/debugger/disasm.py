@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from iced_x86 import (
-    Code,
-    Decoder,
-    DecoderError,
-    FlowControl,
-    Formatter,
-    FormatterSyntax,
-    Instruction,
-    MemorySizeOptions,
-    OpKind,
-)
+from typing import TYPE_CHECKING
 
 from ..goruntime.model import Location
-from ..native.emulate import GP_REGS, effective_address
+
+if TYPE_CHECKING:
+    from iced_x86 import Formatter
+
+# iced-x86 (and native/emulate.py, built on it) are imported in the functions that decode: the
+# import takes ~8 ms, which the start of a session (its first State) need not pay.
 
 GNU, INTEL, GO = 0, 1, 2
 
@@ -39,6 +33,8 @@ class AsmLine:
 
 
 def _formatter(flavour: int) -> Formatter:
+    from iced_x86 import Formatter, FormatterSyntax, MemorySizeOptions
+
     f = Formatter(FormatterSyntax.GAS if flavour == GNU else FormatterSyntax.INTEL)
     f.hex_prefix = "0x"
     f.hex_suffix = ""
@@ -54,6 +50,8 @@ def disassemble(code: bytes, start: int, flavour: int, location: Callable[[int],
                 symbol_at: Callable[[int], str | None], breakpoints: set[int], pc: int,
                 indirect_at_pc: Callable[[bytes], int | None] = lambda _: None) -> list[AsmLine]:
     """indirect_at_pc: where the CALL at pc goes through a register or memory (its bytes given)."""
+    from iced_x86 import Code, Decoder, DecoderError, FlowControl, Instruction
+
     fmt = _formatter(flavour)
     dec = Decoder(64, code, ip=start)
     out: list[AsmLine] = []
@@ -119,6 +117,8 @@ class Branch:
 
 def branches(code: bytes, start: int, with_jumps: bool = False) -> list[Branch]:
     """The calls of the code at `start` (Delve's IsCall instructions), and its unconditional jumps."""
+    from iced_x86 import Decoder, FlowControl, Instruction
+
     dec = Decoder(64, code, ip=start)
     out: list[Branch] = []
     ins = Instruction()
@@ -134,6 +134,8 @@ def branches(code: bytes, start: int, with_jumps: bool = False) -> list[Branch]:
 
 def returns(code: bytes, start: int) -> list[int]:
     """The pcs of the RET instructions of the code at `start`."""
+    from iced_x86 import Decoder, FlowControl, Instruction
+
     dec = Decoder(64, code, ip=start)
     ins = Instruction()
     out = []
@@ -147,6 +149,10 @@ def returns(code: bytes, start: int) -> list[int]:
 def call_target(code: bytes, pc: int, reg: Callable[[str], int], read_word: Callable[[int], int]) -> int | None:
     """Where the CALL at pc goes, given the thread's registers there (Delve resolves DestLoc the
     same way for the current instruction): a direct target, a register, or a word in memory."""
+    from iced_x86 import Decoder, FlowControl, OpKind
+
+    from ..native.emulate import GP_REGS, effective_address
+
     ins = Decoder(64, code, ip=pc).decode()
     if ins.flow_control == FlowControl.CALL:
         return ins.near_branch_target

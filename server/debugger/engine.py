@@ -16,27 +16,18 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..binary.funcnames import name_without_type_params
 from ..binary.gobinary import BinaryError, GoBinary
 from ..errors import UserError
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, LOAD_FULL, LoadCfg, Value
-from . import expressions, goregexp, inspect
-from .bpinfo import breakpoint_info, wants_info
+from . import goregexp, inspect
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
 from .disasm import branches, returns
 from .errors import DebuggerError
-from .eval import ParseError, parse_expr
-from .eval.printer import expr_string
-from .expressions import condition_holds, eval_scope, evaluator, thread_ints
-from .fncall.calls import CallPlanner
-from .fncall.controller import G_RUNNING, CallError
-from .fncall.deferred import PendingCall
-from .fncall.injection import Injection
-from .fncall.session import CallSession
 from .inferior import StopKind, TargetExited
-from .locspec import FindResult, FindScope, parse_locspec
 from .model import (
     EVENT_BREAKPOINT_MATERIALIZED,
     EVENT_PROCESS_SPAWNED,
@@ -61,6 +52,14 @@ from .stepping import (
     return_values,
 )
 from .target import NO_REDIRECTS, Redirects, Selection, Target, cmdline, cwd_of
+
+if TYPE_CHECKING:
+    from .fncall.deferred import PendingCall
+    from .fncall.injection import Injection
+    from .locspec import FindResult, FindScope
+
+# The evaluator (expressions.py, eval/), call injection (fncall/) and location specs (locspec.py)
+# are imported where they are first used: ~40 ms of imports the start of a session need not pay.
 
 log = logging.getLogger("pydlv.debugger")
 # What Delve shows on a thread stopped by runtime.Breakpoint(): its hardcodedBreakpoint, disabled.
@@ -238,6 +237,8 @@ class Engine:
         if bp is None or not bp.cond:
             return True
         t.goroutines.invalidate()
+        from .expressions import condition_holds
+
         try:
             holds, err = condition_holds(t, bp.cond, tid)
         except Exception as e:  # e.g. a register of a running thread: decided with the world stopped
@@ -333,6 +334,8 @@ class Engine:
         bp = t.breakpoints.at(pc, t.pid)
         if bp is not None and t.proc.threads[tid].consumed_breakpoint == pc and not self._breakpoint_cleared:
             th.breakpoint = bp
+            from .bpinfo import breakpoint_info, wants_info
+
             if with_info and wants_info(bp):
                 th.breakpoint_info = info = breakpoint_info(t, bp, tid)
                 if bp.trace_return and info.arguments is not None:
@@ -408,6 +411,8 @@ class Engine:
         if req.loc_expr:
             # Delve's setbp.Expr: found without a scope (relative specs and expressions give
             # nothing); exactly one location gives its pcs, anything else none.
+            from .locspec import parse_locspec
+
             try:
                 res = t.resolver.find(req.loc_expr, parse_locspec(req.loc_expr), None,
                                       substitute_rules=req.substitute_rules, process_args=t.argv[:1])
@@ -422,6 +427,9 @@ class Engine:
         prints it: `i % 1000 == 0` is `i%1000 == 0`), the hit condition too (`>3` is `> 3`). On a
         syntax error the condition keeps what go/parser made of it (`(BadExpr)`)."""
         if bp.cond:
+            from .eval import ParseError, parse_expr
+            from .eval.printer import expr_string
+
             try:
                 bp.cond = expr_string(parse_expr(bp.cond))
             except ParseError as e:
@@ -439,6 +447,8 @@ class Engine:
         check_name(bp.name)
         self.t.breakpoints.check_new(bp)
         if req.loc_expr:
+            from .locspec import parse_locspec
+
             parse_locspec(req.loc_expr)
         bp.origin = BreakpointOrigin(bp.file, bp.line, bp.function_name, req.loc_expr, tuple(req.substitute_rules))
         bp.id = self.t.breakpoints.allocate_id(bp.id)
@@ -594,6 +604,8 @@ class Engine:
     def find_location(self, text: str, include_non_executable: bool = False, goroutine_id: int = -1, frame: int = 0,
                       deferred_call: int = 0, substitute_rules: list[tuple[str, str]] | None = None) -> FindResult:
         """Delve's FindLocation: the spec parsed, then found in the frame the scope names."""
+        from .locspec import parse_locspec
+
         self.t.live()
         spec = parse_locspec(text)
         scope = self._find_scope(goroutine_id, frame, deferred_call)
@@ -616,8 +628,11 @@ class Engine:
 
     def _find_scope(self, goroutine_id: int, frame: int, deferred_call: int) -> FindScope | None:
         """Delve's ConvertEvalScope for FindLocation: None when it fails (no such goroutine or frame)."""
+        from . import expressions
+        from .locspec import FindScope
+
         try:
-            sc = eval_scope(self.t, self.sel, goroutine_id, frame, deferred_call)
+            sc = expressions.eval_scope(self.t, self.sel, goroutine_id, frame, deferred_call)
         except UserError:
             return None
 
@@ -802,6 +817,8 @@ class Engine:
             s.arm(self.t.proc)
             return None
         if point is not None and point.kind is StepKind.NEWPROC:
+            from .expressions import thread_ints
+
             follow_newproc(self.t, s, thread_ints(self.t, tid, ("newg.goid", "newg.startpc")))
             return None
         return point
@@ -874,6 +891,8 @@ class Engine:
             g = t.goroutines.find(self.sel.goroutine)
         if t.queued_call.pending is not None:
             raise DebuggerError("cannot call function while another function call is already in progress")
+        from .fncall.controller import G_RUNNING
+
         if g is not None and (not g.thread_id or g.status != G_RUNNING) and t.calls.active is None:
             return self._call_queued(expr, g, on_resumed)
         g = t.calls.check_goroutine(g)
@@ -905,6 +924,10 @@ class Engine:
     def _start_call(self, expr: str, g: Goroutine) -> bool:
         """Start evaluating `expr` with calls on `g` (fncall/calls.py on a fncall/session.py
         worker); True once its first injection has begun."""
+        from .expressions import evaluator
+        from .fncall.calls import CallPlanner
+        from .fncall.session import CallSession
+
         calls = self.t.calls
         cfg, unsafe = self._call_opts
         proto, _ = calls.protocol()
@@ -954,6 +977,8 @@ class Engine:
 
     def _start_queued(self, pending: PendingCall, tid: int) -> None:
         """The queued call's goroutine is back in user code on thread `tid`: inject now."""
+        from .fncall.controller import CallError
+
         g = self.t.goroutines.of_thread(tid)
         try:
             if g is None:
@@ -987,6 +1012,8 @@ class Engine:
         verdict = self._verdicts.pop((self.t.pid, tid, addr), None)
         if verdict is not None:  # evaluated by the breakpoint filter at this very hit
             return verdict
+        from .expressions import condition_holds
+
         holds, err = condition_holds(self.t, bp.cond, tid)
         if err:
             # Like Delve: a condition that can't be evaluated stops, so the user can look.

@@ -19,21 +19,17 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..binary.gobinary import GoBinary
 from ..errors import UserError
 from ..goruntime.values import LoadCfg, Value, load_budget
 from ..native.launch import check_executable
 from ..native.tracer_thread import TracerThread
-from . import expressions, goroutine_list, inspect, queries
-from .ancestors import AncestorView
+from . import goroutine_list, inspect, queries
 from .config import LaunchConfig
-from .disasm import AsmLine
 from .engine import Engine
 from .errors import DebuggerError, ProcessExitedError
-from .eval.evaluator import Operand
-from .locspec import FindResult
 from .model import (
     EVENT_RESUMED,
     EVENT_STOPPED,
@@ -47,6 +43,12 @@ from .model import (
 )
 from .registers import RegisterValue
 from .target import NO_REDIRECTS, Redirects
+
+if TYPE_CHECKING:
+    from .ancestors import AncestorView
+    from .disasm import AsmLine
+    from .eval.evaluator import Operand
+    from .locspec import FindResult
 
 log = logging.getLogger("pydlv.debugger")
 # Delve's rpc2 eventBufferSize.
@@ -498,9 +500,13 @@ class Debugger:
         return await self._locked(lambda e: queries.package_variables(e.t, filter_text, cfg))
 
     async def evaluate(self, gid: int, frame: int, deferred_call: int, expr: str, cfg: LoadCfg) -> Operand:
+        from . import expressions  # the evaluator: imported by the first request that needs it
+
         return await self._locked(lambda e: expressions.evaluate(e.t, e.sel, gid, frame, deferred_call, expr, cfg))
 
     async def set_variable(self, gid: int, frame: int, deferred_call: int, symbol: str, value: str) -> None:
+        from . import expressions
+
         await self._locked(lambda e: expressions.set_variable(e.t, e.sel, gid, frame, deferred_call, symbol, value))
 
 

@@ -10,7 +10,12 @@ Checked against Go 1.27's regexp.Compile on 107 patterns (tests/unit/test_gorege
 
 from __future__ import annotations
 
-import re2
+import functools
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import re2
 
 # RE2's error code texts (re2/regexp.cc) -> Go's regexp/syntax ErrorCode texts.
 _GO_CODES = {
@@ -34,8 +39,16 @@ _GO_CODES = {
 # Errors found only when the parser reaches the end of the pattern: an error Go meets earlier wins.
 _AT_END = ("missing ]", "missing )", "trailing \\")
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # RE2 would log every bad pattern on stderr
+
+
+@functools.cache
+def _re2() -> tuple[ModuleType, re2.Options]:
+    """The module and its options, imported on the first pattern (not at every start)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would log every bad pattern on stderr
+    return re2, options
 
 
 class RegexpError(ValueError):
@@ -61,8 +74,9 @@ class GoRegexp:
 
 def _re2_error(pattern: str) -> tuple[str, str] | None:
     """(RE2 error code text, argument) of a pattern RE2 refuses, None if it compiles."""
+    re2, options = _re2()
     try:
-        re2.compile(pattern, _OPTIONS)
+        re2.compile(pattern, options)
     except re2.error as e:
         raw = e.args[0] if e.args else b""
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
@@ -115,4 +129,5 @@ def compile(pattern: str) -> GoRegexp:  # noqa: A001 - the name Go and re use
         raise RegexpError("invalid escape sequence", "\\C")
     if err is not None:
         raise _go_error(pattern, *err)
-    return GoRegexp(pattern, re2.compile(pattern, _OPTIONS))
+    re2, options = _re2()
+    return GoRegexp(pattern, re2.compile(pattern, options))

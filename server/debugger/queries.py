@@ -19,13 +19,10 @@ from ..goruntime.values import LoadCfg, Value
 from . import goregexp, inspect
 from . import goroutine_list as gl
 from .ancestors import AncestorView, ancestors
-from .chanwaiters import chan_goroutine_ids
 from .disasm import AsmLine, branches, call_target, disassemble, returns
 from .errors import DebuggerError
-from .expressions import eval_scope
 from .model import FrameView, GoroutineView, TypeInfoView
 from .registers import RegisterValue, frame_registers, thread_registers
-from .scope import ScopeError
 from .stacks import goroutine_stack, resolve_goroutine, thread_stack
 from .target import Selection, Target
 
@@ -69,6 +66,9 @@ def stacktrace(t: Target, sel: Selection, gid: int, depth: int, defers: bool) ->
 def frames_variables(t: Target, sel: Selection, gid: int, frames: range,
                      cfg: LoadCfg) -> list[tuple[list[Value], list[Value]]]:
     """(locals, arguments) of each frame, loaded (Stacktrace with Full or Cfg)."""
+    from .expressions import eval_scope  # the evaluator: imported on first use, not at start
+    from .scope import ScopeError
+
     out: list[tuple[list[Value], list[Value]]] = []
     for i in frames:
         try:
@@ -126,6 +126,8 @@ def list_goroutines(t: Target, sel: Selection, start: int, count: int, filters: 
 def _chan_goroutines(t: Target, sel: Selection, chan: ChannelFilter, start: int,
                      count: int) -> tuple[list[Goroutine], int]:
     """Delve's Debugger.ChanGoroutines: waiters of the channel, in the scope's frame."""
+    from .chanwaiters import chan_goroutine_ids
+
     try:
         ids = chan_goroutine_ids(t, sel, chan.goroutine_id, chan.frame, chan.deferred_call, chan.expr, start, count)
     except OSError as e:
@@ -209,6 +211,8 @@ def disassemble_range(t: Target, sel: Selection, start: int, end: int, flavour: 
 def scope_variables(t: Target, sel: Selection, gid: int, frame: int, deferred_call: int, cfg: LoadCfg,
                     want_args: bool) -> list[Value]:
     """Delve's LocalVariables / FunctionArguments, loaded under cfg."""
+    from .expressions import eval_scope
+
     sc = eval_scope(t, sel, gid, frame, deferred_call)
     vals = sc.args() if want_args else sc.locals()
     return [sc.loader.load(v, cfg) for v in vals]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..binary.gobinary import BinaryError, GoBinary
 from ..goruntime.model import Location
@@ -20,12 +21,14 @@ from ..native.launch import LAUNCH_OPTIONS, NO_REDIRECTS, Redirects, launch_trac
 from ..native.process import TracedProcess
 from .breakpoints import BreakpointSet
 from .errors import DebuggerError, ProcessExitedError
-from .fncall.controller import CallController
-from .fncall.deferred import CallQueue
 from .goroutines import GoroutineReader
 from .inferior import Inferior
-from .locspec import LocationResolver
-from .scope import VariableContext
+
+if TYPE_CHECKING:
+    from .fncall.controller import CallController
+    from .fncall.deferred import CallQueue
+    from .locspec import LocationResolver
+    from .scope import VariableContext
 
 __all__ = ["NO_REDIRECTS", "Redirects", "Selection", "Target"]
 
@@ -45,11 +48,8 @@ class Target:
     argv: list[str]
     cwd: str
     launched: bool  # launched by us (killed at the end) or attached (detached)
-    resolver: LocationResolver
     breakpoints: BreakpointSet
     goroutines: GoroutineReader
-    calls: CallController
-    queued_call: CallQueue  # a `call` on a goroutine that is not running (fncall/deferred.py)
 
     @classmethod
     def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Target:
@@ -81,10 +81,29 @@ class Target:
         else:
             breakpoints = group_breakpoints
             breakpoints.add_process(proc)
-        goroutines = GoroutineReader(binary, proc)
-        calls = CallController(binary, proc)
-        return cls(binary, proc, argv, cwd, launched, LocationResolver(binary), breakpoints, goroutines,
-                   calls, CallQueue(proc, goroutines, calls))
+        return cls(binary, proc, argv, cwd, launched, breakpoints, GoroutineReader(binary, proc))
+
+    # Made on first use, with their modules: the location resolver, call injection and variable
+    # reading (the evaluator) are ~40 ms of imports that the first State of a session need not wait for.
+
+    @cached_property
+    def resolver(self) -> LocationResolver:
+        from .locspec import LocationResolver
+
+        return LocationResolver(self.binary)
+
+    @cached_property
+    def calls(self) -> CallController:
+        from .fncall.controller import CallController
+
+        return CallController(self.binary, self.proc)
+
+    @cached_property
+    def queued_call(self) -> CallQueue:
+        """A `call` on a goroutine that is not running (fncall/deferred.py)."""
+        from .fncall.deferred import CallQueue
+
+        return CallQueue(self.proc, self.goroutines, self.calls)
 
     @property
     def variables(self) -> VariableContext:
@@ -95,6 +114,8 @@ class Target:
 
     @cached_property
     def _variables(self) -> VariableContext:
+        from .scope import VariableContext
+
         return VariableContext(self.binary, self.proc, self.goroutines)
 
     @property

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kind, type_string
 from ..errors import error_text
@@ -645,6 +644,8 @@ class ValueLoader:
             return UTC
         if name == "Local":
             return datetime.now().astimezone().tzinfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only for a time.Time value
+
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):

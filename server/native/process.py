@@ -34,7 +34,6 @@ from ptrace.error import PtraceError
 
 from . import sysext
 from .breakpoints import BreakpointTable
-from .emulate import emulate
 from .group import ProcessGroup
 
 # The most one read_memory may ask for: every request is capped far below (ExamineMemory 64 KiB,
@@ -292,6 +291,8 @@ class TracedProcess:
         """Execute the instruction under the INT3 at addr for a thread stopped there and resume
         it alone, the INT3 staying in place; False (nothing done) when the instruction is not one
         emulate.py executes."""
+        from .emulate import emulate  # iced-x86 takes ~8 ms to import: not before a conditional breakpoint
+
         th = self.threads[tid]
         try:
             code = self.read_memory(addr, 15)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..debugger.locspec import ResolvedLocation
+from typing import TYPE_CHECKING
+
 from ..debugger.model import (
     Breakpoint,
     BreakpointInfoView,
@@ -16,6 +17,9 @@ from ..debugger.model import (
 from ..goruntime.model import FunctionRef, Location
 from ..protocol import api
 from .apiconv_vars import api_load_config, load_cfg, operand_variable, variable
+
+if TYPE_CHECKING:
+    from ..debugger.locspec import ResolvedLocation
 
 
 def function(fn: FunctionRef | None) -> api.Function | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import struct
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from ..debugger.eval import constant_variable
-from ..debugger.eval.constants import Constant
-from ..debugger.eval.evaluator import Operand
 from ..goruntime.values import Kind, LoadCfg, Value
 from ..protocol import api
+
+if TYPE_CHECKING:
+    from ..debugger.eval.evaluator import Operand
 
 
 def load_cfg(cfg: api.LoadConfig | None) -> LoadCfg:
@@ -96,6 +97,8 @@ def variable(v: Value) -> api.Variable:
 
 def operand_variable(r: Operand, expr: str) -> api.Variable:
     """An evaluation result (a loaded Value, a Constant or nil) as api.Variable."""
+    from ..debugger.eval import Constant, constant_variable  # loaded by the evaluation itself
+
     if isinstance(r, Value):
         return variable(r)
     if isinstance(r, Constant):

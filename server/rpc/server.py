@@ -26,7 +26,7 @@ from ..protocol.wire import DecodeError
 from . import apiconv, apiconv_vars
 from .stack import StackMethods
 from .variables import VariableMethods
-from .version import BUILD, MAX_SUPPORTED_GO, MIN_SUPPORTED_GO, VERSION
+from .version import MAX_SUPPORTED_GO, MIN_SUPPORTED_GO, delve_version_text
 
 log = logging.getLogger("pydlv.rpc")
 NOT_RECORDED = "not a recording"  # Delve's ErrNotRecorded: the native backend records nothing
@@ -48,6 +48,8 @@ class RPCServer(StackMethods, VariableMethods):
 
     async def load(self) -> None:
         await self.dbg.load()
+        # GetVersion's text runs git: read it now, off the loop, while the client has not asked.
+        asyncio.get_running_loop().run_in_executor(None, delve_version_text)
 
     def continue_on_start(self) -> None:
         self.dbg.continue_on_start()
@@ -92,7 +94,7 @@ class RPCServer(StackMethods, VariableMethods):
 
     async def rpc_GetVersion(self, args: m.GetVersionIn, _: Any) -> m.GetVersionOut:
         return m.GetVersionOut(
-            DelveVersion=f"Version: {VERSION}\nBuild: {BUILD}",
+            DelveVersion=delve_version_text(),
             APIVersion=2,
             Backend="native",
             TargetGoVersion=await self.dbg.target_go_version(),

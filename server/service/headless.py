@@ -18,6 +18,7 @@ import contextlib
 import importlib
 import logging
 import resource
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from typing import TYPE_CHECKING, Protocol, cast
 from ..protocol.stream import FramingError, Request, StreamDecoder, encode_response
 from .connection import MAX_REQUEST, StreamConnection
 from .http_security import make_policy
-from .peercheck import is_loopback, same_user
+from .listeners import Listener
+from .peercheck import same_user
 from .sniff import READ_ALL, Opening, read_opening
 
 if TYPE_CHECKING:
@@ -62,12 +64,10 @@ class RpcEndpoint(Protocol):
 
 @dataclass
 class ServerConfig:
-    listen: str = "127.0.0.1:0"
     accept_multiclient: bool = False
     only_same_user: bool = True
     log_rpc: bool = False
     http: bool = True  # serve HTTP JSON-RPC on the connection port too
-    http_listen: str = ""  # an extra HTTP-only listener
     allow_origins: tuple[str, ...] = ()
     auth_token: str = ""
     # With a token, Delve's stream protocol (which cannot carry it) is refused unless this is set.
@@ -79,14 +79,6 @@ class ServerConfig:
 def _transport(writer: asyncio.StreamWriter) -> asyncio.Transport:
     # typeshed says WriteTransport; an accepted connection's is a full (socket) Transport.
     return cast(asyncio.Transport, writer.transport)
-
-
-def split_listen(listen: str) -> tuple[str, int]:
-    host, sep, port = listen.rpartition(":")
-    if not sep:
-        raise ValueError(f"invalid listen address {listen!r}: missing port")
-    host = host.strip("[]")
-    return host, int(port or 0)
 
 
 class HeadlessServer:
@@ -109,39 +101,17 @@ class HeadlessServer:
         self._cap_warned = False
         self._tickets: list[asyncio.Future[None]] = []  # single-client: undecided connections, in order
 
-    async def bind(self) -> str:
-        """Listen now (before the target is loaded) and return the address to print."""
+    async def serve_on(self, listener: Listener, http_listener: Listener | None = None) -> None:
+        """Serve the sockets bound (and printed) before asyncio was imported: listeners.bind."""
         _room_for(self.config.max_connections)
-        listen = self.config.listen
-        if listen.startswith("unix:"):
-            path = listen[len("unix:") :]
-            self._server = await asyncio.start_unix_server(self._on_client, path=path)
-            self.address = listen
+        self.address, self._check_user = listener.address, listener.check_user
+        if listener.sock.family == socket.AF_UNIX:
+            self._server = await asyncio.start_unix_server(self._on_client, sock=listener.sock)
         else:
-            self.address, self._check_user, self._server = await self._listen(listen, self._on_client)
-        if self.config.http_listen:
-            self.http_address, self._http_check_user, self._http_server = await self._listen(
-                self.config.http_listen, self._on_http_client
-            )
-        return self.address
-
-    async def _listen(self, listen: str, on_client: ClientCallback) -> tuple[str, bool, asyncio.base_events.Server]:
-        host, port = split_listen(listen)
-        # Unguarded: no token, or a stream (which cannot carry one) served without it.
-        unguarded = not self.config.auth_token or (
-            self.config.allow_unauthenticated_stream and on_client == self._on_client)
-        if unguarded and not is_loopback(host or "0.0.0.0"):
-            print(
-                "Warning: listening on a non-loopback address: anyone who can reach it can run code "
-                "in the debugged process (function calls). Use 127.0.0.1 unless you mean it.",
-                file=sys.stderr,
-                flush=True,
-            )
-        check_user = self.config.only_same_user and is_loopback(host or "0.0.0.0")
-        server = await asyncio.start_server(on_client, host or None, port, reuse_address=True)
-        sockname = server.sockets[0].getsockname()
-        shown = f"[{sockname[0]}]" if ":" in sockname[0] else sockname[0]
-        return f"{shown}:{sockname[1]}", check_user, server
+            self._server = await asyncio.start_server(self._on_client, sock=listener.sock)
+        if http_listener is not None:
+            self.http_address, self._http_check_user = http_listener.address, http_listener.check_user
+            self._http_server = await asyncio.start_server(self._on_http_client, sock=http_listener.sock)
 
     async def wait_closed(self) -> None:
         await self._done.wait()
