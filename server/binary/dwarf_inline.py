@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from elftools.dwarf.die import DIE
+from typing import TYPE_CHECKING, Any
 
 from .dwarf_units import dwarf_text
+
+if TYPE_CHECKING:
+    from elftools.dwarf.die import DIE
 
 SUBPROGRAM, INLINED, BLOCK = "DW_TAG_subprogram", "DW_TAG_inlined_subroutine", "DW_TAG_lexical_block"
 _TREE_TAGS = (INLINED, BLOCK)

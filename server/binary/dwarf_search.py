@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from elftools.dwarf.compileunit import CompileUnit
-from elftools.dwarf.die import DIE
-from elftools.dwarf.dwarfinfo import DWARFInfo
+if TYPE_CHECKING:
+    from elftools.dwarf.compileunit import CompileUnit
+    from elftools.dwarf.die import DIE
+    from elftools.dwarf.dwarfinfo import DWARFInfo
+
 
 
 def _text(value: object) -> str:
@@ -111,6 +114,8 @@ class DieSearch:
         """A struct type's bytes inside another name ("(runtime.g" in a func type's name, when the
         struct's abbreviation code is the byte of "("): its size attribute and its first child
         (a member, or the end of the children) tell the true DIE from the chance one."""
+        from elftools.dwarf.die import DIE
+
         try:
             die = DIE(cu=cu, stream=self._stream, offset=start)
             if "DW_AT_byte_size" not in die.attributes:

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from elftools.dwarf.compileunit import CompileUnit
-from elftools.dwarf.die import DIE
+from typing import TYPE_CHECKING, Any
 
 from .dwarf_search import DieSearch
 from .dwarf_units import DwarfUnits, attributes, dwarf_text
 from .gotypes import AT_GO_EMBEDDED
+
+if TYPE_CHECKING:
+    from elftools.dwarf.compileunit import CompileUnit
+    from elftools.dwarf.die import DIE
 
 _STRUCT = "DW_TAG_structure_type"
 _SUBPROGRAM = "DW_TAG_subprogram"

@@ -18,15 +18,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-from elftools.dwarf.compileunit import CompileUnit as DieUnit
-from elftools.dwarf.die import DIE, AttributeValue
-from elftools.dwarf.dwarfinfo import DWARFInfo
-from elftools.dwarf.ranges import BaseAddressEntry
+from typing import TYPE_CHECKING, Any, cast
 
 from .dwarf_lines import LineProgram
 from .dwarf_search import DieSearch
+
+if TYPE_CHECKING:
+    from elftools.dwarf.compileunit import CompileUnit as DieUnit
+    from elftools.dwarf.die import DIE, AttributeValue
+    from elftools.dwarf.dwarfinfo import DWARFInfo
 
 DW_LANG_GO = 0x16
 AT_GO_PACKAGE_NAME = 0x2905  # Go's vendor attribute on a unit: the package's name (`dirio` for .../dir.io)
@@ -87,6 +87,8 @@ class DwarfUnits:
         self._search: DieSearch | None = None
 
     def _load(self) -> None:
+        from elftools.dwarf.ranges import BaseAddressEntry
+
         rl = None
         for i, cu in enumerate(self._dwarf.iter_CUs()):
             self._die_units.append(cu)

@@ -1,9 +1,10 @@
-"""The ELF file as raw bytes: sections (decompressed), virtual-address reads, .symtab.
+"""The ELF file as raw bytes: sections (decompressed), segments, virtual-address reads, .symtab.
 
-pyelftools is used to find section headers only. The symbol table is decoded
-here with struct.iter_unpack because pyelftools builds a Symbol object per
-entry (hundreds of milliseconds on a big binary), and it is only read when a
-symbol is first asked for.
+The headers are decoded here (a few struct unpacks): pyelftools takes ~17 ms to import, which
+the start of a session need not pay when the on-disk index spares it the DWARF; `elf` (its
+ELFFile, for the DWARF readers) is made on first use. The symbol table is decoded with
+struct.iter_unpack too, because pyelftools builds a Symbol object per entry (hundreds of
+milliseconds on a big binary), and only when a symbol is first asked for.
 """
 
 from __future__ import annotations
@@ -11,14 +12,42 @@ from __future__ import annotations
 import mmap
 import struct
 import zlib
-from typing import BinaryIO
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, BinaryIO
 
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import Section
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
 
 _SHF_COMPRESSED = 0x800
 _SHT_NOBITS = 8
 _ELFCOMPRESS_ZLIB = 1
+PT_TLS = 7
+
+# Elf64_Ehdr after e_ident, Elf64_Shdr, Elf64_Phdr (little-endian: linux/amd64)
+_EHDR = struct.Struct("<HHIQQQIHHHHHH")
+_SHDR = struct.Struct("<IIQQQQIIQQ")
+_PHDR = struct.Struct("<IIQQQQQQ")
+_SHN_XINDEX = 0xFFFF
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    type: int
+    flags: int
+    addr: int
+    offset: int
+    size: int
+    link: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    type: int
+    vaddr: int
+    memsz: int
+    align: int
 
 
 class ElfImage:
@@ -30,10 +59,16 @@ class ElfImage:
             self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
         except ValueError:  # empty file
             self._map = b""
-        self.elf = ELFFile(self._fh)
-        self.entry_point: int = self.elf.header["e_entry"]
-        self._sections = {s.name: s for s in self.elf.iter_sections()}
+        self._section_list, self.segments, self.entry_point = _headers(self._map)
+        self._sections = {s.name: s for s in self._section_list}
         self._symbols: dict[str, int] | None = None
+
+    @cached_property
+    def elf(self) -> ELFFile:
+        """pyelftools' view of the file, for its DWARF readers (imported here, on first use)."""
+        from elftools.elf.elffile import ELFFile
+
+        return ELFFile(self._fh)
 
     def close(self) -> None:
         if isinstance(self._map, mmap.mmap):
@@ -45,7 +80,7 @@ class ElfImage:
 
     def section_addr(self, name: str) -> int | None:
         s = self._sections.get(name)
-        return s["sh_addr"] if s is not None else None
+        return s.addr if s is not None else None
 
     def section_bytes(self, name: str) -> bytes | None:
         """Contents of a section, decompressed if SHF_COMPRESSED (or a legacy .zdebug_ twin)."""
@@ -56,10 +91,10 @@ class ElfImage:
                 raw = self._raw(z)
                 # "ZLIB" + 8-byte big-endian size, then a zlib stream.
                 return zlib.decompress(raw[12:]) if raw[:4] == b"ZLIB" else raw
-        if s is None or s["sh_type"] == "SHT_NOBITS":
+        if s is None or s.type == _SHT_NOBITS:
             return None
         raw = self._raw(s)
-        if s["sh_flags"] & _SHF_COMPRESSED:
+        if s.flags & _SHF_COMPRESSED:
             ch_type = struct.unpack_from("<I", raw, 0)[0]
             if ch_type != _ELFCOMPRESS_ZLIB:
                 raise ValueError(f"{name}: unsupported compression type {ch_type}")
@@ -67,17 +102,16 @@ class ElfImage:
         return raw
 
     def _raw(self, s: Section) -> bytes:
-        off, size = s["sh_offset"], s["sh_size"]
-        return bytes(self._map[off : off + size])
+        return bytes(self._map[s.offset : s.offset + s.size])
 
     def read(self, addr: int, size: int) -> bytes | None:
         """Bytes at a virtual address, from the file image of an allocated section."""
-        for s in self._sections.values():
-            base = s["sh_addr"]
-            if base and base <= addr and addr + size <= base + s["sh_size"]:
-                if s["sh_type"] == "SHT_NOBITS":
+        for s in self._section_list:
+            base = s.addr
+            if base and base <= addr and addr + size <= base + s.size:
+                if s.type == _SHT_NOBITS:
                     return bytes(size)
-                off = s["sh_offset"] + addr - base
+                off = s.offset + addr - base
                 return bytes(self._map[off : off + size])
         return None
 
@@ -98,7 +132,9 @@ class ElfImage:
         symtab = self._sections.get(".symtab")
         if symtab is None:
             return {}
-        strtab = self.elf.get_section(symtab["sh_link"])
+        if symtab.link >= len(self._section_list):
+            return {}
+        strtab = self._section_list[symtab.link]
         data = self._raw(symtab)
         strs = self._raw(strtab)
         out: dict[str, int] = {}
@@ -109,3 +145,35 @@ class ElfImage:
             name = strs[name_off:end].decode("utf-8", "replace")
             out.setdefault(name, value)
         return out
+
+
+def _headers(image: mmap.mmap | bytes) -> tuple[list[Section], list[Segment], int]:
+    """(sections, segments, entry point) of a 64-bit little-endian ELF image; ValueError otherwise."""
+    if image[:4] != b"\x7fELF":
+        raise ValueError("not an ELF file")
+    if image[4] != 2 or image[5] != 1:
+        raise ValueError("not a 64-bit little-endian ELF file")
+    (_type, _machine, _version, entry, phoff, shoff, _flags, _ehsize, phentsize, phnum, shentsize, shnum,
+     shstrndx) = _EHDR.unpack_from(image, 16)
+    raw = []
+    if shoff:
+        first = _SHDR.unpack_from(image, shoff)
+        if shnum == 0:  # extended numbering: the count is in section 0's sh_size
+            shnum = first[5]
+        if shstrndx == _SHN_XINDEX:
+            shstrndx = first[6]
+        raw = [_SHDR.unpack_from(image, shoff + i * shentsize) for i in range(shnum)]
+    names = b""
+    if 0 < shstrndx < len(raw):
+        _, _, _, _, off, size, _, _, _, _ = raw[shstrndx]
+        names = bytes(image[off : off + size])
+    sections = []
+    for name_off, typ, flags, addr, off, size, link, _info, _align, _entsize in raw:
+        end = names.find(b"\0", name_off)
+        name = names[name_off:end if end >= 0 else len(names)].decode("utf-8", "replace")
+        sections.append(Section(name, typ, flags, addr, off, size, link))
+    segments = []
+    for i in range(phnum if phoff else 0):
+        typ, _pflags, _off, vaddr, _paddr, _filesz, memsz, align = _PHDR.unpack_from(image, phoff + i * phentsize)
+        segments.append(Segment(typ, vaddr, memsz, align))
+    return sections, segments, entry

@@ -13,9 +13,12 @@ import bisect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from elftools.dwarf.callframe import FDE
-from elftools.dwarf.dwarfinfo import DWARFInfo
+if TYPE_CHECKING:
+    from elftools.dwarf.callframe import FDE
+    from elftools.dwarf.dwarfinfo import DWARFInfo
+
 
 _LANG_GO = 0x16
 _LANG_MIPS_ASM = 0x8001  # gcc's .S files: Delve lists them without the C. prefix
@@ -90,6 +93,8 @@ class ForeignCode:
         rows.sort(key=lambda r: r[0])
         self._lines.pcs = [r[0] for r in rows]
         self._lines.rows = [(r[1], r[2]) for r in rows]
+        from elftools.dwarf.callframe import FDE
+
         fdes: list[tuple[int, int, FDE]] = []
         for entries in (dwarf.EH_CFI_entries() if dwarf.has_EH_CFI() else [],
                         dwarf.CFI_entries() if dwarf.has_CFI() else []):

@@ -27,11 +27,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-from elftools.dwarf.dwarfinfo import DWARFInfo
-from elftools.dwarf.ranges import BaseAddressEntry
-from elftools.elf.elffile import ELFFile
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 from .buildinfo import go_string_at, go_version
@@ -39,13 +35,17 @@ from .dwarf_inline import InlineNode, all_inline_ranges, inline_stack, read_tree
 from .dwarf_lines import LineProgram, LineSection
 from .dwarf_types import DwarfTypes
 from .dwarf_units import DwarfUnits
-from .elfimage import ElfImage
+from .elfimage import ElfImage, Segment
 from .foreign import ForeignCode
 from .funcnames import FuncSpec, name_without_type_params, partial_package_match, split_name
 from .gotypes import GoTypes
 from .indexcache import IndexCache, go_build_id
 from .pclntab import Pclntab, PclntabError
 from .prologue import first_pc_after_prologue_disassembly
+
+if TYPE_CHECKING:
+    # pyelftools is imported with the first DWARF read (elfimage.py): not at every start.
+    from elftools.dwarf.dwarfinfo import DWARFInfo
 
 # Delve lists at most this many candidates in an ambiguity error (locspec.maxFindLocationCandidates).
 MAX_CANDIDATES = 5
@@ -235,9 +235,9 @@ class GoBinary:
         return ForeignCode(lambda: self.dwarf_info)
 
     @property
-    def elf(self) -> ELFFile:
-        """pyelftools' view of the executable's headers (segments, sections)."""
-        return self._image.elf
+    def segments(self) -> list[Segment]:
+        """The executable's program headers."""
+        return self._image.segments
 
     def file_bytes(self, addr: int, size: int) -> bytes:
         """Bytes at a virtual address as the executable file has them, so breakpoints
@@ -268,8 +268,8 @@ class GoBinary:
 
     def section_address(self, name: str) -> int | None:
         """Where the section is loaded (its sh_addr), None if the executable has no such section."""
-        sec = self._image.elf.get_section_by_name(name)
-        return int(sec["sh_addr"]) + self._bias if sec is not None else None
+        addr = self._image.section_addr(name)
+        return addr + self._bias if addr is not None else None
 
     def _func(self, i: int) -> Function:
         fn = self._funcs.get(i)
@@ -876,6 +876,8 @@ class GoBinary:
 
 def _ranges_of(dwarf: DWARFInfo, die: Any) -> list[tuple[int, int]]:
     """A DIE's pc ranges: low/high pc, or DW_AT_ranges from the unit's base (Delve's Ranges)."""
+    from elftools.dwarf.ranges import BaseAddressEntry
+
     a = die.attributes
     if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
         low = a["DW_AT_low_pc"].value

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-
-from elftools.dwarf.die import DIE
+from typing import TYPE_CHECKING
 
 from .dwarf_units import DwarfUnits, attributes, dwarf_text
+
+if TYPE_CHECKING:
+    from elftools.dwarf.die import DIE
 
 
 class Kind(IntEnum):

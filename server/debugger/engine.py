@@ -138,16 +138,16 @@ class Engine:
     # ---- lifecycle ----------------------------------------------------------
 
     def _set_internal_breakpoints(self, t: Target) -> None:
-        binary, resolver = t.binary, t.resolver
+        binary = t.binary
         panic_fn = binary.function_named("runtime.fatalpanic")
         if panic_fn is not None:
-            loc = resolver.for_function(panic_fn)
-            self._add_internal(t, UNRECOVERED_PANIC_ID, "unrecovered-panic", [loc.pc], ["runtime.curg._panic.arg"])
+            pc = binary.function_breakpoint_pc(panic_fn)
+            self._add_internal(t, UNRECOVERED_PANIC_ID, "unrecovered-panic", [pc], ["runtime.curg._panic.arg"])
         addrs = []
         for name in ("runtime.throw", "runtime.fatal", "runtime.fatalsignal"):
             fn = binary.function_named(name)
             if fn is not None:
-                addrs.append(resolver.for_function(fn).pc)
+                addrs.append(binary.function_breakpoint_pc(fn))
         if addrs:
             self._add_internal(t, FATAL_THROW_ID, "runtime-fatal-throw", addrs, [])
 

@@ -53,7 +53,7 @@ class GoRuntime:
         self.types = types = binary.dwarf_types
         self.read = read
         self._layout: GLayout | None = None
-        self._tls_offset = g_tls_offset(binary.elf, binary.symbol_address)
+        self._tls_offset = g_tls_offset(binary.segments, binary.symbol_address)
         self._unwinder = Unwinder(binary, read)
         self._wrappers = WrapperResolver(binary)
         self._labels = LabelReader(types, read)

@@ -15,25 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from elftools.elf.elffile import ELFFile
+from ..binary.elfimage import PT_TLS, Segment
 
 _PTR = 8
 TLSG_SYMBOL = "runtime.tlsg"
 
 
-def g_tls_offset(elf: ELFFile, symbol_address: Callable[[str], int | None]) -> int:
+def g_tls_offset(segments: list[Segment], symbol_address: Callable[[str], int | None]) -> int:
     """Signed offset of the g pointer from fs_base.
 
     `symbol_address` is GoBinary.symbol_address: its hand-decoded .symtab answers in
     milliseconds, where pyelftools' symbol map takes ~0.5 s even on a small binary.
     """
-    tls = next((seg for seg in elf.iter_segments() if seg["p_type"] == "PT_TLS"), None)
+    tls = next((seg for seg in segments if seg.type == PT_TLS), None)
     if tls is None:  # internally linked pure Go: no need to look at the symbol table at all
         return -_PTR
     tlsg = symbol_address(TLSG_SYMBOL)
     if tlsg is None:
         return -_PTR
-    memsz, vaddr, align = tls["p_memsz"], tls["p_vaddr"], max(tls["p_align"], 1)
+    memsz, vaddr, align = tls.memsz, tls.vaddr, max(tls.align, 1)
     memsz += (-vaddr - memsz) & (align - 1)
     return tlsg - memsz
 
