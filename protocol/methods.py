@@ -48,37 +48,37 @@ SetApiVersionOut = api.SetAPIVersionOut
 
 # ---- process / session -------------------------------------------------------------------
 
-@gostruct("rpc2.ProcessPidIn")
+@gostruct("rpc2.ProcessPidIn", shared_init=True)
 class ProcessPidIn:
     pass
 
 
-@gostruct("rpc2.ProcessPidOut")
+@gostruct("rpc2.ProcessPidOut", shared_init=True)
 class ProcessPidOut:
     Pid: int = 0
 
 
-@gostruct("rpc2.LastModifiedIn")
+@gostruct("rpc2.LastModifiedIn", shared_init=True)
 class LastModifiedIn:
     pass
 
 
-@gostruct("rpc2.LastModifiedOut")
+@gostruct("rpc2.LastModifiedOut", shared_init=True)
 class LastModifiedOut:
     Time: str = gofield(go_type="time.Time", default="0001-01-01T00:00:00Z")  # RFC 3339 nano, preformatted
 
 
-@gostruct("rpc2.DetachIn")
+@gostruct("rpc2.DetachIn", shared_init=True)
 class DetachIn:
     Kill: bool = False
 
 
-@gostruct("rpc2.DetachOut")
+@gostruct("rpc2.DetachOut", shared_init=True)
 class DetachOut:
     pass
 
 
-@gostruct("rpc2.RestartIn")
+@gostruct("rpc2.RestartIn", shared_init=True)
 class RestartIn:
     Position: str = ""
     ResetArgs: bool = False
@@ -88,60 +88,60 @@ class RestartIn:
     NewRedirects: list[str] = gofield(go_type="[3]string", default_factory=lambda: ["", "", ""])
 
 
-@gostruct("rpc2.RestartOut")
+@gostruct("rpc2.RestartOut", shared_init=True)
 class RestartOut:
     DiscardedBreakpoints: list[DiscardedBreakpoint] | None = None
 
 
-@gostruct("rpc2.StateIn")
+@gostruct("rpc2.StateIn", shared_init=True)
 class StateIn:
     NonBlocking: bool = False
 
 
-@gostruct("rpc2.StateOut")
+@gostruct("rpc2.StateOut", shared_init=True)
 class StateOut:
     State: DebuggerState | None = None
 
 
-@gostruct("rpc2.CommandOut")
+@gostruct("rpc2.CommandOut", shared_init=True)
 class CommandOut:
     State: DebuggerState = gofield(default_factory=DebuggerState)
 
 
-@gostruct("rpc2.GetBufferedTracepointsIn")
+@gostruct("rpc2.GetBufferedTracepointsIn", shared_init=True)
 class GetBufferedTracepointsIn:
     LoadCfg: LoadConfig | None = None
 
 
-@gostruct("rpc2.GetBufferedTracepointsOut")
+@gostruct("rpc2.GetBufferedTracepointsOut", shared_init=True)
 class GetBufferedTracepointsOut:
     TracepointResults: list[TracepointResult] | None = None
 
 
 # ---- breakpoints -------------------------------------------------------------------------
 
-@gostruct("rpc2.GetBreakpointIn")
+@gostruct("rpc2.GetBreakpointIn", shared_init=True)
 class GetBreakpointIn:
     Id: int = 0
     Name: str = ""
 
 
-@gostruct("rpc2.GetBreakpointOut")
+@gostruct("rpc2.GetBreakpointOut", shared_init=True)
 class GetBreakpointOut:
     Breakpoint: Breakpoint = gofield(default_factory=lambda: api.Breakpoint())
 
 
-@gostruct("rpc2.ListBreakpointsIn")
+@gostruct("rpc2.ListBreakpointsIn", shared_init=True)
 class ListBreakpointsIn:
     All: bool = False
 
 
-@gostruct("rpc2.ListBreakpointsOut")
+@gostruct("rpc2.ListBreakpointsOut", shared_init=True)
 class ListBreakpointsOut:
     Breakpoints: list[Breakpoint | None] | None = None
 
 
-@gostruct("rpc2.CreateBreakpointIn")
+@gostruct("rpc2.CreateBreakpointIn", shared_init=True)
 class CreateBreakpointIn:
     Breakpoint: Breakpoint = gofield(default_factory=lambda: api.Breakpoint())
     LocExpr: str = ""
@@ -149,61 +149,61 @@ class CreateBreakpointIn:
     Suspended: bool = False
 
 
-@gostruct("rpc2.CreateBreakpointOut")
+@gostruct("rpc2.CreateBreakpointOut", shared_init=True)
 class CreateBreakpointOut:
     Breakpoint: Breakpoint = gofield(default_factory=lambda: api.Breakpoint())
 
 
-@gostruct("rpc2.CreateEBPFTracepointIn")
+@gostruct("rpc2.CreateEBPFTracepointIn", shared_init=True)
 class CreateEBPFTracepointIn:
     FunctionName: str = ""
 
 
-@gostruct("rpc2.CreateEBPFTracepointOut")
+@gostruct("rpc2.CreateEBPFTracepointOut", shared_init=True)
 class CreateEBPFTracepointOut:
     Breakpoint: Breakpoint = gofield(default_factory=lambda: api.Breakpoint())
 
 
-@gostruct("rpc2.ClearBreakpointIn")
+@gostruct("rpc2.ClearBreakpointIn", shared_init=True)
 class ClearBreakpointIn:
     Id: int = 0
     Name: str = ""
 
 
-@gostruct("rpc2.ClearBreakpointOut")
+@gostruct("rpc2.ClearBreakpointOut", shared_init=True)
 class ClearBreakpointOut:
     Breakpoint: Breakpoint | None = None
 
 
-@gostruct("rpc2.ToggleBreakpointIn")
+@gostruct("rpc2.ToggleBreakpointIn", shared_init=True)
 class ToggleBreakpointIn:
     Id: int = 0
     Name: str = ""
 
 
-@gostruct("rpc2.ToggleBreakpointOut")
+@gostruct("rpc2.ToggleBreakpointOut", shared_init=True)
 class ToggleBreakpointOut:
     Breakpoint: Breakpoint | None = None
 
 
-@gostruct("rpc2.AmendBreakpointIn")
+@gostruct("rpc2.AmendBreakpointIn", shared_init=True)
 class AmendBreakpointIn:
     Breakpoint: Breakpoint = gofield(default_factory=lambda: api.Breakpoint())
 
 
-@gostruct("rpc2.AmendBreakpointOut")
+@gostruct("rpc2.AmendBreakpointOut", shared_init=True)
 class AmendBreakpointOut:
     pass
 
 
-@gostruct("rpc2.CreateWatchpointIn")
+@gostruct("rpc2.CreateWatchpointIn", shared_init=True)
 class CreateWatchpointIn:
     Scope: EvalScope = gofield(default_factory=lambda: api.EvalScope())
     Expr: str = ""
     Type: int = gofield(go_type="api.WatchType", default=0)
 
 
-@gostruct("rpc2.CreateWatchpointOut")
+@gostruct("rpc2.CreateWatchpointOut", shared_init=True)
 class CreateWatchpointOut:
     # Go embeds *api.Breakpoint: the breakpoint's keys at top level, no "Breakpoint" key.
     Breakpoint: Breakpoint | None = gofield(inline=True, default=None)
@@ -211,17 +211,17 @@ class CreateWatchpointOut:
 
 # ---- stepping / threads / goroutines -----------------------------------------------------
 
-@gostruct("rpc2.CancelNextIn")
+@gostruct("rpc2.CancelNextIn", shared_init=True)
 class CancelNextIn:
     pass
 
 
-@gostruct("rpc2.CancelNextOut")
+@gostruct("rpc2.CancelNextOut", shared_init=True)
 class CancelNextOut:
     pass
 
 
-@gostruct("rpc2.StacktraceIn")
+@gostruct("rpc2.StacktraceIn", shared_init=True)
 class StacktraceIn:
     Id: int = gofield(go_type="int64", default=0)
     Depth: int = 0
@@ -232,44 +232,44 @@ class StacktraceIn:
     Skip: int = 0
 
 
-@gostruct("rpc2.StacktraceOut")
+@gostruct("rpc2.StacktraceOut", shared_init=True)
 class StacktraceOut:
     Locations: list[Stackframe] | None = None
 
 
-@gostruct("rpc2.AncestorsIn")
+@gostruct("rpc2.AncestorsIn", shared_init=True)
 class AncestorsIn:
     GoroutineID: int = gofield(go_type="int64", default=0)
     NumAncestors: int = 0
     Depth: int = 0
 
 
-@gostruct("rpc2.AncestorsOut")
+@gostruct("rpc2.AncestorsOut", shared_init=True)
 class AncestorsOut:
     Ancestors: list[Ancestor] | None = None
 
 
-@gostruct("rpc2.ListThreadsIn")
+@gostruct("rpc2.ListThreadsIn", shared_init=True)
 class ListThreadsIn:
     pass
 
 
-@gostruct("rpc2.ListThreadsOut")
+@gostruct("rpc2.ListThreadsOut", shared_init=True)
 class ListThreadsOut:
     Threads: list[ThreadT | None] | None = None
 
 
-@gostruct("rpc2.GetThreadIn")
+@gostruct("rpc2.GetThreadIn", shared_init=True)
 class GetThreadIn:
     Id: int = 0
 
 
-@gostruct("rpc2.GetThreadOut")
+@gostruct("rpc2.GetThreadOut", shared_init=True)
 class GetThreadOut:
     Thread: ThreadT | None = None
 
 
-@gostruct("rpc2.ListGoroutinesIn")
+@gostruct("rpc2.ListGoroutinesIn", shared_init=True)
 class ListGoroutinesIn:
     Start: int = 0
     Count: int = 0
@@ -280,7 +280,7 @@ class ListGoroutinesIn:
     EvalScope: EvalScope | None = None
 
 
-@gostruct("rpc2.ListGoroutinesOut")
+@gostruct("rpc2.ListGoroutinesOut", shared_init=True)
 class ListGoroutinesOut:
     Goroutines: list[GoroutineT | None] | None = None
     Nextg: int = 0
@@ -290,83 +290,83 @@ class ListGoroutinesOut:
 
 # ---- variables and evaluation ------------------------------------------------------------
 
-@gostruct("rpc2.ListPackageVarsIn")
+@gostruct("rpc2.ListPackageVarsIn", shared_init=True)
 class ListPackageVarsIn:
     Filter: str = ""
     Cfg: LoadConfig = gofield(default_factory=lambda: api.LoadConfig())
 
 
-@gostruct("rpc2.ListPackageVarsOut")
+@gostruct("rpc2.ListPackageVarsOut", shared_init=True)
 class ListPackageVarsOut:
     Variables: list[Variable] | None = None
 
 
-@gostruct("rpc2.ListRegistersIn")
+@gostruct("rpc2.ListRegistersIn", shared_init=True)
 class ListRegistersIn:
     ThreadID: int = 0
     IncludeFp: bool = False
     Scope: EvalScope | None = None
 
 
-@gostruct("rpc2.ListRegistersOut")
+@gostruct("rpc2.ListRegistersOut", shared_init=True)
 class ListRegistersOut:
     Registers: str = ""
     Regs: list[Register] | None = gofield(go_type="api.Registers", default=None)
 
 
-@gostruct("rpc2.ListLocalVarsIn")
+@gostruct("rpc2.ListLocalVarsIn", shared_init=True)
 class ListLocalVarsIn:
     Scope: EvalScope = gofield(default_factory=lambda: api.EvalScope())
     Cfg: LoadConfig = gofield(default_factory=lambda: api.LoadConfig())
 
 
-@gostruct("rpc2.ListLocalVarsOut")
+@gostruct("rpc2.ListLocalVarsOut", shared_init=True)
 class ListLocalVarsOut:
     Variables: list[Variable] | None = None
 
 
-@gostruct("rpc2.ListFunctionArgsIn")
+@gostruct("rpc2.ListFunctionArgsIn", shared_init=True)
 class ListFunctionArgsIn:
     Scope: EvalScope = gofield(default_factory=lambda: api.EvalScope())
     Cfg: LoadConfig = gofield(default_factory=lambda: api.LoadConfig())
 
 
-@gostruct("rpc2.ListFunctionArgsOut")
+@gostruct("rpc2.ListFunctionArgsOut", shared_init=True)
 class ListFunctionArgsOut:
     Args: list[Variable] | None = None
 
 
-@gostruct("rpc2.EvalIn")
+@gostruct("rpc2.EvalIn", shared_init=True)
 class EvalIn:
     Scope: EvalScope = gofield(default_factory=lambda: api.EvalScope())
     Expr: str = ""
     Cfg: LoadConfig | None = None
 
 
-@gostruct("rpc2.EvalOut")
+@gostruct("rpc2.EvalOut", shared_init=True)
 class EvalOut:
     Variable: Variable | None = None
 
 
-@gostruct("rpc2.SetIn")
+@gostruct("rpc2.SetIn", shared_init=True)
 class SetIn:
     Scope: EvalScope = gofield(default_factory=lambda: api.EvalScope())
     Symbol: str = ""
     Value: str = ""
 
 
-@gostruct("rpc2.SetOut")
+@gostruct("rpc2.SetOut", shared_init=True)
 class SetOut:
     pass
 
 
-@gostruct("rpc2.ExamineMemoryIn")
+@gostruct("rpc2.ExamineMemoryIn", shared_init=True)
 class ExamineMemoryIn:
     Address: int = gofield(go_type="uint64", default=0)
     Length: int = 0
 
 
-@gostruct("rpc2.ExaminedMemoryOut")
+@gostruct("rpc2.ExaminedMemoryOut", shared_init=True)
 class ExaminedMemoryOut:
     Mem: bytes | None = None
     IsLittleEndian: bool = False
@@ -375,50 +375,50 @@ class ExaminedMemoryOut:
 ExamineMemoryOut = ExaminedMemoryOut
 
 
-@gostruct("rpc2.TypeInfoIn")
+@gostruct("rpc2.TypeInfoIn", shared_init=True)
 class TypeInfoIn:
     Name: str = ""
 
 
-@gostruct("rpc2.TypeInfoOut")
+@gostruct("rpc2.TypeInfoOut", shared_init=True)
 class TypeInfoOut:
     TypeInfo: TypeInfo | None = None
 
 
 # ---- symbols and locations ---------------------------------------------------------------
 
-@gostruct("rpc2.ListSourcesIn")
+@gostruct("rpc2.ListSourcesIn", shared_init=True)
 class ListSourcesIn:
     Filter: str = ""
 
 
-@gostruct("rpc2.ListSourcesOut")
+@gostruct("rpc2.ListSourcesOut", shared_init=True)
 class ListSourcesOut:
     Sources: list[str] | None = None
 
 
-@gostruct("rpc2.ListFunctionsIn")
+@gostruct("rpc2.ListFunctionsIn", shared_init=True)
 class ListFunctionsIn:
     Filter: str = ""
     FollowCalls: int = 0
 
 
-@gostruct("rpc2.ListFunctionsOut")
+@gostruct("rpc2.ListFunctionsOut", shared_init=True)
 class ListFunctionsOut:
     Funcs: list[str] | None = None
 
 
-@gostruct("rpc2.ListTypesIn")
+@gostruct("rpc2.ListTypesIn", shared_init=True)
 class ListTypesIn:
     Filter: str = ""
 
 
-@gostruct("rpc2.ListTypesOut")
+@gostruct("rpc2.ListTypesOut", shared_init=True)
 class ListTypesOut:
     Types: list[str] | None = None
 
 
-@gostruct("rpc2.FindLocationIn")
+@gostruct("rpc2.FindLocationIn", shared_init=True)
 class FindLocationIn:
     Scope: EvalScope = gofield(default_factory=lambda: api.EvalScope())
     Loc: str = ""
@@ -426,13 +426,13 @@ class FindLocationIn:
     SubstitutePathRules: list[list[str]] | None = gofield(go_type="[][2]string", default=None)
 
 
-@gostruct("rpc2.FindLocationOut")
+@gostruct("rpc2.FindLocationOut", shared_init=True)
 class FindLocationOut:
     Locations: list[Location] | None = None
     SubstituteLocExpr: str = ""
 
 
-@gostruct("rpc2.DisassembleIn")
+@gostruct("rpc2.DisassembleIn", shared_init=True)
 class DisassembleIn:
     Scope: EvalScope = gofield(default_factory=lambda: api.EvalScope())
     StartPC: int = gofield(go_type="uint64", default=0)
@@ -440,236 +440,236 @@ class DisassembleIn:
     Flavour: int = gofield(go_type="api.AssemblyFlavour", default=0)
 
 
-@gostruct("rpc2.DisassembleOut")
+@gostruct("rpc2.DisassembleOut", shared_init=True)
 class DisassembleOut:
     Disassemble: list[AsmInstruction] | None = gofield(go_type="api.AsmInstructions", default=None)
 
 
-@gostruct("rpc2.FunctionReturnLocationsIn")
+@gostruct("rpc2.FunctionReturnLocationsIn", shared_init=True)
 class FunctionReturnLocationsIn:
     FnName: str = ""
 
 
-@gostruct("rpc2.FunctionReturnLocationsOut")
+@gostruct("rpc2.FunctionReturnLocationsOut", shared_init=True)
 class FunctionReturnLocationsOut:
     Addrs: list[int] | None = gofield(go_type="[]uint64", default=None)
 
 
-@gostruct("rpc2.ListDynamicLibrariesIn")
+@gostruct("rpc2.ListDynamicLibrariesIn", shared_init=True)
 class ListDynamicLibrariesIn:
     pass
 
 
-@gostruct("rpc2.ListDynamicLibrariesOut")
+@gostruct("rpc2.ListDynamicLibrariesOut", shared_init=True)
 class ListDynamicLibrariesOut:
     List: list[Image] | None = None
     ExecutableTrimpath: bool = False
 
 
-@gostruct("rpc2.ListPackagesBuildInfoIn")
+@gostruct("rpc2.ListPackagesBuildInfoIn", shared_init=True)
 class ListPackagesBuildInfoIn:
     IncludeFiles: bool = False
     Filter: str = ""
 
 
-@gostruct("rpc2.ListPackagesBuildInfoOut")
+@gostruct("rpc2.ListPackagesBuildInfoOut", shared_init=True)
 class ListPackagesBuildInfoOut:
     List: list[PackageBuildInfo] | None = None
 
 
-@gostruct("rpc2.BuildIDIn")
+@gostruct("rpc2.BuildIDIn", shared_init=True)
 class BuildIDIn:
     pass
 
 
-@gostruct("rpc2.BuildIDOut")
+@gostruct("rpc2.BuildIDOut", shared_init=True)
 class BuildIDOut:
     BuildID: str = ""
 
 
-@gostruct("rpc2.GuessSubstitutePathIn")
+@gostruct("rpc2.GuessSubstitutePathIn", shared_init=True)
 class GuessSubstitutePathIn:
     Args: api.GuessSubstitutePathIn = gofield(default_factory=lambda: api.GuessSubstitutePathIn())
 
 
-@gostruct("rpc2.GuessSubstitutePathOut")
+@gostruct("rpc2.GuessSubstitutePathOut", shared_init=True)
 class GuessSubstitutePathOut:
     List: list[list[str]] | None = gofield(go_type="[][2]string", default=None)
 
 
 # ---- recording, checkpoints, dumps -------------------------------------------------------
 
-@gostruct("rpc2.RecordedIn")
+@gostruct("rpc2.RecordedIn", shared_init=True)
 class RecordedIn:
     pass
 
 
-@gostruct("rpc2.RecordedOut")
+@gostruct("rpc2.RecordedOut", shared_init=True)
 class RecordedOut:
     Recorded: bool = False
     TraceDirectory: str = ""
 
 
-@gostruct("rpc2.CheckpointIn")
+@gostruct("rpc2.CheckpointIn", shared_init=True)
 class CheckpointIn:
     Where: str = ""
 
 
-@gostruct("rpc2.CheckpointOut")
+@gostruct("rpc2.CheckpointOut", shared_init=True)
 class CheckpointOut:
     ID: int = 0
 
 
-@gostruct("rpc2.ListCheckpointsIn")
+@gostruct("rpc2.ListCheckpointsIn", shared_init=True)
 class ListCheckpointsIn:
     pass
 
 
-@gostruct("rpc2.ListCheckpointsOut")
+@gostruct("rpc2.ListCheckpointsOut", shared_init=True)
 class ListCheckpointsOut:
     Checkpoints: list[Checkpoint] | None = None
 
 
-@gostruct("rpc2.ClearCheckpointIn")
+@gostruct("rpc2.ClearCheckpointIn", shared_init=True)
 class ClearCheckpointIn:
     ID: int = 0
 
 
-@gostruct("rpc2.ClearCheckpointOut")
+@gostruct("rpc2.ClearCheckpointOut", shared_init=True)
 class ClearCheckpointOut:
     pass
 
 
-@gostruct("rpc2.StopRecordingIn")
+@gostruct("rpc2.StopRecordingIn", shared_init=True)
 class StopRecordingIn:
     pass
 
 
-@gostruct("rpc2.StopRecordingOut")
+@gostruct("rpc2.StopRecordingOut", shared_init=True)
 class StopRecordingOut:
     pass
 
 
-@gostruct("rpc2.DumpStartIn")
+@gostruct("rpc2.DumpStartIn", shared_init=True)
 class DumpStartIn:
     Destination: str = ""
 
 
-@gostruct("rpc2.DumpStartOut")
+@gostruct("rpc2.DumpStartOut", shared_init=True)
 class DumpStartOut:
     State: DumpState = gofield(default_factory=lambda: api.DumpState())
 
 
-@gostruct("rpc2.DumpWaitIn")
+@gostruct("rpc2.DumpWaitIn", shared_init=True)
 class DumpWaitIn:
     Wait: int = 0
 
 
-@gostruct("rpc2.DumpWaitOut")
+@gostruct("rpc2.DumpWaitOut", shared_init=True)
 class DumpWaitOut:
     State: DumpState = gofield(default_factory=lambda: api.DumpState())
 
 
-@gostruct("rpc2.DumpCancelIn")
+@gostruct("rpc2.DumpCancelIn", shared_init=True)
 class DumpCancelIn:
     pass
 
 
-@gostruct("rpc2.DumpCancelOut")
+@gostruct("rpc2.DumpCancelOut", shared_init=True)
 class DumpCancelOut:
     pass
 
 
 # ---- client / server features ------------------------------------------------------------
 
-@gostruct("rpc2.IsMulticlientIn")
+@gostruct("rpc2.IsMulticlientIn", shared_init=True)
 class IsMulticlientIn:
     pass
 
 
-@gostruct("rpc2.IsMulticlientOut")
+@gostruct("rpc2.IsMulticlientOut", shared_init=True)
 class IsMulticlientOut:
     IsMulticlient: bool = False
 
 
-@gostruct("rpc2.AttachedToExistingProcessIn")
+@gostruct("rpc2.AttachedToExistingProcessIn", shared_init=True)
 class AttachedToExistingProcessIn:
     pass
 
 
-@gostruct("rpc2.AttachedToExistingProcessOut")
+@gostruct("rpc2.AttachedToExistingProcessOut", shared_init=True)
 class AttachedToExistingProcessOut:
     Answer: bool = False
 
 
-@gostruct("rpc2.ListTargetsIn")
+@gostruct("rpc2.ListTargetsIn", shared_init=True)
 class ListTargetsIn:
     pass
 
 
-@gostruct("rpc2.ListTargetsOut")
+@gostruct("rpc2.ListTargetsOut", shared_init=True)
 class ListTargetsOut:
     Targets: list[Target] | None = gofield(default_factory=list)  # never null in Delve
 
 
-@gostruct("rpc2.FollowExecIn")
+@gostruct("rpc2.FollowExecIn", shared_init=True)
 class FollowExecIn:
     Enable: bool = False
     Regex: str = ""
 
 
-@gostruct("rpc2.FollowExecOut")
+@gostruct("rpc2.FollowExecOut", shared_init=True)
 class FollowExecOut:
     pass
 
 
-@gostruct("rpc2.FollowExecEnabledIn")
+@gostruct("rpc2.FollowExecEnabledIn", shared_init=True)
 class FollowExecEnabledIn:
     pass
 
 
-@gostruct("rpc2.FollowExecEnabledOut")
+@gostruct("rpc2.FollowExecEnabledOut", shared_init=True)
 class FollowExecEnabledOut:
     Enabled: bool = False
 
 
-@gostruct("rpc2.DebugInfoDirectoriesIn")
+@gostruct("rpc2.DebugInfoDirectoriesIn", shared_init=True)
 class DebugInfoDirectoriesIn:
     Set: bool = False
     List: list[str] | None = None
 
 
-@gostruct("rpc2.DebugInfoDirectoriesOut")
+@gostruct("rpc2.DebugInfoDirectoriesOut", shared_init=True)
 class DebugInfoDirectoriesOut:
     List: list[str] | None = None
 
 
-@gostruct("rpc2.GetEventsIn")
+@gostruct("rpc2.GetEventsIn", shared_init=True)
 class GetEventsIn:
     pass
 
 
-@gostruct("rpc2.GetEventsOut")
+@gostruct("rpc2.GetEventsOut", shared_init=True)
 class GetEventsOut:
     Events: list[Event] | None = None
 
 
-@gostruct("rpc2.CancelDownloadsIn")
+@gostruct("rpc2.CancelDownloadsIn", shared_init=True)
 class CancelDownloadsIn:
     pass
 
 
-@gostruct("rpc2.CancelDownloadsOut")
+@gostruct("rpc2.CancelDownloadsOut", shared_init=True)
 class CancelDownloadsOut:
     pass
 
 
-@gostruct("rpc2.DownloadLibraryDebugInfoIn")
+@gostruct("rpc2.DownloadLibraryDebugInfoIn", shared_init=True)
 class DownloadLibraryDebugInfoIn:
     N: int = 0
 
 
-@gostruct("rpc2.DownloadLibraryDebugInfoOut")
+@gostruct("rpc2.DownloadLibraryDebugInfoOut", shared_init=True)
 class DownloadLibraryDebugInfoOut:
     pass
 

@@ -27,7 +27,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 
@@ -76,21 +76,52 @@ def gofield(
 # (eq, no order, not frozen, positional fields) are dataclass_transform's own; gofield
 # is a field specifier, so its default/default_factory make a field optional.
 @typing.dataclass_transform(field_specifiers=(gofield, dataclasses.field))
-def gostruct(go_type: str) -> Callable[[type[T]], type[T]]:
+def gostruct(go_type: str, *, shared_init: bool = False) -> Callable[[type[T]], type[T]]:
     """Class decorator: a slotted dataclass whose Go type name (for error texts) is go_type.
 
     __eq__ and __repr__ are one shared function each instead of code generated per class: the
-    ~150 wire structs are made at every start, and generating them was half of that (~15 ms)."""
+    ~150 wire structs are made at every start, and generating them was half of that (~15 ms).
+    shared_init: __init__ too (`_shared_init`, ~1 us slower a call): for the In/Out structs of
+    methods.py, one or two per request; api types, made by the thousand, keep generated ones."""
 
     def wrap(cls: type[T]) -> type[T]:
         cls.GO_TYPE = go_type  # type: ignore[attr-defined]  # a class attribute no annotation declares
-        made = dataclasses.dataclass(slots=True, eq=False, repr=False)(cls)
+        if cls.__doc__ is None:  # else dataclass writes one from inspect.signature: most of its cost
+            cls.__doc__ = go_type
+        made = dataclasses.dataclass(slots=True, eq=False, repr=False, init=not shared_init)(cls)
+        if shared_init:
+            made._INIT = tuple((f.name, f.default, f.default_factory)  # type: ignore[attr-defined]
+                               for f in dataclasses.fields(cast(Any, made)))
+            made.__init__ = _shared_init  # type: ignore[method-assign]
         made.__eq__ = _struct_eq  # type: ignore[method-assign]
         made.__hash__ = None  # type: ignore[assignment]  # as a dataclass with eq: unhashable
         made.__repr__ = _struct_repr  # type: ignore[method-assign]
         return made
 
     return wrap
+
+
+def _shared_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """A dataclass __init__ read from the class's _INIT (name, default, default_factory) rows."""
+    spec = self._INIT
+    if len(args) > len(spec):
+        raise TypeError(f"{type(self).__name__}() takes {len(spec)} positional arguments but {len(args)} were given")
+    for i, (name, default, factory) in enumerate(spec):
+        if i < len(args):
+            if name in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
+            value = args[i]
+        elif name in kwargs:
+            value = kwargs.pop(name)
+        elif factory is not dataclasses.MISSING:
+            value = factory()
+        elif default is not dataclasses.MISSING:
+            value = default
+        else:
+            raise TypeError(f"{type(self).__name__}() missing required argument: {name!r}")
+        setattr(self, name, value)
+    if kwargs:
+        raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
 
 
 def _struct_eq(self: Any, other: Any) -> bool:
