@@ -18,15 +18,18 @@ from functools import lru_cache
 from ..binary.gotypes import Kind
 from ..errors import error_text
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
-from .eval import ParseError, parse_expr
+from .eval import Expr, ParseError, parse_expr
 from .eval.constants import Constant, ConstKind
 from .eval.evaluator import CallHook, EvalError, Evaluator, Operand
 from .scope import EvalScope, ScopeError
 from .target import Selection, Target
 
-# A breakpoint's condition is parsed once (evaluated at every hit); the evaluator never changes
-# the tree it is given.
-_parsed_condition = lru_cache(maxsize=256)(parse_expr)
+
+@lru_cache(maxsize=256)
+def _parsed_condition(cond: str) -> tuple[Expr, dict[int, Constant | None]]:
+    """A breakpoint's condition, parsed once (it is evaluated at every hit; the evaluator never
+    changes the tree it is given), with the memo of its constant folding (Evaluator's folded)."""
+    return parse_expr(cond), {}
 
 
 def eval_scope(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int = 0) -> EvalScope:
@@ -63,11 +66,13 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
     if not cond:
         return True, ""
     try:
-        node = _parsed_condition(cond)
-        gid = t.goroutines.goroutine_id_of_thread(tid)
-        scope = t.variables.scope(gid, 0, 0, gid, tid)
-        g = t.goroutines.of_thread(tid) if gid > 0 else None
-        r = Evaluator(scope, None, g.addr if g is not None else 0).eval(node)
+        node, folded = _parsed_condition(cond)
+        # Frame 0 of the thread, from its registers (Delve's GoroutineScope takes the frames of
+        # the thread too). The goroutine is read only for `runtime.curg`: a false condition's
+        # cost is paid at every hit.
+        scope = t.variables.scope(0, 0, 0, 0, tid)
+        g = t.goroutines.of_thread(tid) if "curg" in cond else None
+        r = Evaluator(scope, None, g.addr if g is not None else 0, folded=folded).eval(node)
     except (ParseError, EvalError, ScopeError, OSError) as e:
         return True, f"error evaluating expression: {error_text(e)}"
     if isinstance(r, Constant):

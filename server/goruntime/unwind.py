@@ -187,6 +187,8 @@ class Unwinder:
             delta = self._sp_delta(pc - 1 if call_site else pc)
             cfa = sp + delta + 8
             out.append(Frame(pc, sp, cfa, bp, fn, self.location(pc, fn, call_site), system_stack))
+            if len(out) >= max_depth:
+                break  # the caller is not wanted: no stack read (a condition's scope is frame 0 alone)
 
             name = fn.name
             if name in _STACK_TOPS:

@@ -153,12 +153,17 @@ def _arith(ins: Instruction, regs: user_regs_struct, reg: Callable[[str], int],
     return True
 
 
-def emulate(code: bytes, pc: int, regs: user_regs_struct, read: Callable[[int, int], bytes],
+def decode(code: bytes, pc: int) -> Instruction:
+    """The instruction at pc (code: its original bytes, at least 15 or up to the end of the
+    mapping), for `emulate` (which a caller may keep per address: code does not change)."""
+    return Decoder(64, code, ip=pc).decode()
+
+
+def emulate(ins: Instruction, regs: user_regs_struct, read: Callable[[int, int], bytes],
             write: Callable[[int, bytes], None]) -> bool:
-    """Execute the instruction at pc (code: its original bytes, at least 15 or up to the end of
-    the mapping) on regs, updated in place (rip too), and on memory. False, with nothing changed,
-    for an instruction that is not one of the simple forms."""
-    ins = Decoder(64, code, ip=pc).decode()
+    """Execute ins on regs, updated in place (rip too), and on memory. False, with nothing
+    changed, for an instruction that is not one of the simple forms."""
+    pc = ins.ip
     if (ins.code == Code.INVALID or ins.segment_prefix != Register.NONE or ins.has_lock_prefix
             or ins.has_rep_prefix or ins.has_repne_prefix):
         return False

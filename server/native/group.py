@@ -18,6 +18,7 @@ import errno
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,11 @@ from . import sysext
 
 if TYPE_CHECKING:
     from .process import StopEvent, TracedProcess
+
+# After a thread went on from a breakpoint in place (a false condition), the next hit usually
+# follows within microseconds: waitpid is polled this long before blocking, because a blocked
+# tracer's wake-up (the scheduler, the CPU's idle state) costs more than the whole evaluation.
+SPIN_AFTER_FILTERED_HIT = 0.0005
 
 
 class ProcessGroup:
@@ -50,6 +56,7 @@ class ProcessGroup:
         self.breakpoint_filter: Callable[[int, int, int], bool] | None = None
         # A step of background work to run while the target runs (TracedProcess.idle).
         self.idle: Callable[[], bool] | None = None
+        self._spin_until = 0.0  # monotonic time until which wait() polls (SPIN_AFTER_FILTERED_HIT)
 
     @property
     def live(self) -> list[TracedProcess]:
@@ -85,6 +92,16 @@ class ProcessGroup:
         group before its exec (SysProcAttr.Setpgid), and then only waitpid(-1) sees it (pydlv
         starts no other child while a command runs)."""
         who = -1 if self.follow_exec or len(self.procs) > 1 else -self.pgid
+        while self._spin_until and time.monotonic() < self._spin_until:
+            try:
+                pid, status = os.waitpid(who, sysext.WALL | os.WNOHANG)
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+            if pid:
+                return pid, status
+        self._spin_until = 0.0
         while idle and self.idle is not None:
             # Background work while the target runs (the engine's warm-up): one short step
             # between polls, until it says it is done; then the plain blocking wait.
@@ -151,6 +168,7 @@ class ProcessGroup:
         ev.pid = proc.pid
         if (ev.kind is StopKind.BREAKPOINT and self.breakpoint_filter is not None
                 and not self.breakpoint_filter(proc.pid, tid, ev.addr) and proc.go_on_in_place(tid, ev.addr)):
+            self._spin_until = time.monotonic() + SPIN_AFTER_FILTERED_HIT
             return None
         return ev
 

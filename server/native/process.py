@@ -21,6 +21,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ptrace.binding.func import (
     ptrace_cont,
@@ -35,6 +36,9 @@ from ptrace.error import PtraceError
 from . import sysext
 from .breakpoints import BreakpointTable
 from .group import ProcessGroup
+
+if TYPE_CHECKING:
+    from iced_x86 import Instruction
 
 # The most one read_memory may ask for: every request is capped far below (ExamineMemory 64 KiB,
 # Disassemble 128 KiB, one string 1 MiB); a corrupt length must fail, not allocate gigabytes.
@@ -102,6 +106,8 @@ class TracedProcess:
         self.exit_status = 0
         self._mem_fd = os.open(f"/proc/{pid}/mem", os.O_RDWR)
         self.breakpoints = BreakpointTable(self._raw_read, self._raw_write)
+        # addr -> the instruction under a breakpoint there, decoded once (go_on_in_place)
+        self._decoded_in_place: dict[int, Instruction] = {}
         self.group = ProcessGroup(self) if group is None else group
 
     # ---- memory -------------------------------------------------------------
@@ -291,14 +297,17 @@ class TracedProcess:
         """Execute the instruction under the INT3 at addr for a thread stopped there and resume
         it alone, the INT3 staying in place; False (nothing done) when the instruction is not one
         emulate.py executes."""
-        from .emulate import emulate  # iced-x86 takes ~8 ms to import: not before a conditional breakpoint
+        # iced-x86 takes ~8 ms to import: not before the first conditional breakpoint's hit
+        from .emulate import decode, emulate
 
         th = self.threads[tid]
         try:
-            code = self.read_memory(addr, 15)
+            ins = self._decoded_in_place.get(addr)
+            if ins is None:
+                ins = self._decoded_in_place[addr] = decode(self.read_memory(addr, 15), addr)
             regs = self.regs(tid)
             saved = user_regs_struct.from_buffer_copy(regs)
-            if not emulate(code, addr, regs, self.read_memory, self.write_memory):
+            if not emulate(ins, regs, self.read_memory, self.write_memory):
                 return False
             try:
                 self.set_regs(tid, regs)

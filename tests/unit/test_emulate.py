@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from ptrace.binding.linux_struct import user_regs_struct
-from pydlv.native.emulate import arith_flags, emulate
+from pydlv.native.emulate import arith_flags, decode, emulate
 
 CF, PF, AF, ZF, SF, OF = 1 << 0, 1 << 2, 1 << 4, 1 << 6, 1 << 7, 1 << 11
 PC = 0x401000
@@ -29,7 +29,7 @@ def run(hexcode: str, mem: Memory | None = None, **regs: int) -> tuple[bool, use
     for name, v in regs.items():
         setattr(r, name, v)
     mem = mem or Memory()
-    ok = emulate(bytes.fromhex(hexcode) + b"\xcc" * 15, PC, r, mem.read, mem.write)
+    ok = emulate(decode(bytes.fromhex(hexcode) + b"\xcc" * 15, PC), r, mem.read, mem.write)
     return ok, r, mem
 
 

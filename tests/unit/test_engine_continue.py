@@ -57,7 +57,7 @@ class Rig:
         fs_base = 0x7F0000000000 + tid * 0x10000
         self.fake.write_memory(gaddr + layout.goid.offset, goid.to_bytes(layout.goid.size, "little"))
         self.fake.write_memory(gaddr + layout.status.offset, G_RUNNING.to_bytes(layout.status.size, "little"))
-        self.fake.write_memory(fs_base + g_tls_offset(self.binary.elf, self.binary.symbol_address),
+        self.fake.write_memory(fs_base + g_tls_offset(self.binary.segments, self.binary.symbol_address),
                                gaddr.to_bytes(8, "little"))
         self.fake.threads[tid].regs.fs_base = fs_base
 

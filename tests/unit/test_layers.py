@@ -29,7 +29,10 @@ LAYERS: dict[str, set[str] | None] = {
 }
 
 # Modules directly under pydlv that are not a layer of their own name.
-LAYER_OF_MODULE = {"cli": "cli", "cli_args": "cli", "cli_build": "cli", "__main__": "cli", "version": "rpc"}
+LAYER_OF_MODULE = {"cli": "cli", "cli_args": "cli", "cli_build": "cli", "cli_session": "cli", "__main__": "cli",
+                   "version": "rpc"}
+# Attributes of the root package that modules import (`from .. import __version__`): the root itself.
+ROOT_ATTRIBUTES = {"pydlv.__version__"}
 # Before the pydlv.rpc package: the flat server/rpc*.py and server/apiconv*.py are the rpc layer.
 RPC_FLAT_PREFIXES = ("rpc", "apiconv")
 
@@ -109,7 +112,7 @@ def _dynamic_target(arg: ast.expr, package: str) -> str | None:
 def violations(tree: ast.AST, module: str, is_package: bool, where: str) -> list[str]:
     out = []
     for line, imported in sorted(set(imports_of(tree, module, is_package))):  # once per line
-        if imported != "pydlv" and not imported.startswith("pydlv."):
+        if imported != "pydlv" and not imported.startswith("pydlv.") or imported in ROOT_ATTRIBUTES:
             continue  # stdlib, third party, or the bare root package (imported by everything anyway)
         if not may_import(module, imported):
             out.append(f"{where}:{line} -> {imported}  (layer {layer_of(module)} -> {layer_of(imported)})")

@@ -140,13 +140,16 @@ def _str_bytes(s: str) -> bytes:
 
 class Evaluator:
     def __init__(self, scope: EvalScope, call_hook: CallHook | None = None, g_addr: int = 0,
-                 load_cfg: LoadCfg = LOAD_FULL) -> None:
+                 load_cfg: LoadCfg = LOAD_FULL, folded: dict[int, Constant | None] | None = None) -> None:
+        """folded: id(node) -> its constant folding, kept with a tree evaluated again and again
+        (a breakpoint's condition) for as long as that tree lives."""
         self.scope = scope
         self.loader = scope.loader
         self.types = scope.ctx.types
         self.call_hook = call_hook
         self.g_addr = g_addr
         self.load_cfg = load_cfg  # the request's LoadConfig (Delve's scope.loadCfg)
+        self._folded = folded
         # `call` only: a string literal's bytes put in the target (Delve's compileAllocLiteralString)
         self.materialize_string: Callable[[str], Value] | None = None
         # `call` only: a pointer into the debugger's memory (&T{...}) made to point into the target
@@ -201,10 +204,16 @@ class Evaluator:
             self.compile_check(node.index)
 
     def eval(self, node: n.Expr) -> Operand:  # noqa: C901 - one case per node type, as evalAST
-        try:
-            c = fold(node)
-        except ConstantError as e:
-            raise EvalError(str(e)) from None
+        memo = self._folded
+        if memo is not None and id(node) in memo:
+            c = memo[id(node)]
+        else:
+            try:
+                c = fold(node)
+            except ConstantError as e:
+                raise EvalError(str(e)) from None
+            if memo is not None:
+                memo[id(node)] = c
         if c is not None:
             return c
         if isinstance(node, n.CallExpr):
