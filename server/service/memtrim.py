@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
+import functools
 import gc
 import logging
 from collections.abc import Callable
@@ -23,14 +23,12 @@ DELAY = 0.05  # lets the request's objects on the tracer thread be freed first
 _scheduled: asyncio.TimerHandle | None = None
 
 
-def _load_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim among the process's own symbols (looked up on the first big reply)."""
     try:
-        libc = ctypes.CDLL(name) if name else None
-        fn = libc.malloc_trim if libc is not None else None
+        fn = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
-        return None
-    if fn is None:
         return None
     fn.argtypes = [ctypes.c_size_t]
     fn.restype = ctypes.c_int
@@ -38,16 +36,14 @@ def _load_trim() -> Callable[[int], int] | None:
     return trim
 
 
-_malloc_trim = _load_trim()
-
-
 def release() -> None:
     """Collect cycles and give free heap pages back now."""
     global _scheduled
     _scheduled = None
     gc.collect()
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def after_reply(size: int) -> None:
