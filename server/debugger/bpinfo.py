@@ -14,10 +14,6 @@ from .stacks import goroutine_stack, thread_stack
 from .target import Selection, Target
 
 
-def wants_info(bp: Breakpoint) -> bool:
-    return bool(bp.goroutine or bp.stacktrace > 0 or bp.variables or bp.load_args or bp.load_locals)
-
-
 def breakpoint_info(t: Target, bp: Breakpoint, tid: int) -> BreakpointInfoView:
     with load_budget():  # each stop's information is bounded like one request
         return _breakpoint_info(t, bp, tid)

@@ -23,7 +23,6 @@ from ..binary.gotypes import KIND_NAMES, Kind
 from ..errors import UserError
 from ..goruntime.values import Value
 from . import goregexp
-from .eval.constants import Constant, ConstKind
 from .eval.scanner import go_quote
 
 
@@ -242,8 +241,8 @@ class _NotFound(Exception):
 
 _INT_KINDS = frozenset({Kind.Int, Kind.Int8, Kind.Int16, Kind.Int32, Kind.Int64, Kind.Uint, Kind.Uint8,
                         Kind.Uint16, Kind.Uint32, Kind.Uint64, Kind.Uintptr})
-_CONST_KIND_NAMES = {ConstKind.BOOL: "bool", ConstKind.STRING: "string", ConstKind.INT: "int",
-                     ConstKind.FLOAT: "float64", ConstKind.COMPLEX: "complex128"}
+# ConstKind names -> the Go type of such a constant
+_CONST_KIND_NAMES = {"BOOL": "bool", "STRING": "string", "INT": "int", "FLOAT": "float64", "COMPLEX": "complex128"}
 
 
 class LocationResolver:
@@ -362,11 +361,13 @@ class LocationResolver:
             if addr is None:
                 raise LocationError("could not determine current location (scope is nil)")
             return FindResult([self._addr_location(addr)])
+        from .eval.constants import Constant, ConstKind  # loaded by the evaluation itself
+
         v = scope.evaluate(spec.expr)
         if isinstance(v, Constant):
             if v.kind is ConstKind.INT:
                 return FindResult([self._addr_location(int(v.number))])
-            raise LocationError(f"wrong expression kind: {_CONST_KIND_NAMES[v.kind]}")
+            raise LocationError(f"wrong expression kind: {_CONST_KIND_NAMES[v.kind.name]}")
         if not isinstance(v, Value):  # nil
             raise LocationError("wrong expression kind: ptr")
         if v.unreadable:

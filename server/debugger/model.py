@@ -62,6 +62,11 @@ class Breakpoint:
     origin: BreakpointOrigin = field(default_factory=BreakpointOrigin)
 
     @property
+    def wants_info(self) -> bool:
+        """Whether a stop here reads Delve's breakpoint information (debugger/bpinfo.py)."""
+        return bool(self.goroutine or self.stacktrace > 0 or self.variables or self.load_args or self.load_locals)
+
+    @property
     def internal(self) -> bool:
         return self.id < 0
 

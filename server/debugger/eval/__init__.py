@@ -7,9 +7,31 @@
   reply carries for such a result.
 """
 
-from .constants import Constant, ConstantError, ConstKind, constant_variable, fold, literal_value
-from .nodes import Expr
-from .parser import ParseError, parse_expr
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .constants import Constant, ConstantError, ConstKind, constant_variable, fold, literal_value
+    from .nodes import Expr
+    from .parser import ParseError, parse_expr
+
+# Imported on first use (PEP 562): `from .eval.scanner import go_quote` (an error text of the
+# location specs or hit conditions) must not load the parser and the constants (~10 ms).
+_MODULE_OF = {"Constant": "constants", "ConstantError": "constants", "ConstKind": "constants",
+              "constant_variable": "constants", "fold": "constants", "literal_value": "constants",
+              "Expr": "nodes", "ParseError": "parser", "parse_expr": "parser"}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ConstKind",
