@@ -633,15 +633,18 @@ class GoBinary:
         self._cache.put("inline", out)
         self.__dict__["_inline_callers"] = out
 
-    def warm_up(self) -> Iterator[None]:
-        """What the first stop and the first breakpoint by name need, read in short steps (a few
-        ms each) while the target runs (Engine: the tracer thread's wait): the runtime's struct
-        layouts, the inline callers, the package-less function names. Anything not done yet
-        when asked for is done then."""
+    def warm_up_layouts(self) -> Iterator[None]:
+        """What the first stop needs, read in short steps (a few ms each) while the target runs
+        or the client thinks (Engine's warm-up): the runtime's struct layouts. Anything not done
+        yet when asked for is done then."""
         for name in ("runtime.g", "runtime.gobuf", "runtime.stack", "runtime.m"):
             with self._lock:
                 self.dwarf_types.try_struct_layout(name)
             yield
+
+    def warm_up_names(self) -> Iterator[None]:
+        """What the first breakpoint by name and an expression's first name lookup need, in
+        short steps (as warm_up_layouts): the inline callers, the package-less function names."""
         for _ in self._inline_callers_steps(chunk=400):
             yield
         for _ in self._by_path_suffix_steps(chunk=2000):  # an expression's first name lookup

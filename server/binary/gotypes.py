@@ -16,6 +16,7 @@ runtime's hash/hchan structure, also recognised by DW_AT_go_kind.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -166,6 +167,7 @@ class GoTypes:
         self._dwarf = units.dwarf
         self._by_off: dict[int, GoType] = {}
         self._names: dict[str, int] | None = None
+        self._index_walk: Iterator[None] | None = None  # the walk that builds _names (index_steps)
         self._runtime: dict[int, int] = {}
         # Start of the runtime type data (runtime.types): DW_AT_go_runtime_type holds a type's
         # offset from there (absolute addresses are tried too).
@@ -288,27 +290,45 @@ class GoTypes:
 
     def _index(self) -> dict[str, int]:
         if self._names is None:
-            names: dict[str, int] = {}
-            units = [self._units.die_unit(u) for u in self._units.units if u.name == "runtime"]
-            for cu in reversed(units):
-                found = False
-                for die in cu.get_top_DIE().iter_children():
-                    if die.tag not in _TYPE_TAGS:
-                        continue
-                    found = True
-                    a = attributes(die)
-                    if "DW_AT_name" in a:
-                        n = dwarf_text(a["DW_AT_name"].value)
-                        # A named struct has a typedef and a structure DIE of the same name:
-                        # the typedef is what variables refer to.
-                        if n not in names or die.tag == "DW_TAG_typedef":
-                            names[n] = die.offset
-                    if AT_GO_RUNTIME_TYPE in a:
-                        self._runtime.setdefault(a[AT_GO_RUNTIME_TYPE].value, die.offset)
-                if found:
-                    break
-            self._names = names
+            for _ in self.index_steps():
+                pass
+        assert self._names is not None  # index_steps sets it when it ends
         return self._names
+
+    def index_steps(self, chunk: int = 100) -> Iterator[None]:
+        """Build the type-name index, yielding every `chunk` DIEs: it walks every type DIE (~80
+        ms on a small program), which the warm-up spreads over the client's think time
+        (Engine._warm_up_steps) so that the first `call` or type lookup does not wait for it.
+        One walk, however many callers: a lookup that cannot wait finishes the warm-up's."""
+        if self._index_walk is None:
+            self._index_walk = self._walk_index(chunk)
+        yield from self._index_walk
+
+    def _walk_index(self, chunk: int) -> Iterator[None]:
+        names: dict[str, int] = {}
+        units = [self._units.die_unit(u) for u in self._units.units if u.name == "runtime"]
+        count = 0
+        for cu in reversed(units):
+            found = False
+            for die in cu.get_top_DIE().iter_children():
+                count += 1
+                if count % chunk == 0:
+                    yield
+                if die.tag not in _TYPE_TAGS:
+                    continue
+                found = True
+                a = attributes(die)
+                if "DW_AT_name" in a:
+                    n = dwarf_text(a["DW_AT_name"].value)
+                    # A named struct has a typedef and a structure DIE of the same name:
+                    # the typedef is what variables refer to.
+                    if n not in names or die.tag == "DW_TAG_typedef":
+                        names[n] = die.offset
+                if AT_GO_RUNTIME_TYPE in a:
+                    self._runtime.setdefault(a[AT_GO_RUNTIME_TYPE].value, die.offset)
+            if found:
+                break
+        self._names = names
 
     def by_name(self, name: str) -> GoType | None:
         off = self._index().get(name)

@@ -63,9 +63,17 @@ if TYPE_CHECKING:
 # are imported where they are first used: ~40 ms of imports the start of a session need not pay.
 
 log = logging.getLogger("pydlv.debugger")
-# Imported by the warm-up while the target runs (Engine._warm_up_steps), in this order.
-_AFTER_STOP_MODULES = (".expressions", ".bpinfo", ".locspec", ".chanwaiters", ".fncall.calls", ".fncall.session",
-                       "..native.emulate")
+# Imported by the warm-up (Engine._warm_up_steps), leaves first so that each step is short:
+# location specs and pyelftools (the first stop reads the runtime's layouts from DWARF), ...
+_BREAKPOINT_MODULES = (".locspec", "elftools.construct", "elftools.dwarf.constants", "elftools.dwarf.lineprogram",
+                       "elftools.dwarf.dwarfinfo", "elftools.elf.elffile")
+# ... the evaluator and breakpoint information (the variables an editor asks for at each stop), ...
+_EVALUATOR_MODULES = (".eval.scanner", ".eval.nodes", ".eval.constants", ".eval.parser", ".eval.printer",
+                      "..binary.dwarf_expr", "..binary.dwarf_funcs", "..binary.dwarf_vars", ".scope",
+                      ".eval.evaluator", ".expressions", ".bpinfo", ".chanwaiters")
+# ... call injection, iced-x86 (stepping, conditions, disassembly).
+_CALL_MODULES = (".fncall.abi", ".fncall.injection", ".fncall.controller", ".fncall.calls", ".fncall.session",
+                 ".fncall.deferred", "iced_x86", "..native.emulate")
 # What Delve shows on a thread stopped by runtime.Breakpoint(): its hardcodedBreakpoint, disabled.
 HARDCODED_BREAKPOINT = Breakpoint(id=0, name="hardcoded-breakpoint", disabled=True)
 
@@ -109,14 +117,34 @@ class Engine:
         self._warm_up: Iterator[None] | None = self._warm_up_steps()
 
     def _warm_up_steps(self) -> Iterator[None]:
-        yield from self.t.binary.warm_up()
-        _ = self.t.goroutines.runtime.layout  # GLayout from the layouts just read
-        yield
-        # The modules the requests after a stop use (an editor asks for variables at once) and
-        # the start of a session does not: one import a step (~2-10 ms each).
-        for module in _AFTER_STOP_MODULES:
+        # What a session's start leaves to first use, a step of ~1-5 ms at a time, in the order a
+        # client needs it: breakpoints, the first stop, the variables an editor asks for after it,
+        # names, calls.
+        binary = self.t.binary
+        for module in _BREAKPOINT_MODULES:
             importlib.import_module(module, __package__)
             yield
+        yield from binary.warm_up_layouts()
+        _ = self.t.goroutines.runtime.layout  # GLayout from the layouts just read
+        yield
+        for module in _EVALUATOR_MODULES:
+            importlib.import_module(module, __package__)
+            yield
+        yield from binary.warm_up_names()
+        for module in _CALL_MODULES:
+            importlib.import_module(module, __package__)
+            yield
+        types = binary.go_types  # the type names (a `call` asks whether its function is a type)
+        if types is not None:
+            yield from types.index_steps()
+
+    def idle_when_stopped(self) -> bool:
+        """One warm-up step while the tracer thread has no job (TracerThread.set_idle): the start
+        of a session and each stop leave the client's think time to it. False: nothing to do now
+        (over, or a call in progress, whose worker reads the binary meanwhile)."""
+        if self.t.call_in_progress:
+            return False
+        return self._idle_step()
 
     def _idle_step(self) -> bool:
         """One step of the warm-up; False once it is over (or failed: it is only a head start,
@@ -240,7 +268,7 @@ class Engine:
         stop: the thread goes on at once (issue 14: the hit-to-hit cost of a false condition).
         Anything else (no condition, a step or a call in progress) is decided as before."""
         t = self.t if self.t.pid == pid else self._target_of(pid)
-        if t is None or self.stepping is not None or t.queued_call.pending is not None or t.calls.active is not None:
+        if t is None or self.stepping is not None or t.call_in_progress:
             return True
         bp = t.breakpoints.at(addr, pid)
         if bp is None or not bp.cond:
@@ -685,7 +713,7 @@ class Engine:
         self._select_live()
         proc = self.t.proc
         # The warm-up runs while the target does, but never beside an injected call's worker.
-        if self._warm_up is not None and self.t.calls.active is None:
+        if self._warm_up is not None and not self.t.call_in_progress:
             proc.idle = self._idle_step
         try:
             return self._continue(on_resumed)

@@ -272,6 +272,7 @@ class Debugger:
             loop.call_soon_threadsafe(self._event, ev)
 
         eng.on_event = on_event
+        self._tracer.set_idle(eng.idle_when_stopped)  # the warm-up, while the client thinks
         return eng
 
     async def events(self) -> list[EngineEvent]:
@@ -358,6 +359,7 @@ class Debugger:
                 self._running = False
                 self._event(EVENT_STOPPED)
                 setup_done()
+                self._tracer.set_idle(eng.idle_when_stopped)  # what a call left of the warm-up
 
     @staticmethod
     def _resume_job(eng: Engine, cmd: ResumeCommand) -> Callable[[Callable[[], None]], StateView] | None:

@@ -98,6 +98,13 @@ class Target:
 
         return CallController(self.binary, self.proc)
 
+    @property
+    def call_in_progress(self) -> bool:
+        """A `call` injected or queued (asked without making the call machinery)."""
+        made = self.__dict__
+        return (("calls" in made and self.calls.active is not None)
+                or ("queued_call" in made and self.queued_call.pending is not None))
+
     @cached_property
     def queued_call(self) -> CallQueue:
         """A `call` on a goroutine that is not running (fncall/deferred.py)."""

@@ -8,6 +8,7 @@ here, in submission order. Callers on other threads get a concurrent Future
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -17,11 +18,13 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _STOP = object()
+log = logging.getLogger("pydlv.native")
 
 
 class TracerThread:
     def __init__(self, name: str = "pydlv-target") -> None:
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._idle: Callable[[], bool] | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -39,6 +42,11 @@ class TracerThread:
     def is_current(self) -> bool:
         return threading.current_thread() is self._thread
 
+    def set_idle(self, step: Callable[[], bool] | None) -> None:
+        """Background work for the time the thread has no job: step() is called, between jobs,
+        until it returns False. A step must be short: a job submitted meanwhile waits for it."""
+        self._idle = step
+
     def stop(self, timeout: float | None = 10) -> None:
         self._jobs.put(_STOP)
         if not self.is_current():
@@ -46,7 +54,14 @@ class TracerThread:
 
     def _run(self) -> None:
         while True:
-            item = self._jobs.get()
+            if self._idle is None:
+                item = self._jobs.get()
+            else:
+                try:
+                    item = self._jobs.get_nowait()
+                except queue.Empty:
+                    self._idle_step()
+                    continue
             if item is _STOP:
                 return
             fut, fn, args = item
@@ -56,3 +71,13 @@ class TracerThread:
                 fut.set_result(fn(*args))
             except BaseException as e:  # the thread must survive any job's failure
                 fut.set_exception(e)
+
+    def _idle_step(self) -> None:
+        step = self._idle
+        try:
+            more = step is not None and step()
+        except Exception:  # background work must not end the thread
+            log.debug("idle work stopped", exc_info=True)
+            more = False
+        if not more and self._idle is step:
+            self._idle = None

@@ -1,5 +1,5 @@
 """Work done while the target runs: the process's idle hook (native/process.py) and the engine's
-warm-up (Engine, GoBinary.warm_up) that reads what the first stop needs."""
+warm-up (Engine, GoBinary.warm_up_layouts and warm_up_names) that reads what the first stop needs."""
 
 from __future__ import annotations
 

@@ -21,12 +21,16 @@ class Expr:
 
 @dataclass(slots=True)
 class BadExpr(Expr):
+    """go/ast.BadExpr."""
+
     pos: int
     end: int
 
 
 @dataclass(slots=True)
 class Ident(Expr):
+    """go/ast.Ident."""
+
     pos: int
     name: str
 
@@ -42,6 +46,8 @@ class BasicLit(Expr):
 
 @dataclass(slots=True)
 class Ellipsis(Expr):
+    """go/ast.Ellipsis."""
+
     pos: int
     elt: Expr | None
 
@@ -57,6 +63,8 @@ class Field:
 
 @dataclass(slots=True)
 class FuncType(Expr):
+    """go/ast.FuncType."""
+
     pos: int
     params: list[Field]
     results: list[Field] | None  # None: no result list at all
@@ -73,6 +81,8 @@ class FuncLit(Expr):
 
 @dataclass(slots=True)
 class CompositeLit(Expr):
+    """go/ast.CompositeLit."""
+
     pos: int
     type: Expr | None
     elts: list[Expr]
@@ -80,12 +90,16 @@ class CompositeLit(Expr):
 
 @dataclass(slots=True)
 class ParenExpr(Expr):
+    """go/ast.ParenExpr."""
+
     pos: int
     x: Expr
 
 
 @dataclass(slots=True)
 class SelectorExpr(Expr):
+    """go/ast.SelectorExpr."""
+
     pos: int
     x: Expr
     sel: Ident
@@ -93,6 +107,8 @@ class SelectorExpr(Expr):
 
 @dataclass(slots=True)
 class IndexExpr(Expr):
+    """go/ast.IndexExpr."""
+
     pos: int
     x: Expr
     index: Expr
@@ -109,6 +125,8 @@ class IndexListExpr(Expr):
 
 @dataclass(slots=True)
 class SliceExpr(Expr):
+    """go/ast.SliceExpr."""
+
     pos: int
     x: Expr
     low: Expr | None
@@ -119,6 +137,8 @@ class SliceExpr(Expr):
 
 @dataclass(slots=True)
 class TypeAssertExpr(Expr):
+    """go/ast.TypeAssertExpr."""
+
     pos: int
     x: Expr
     type: Expr | None  # None for `x.(type)`
@@ -126,6 +146,8 @@ class TypeAssertExpr(Expr):
 
 @dataclass(slots=True)
 class CallExpr(Expr):
+    """go/ast.CallExpr."""
+
     pos: int
     fun: Expr
     args: list[Expr]
@@ -142,6 +164,8 @@ class StarExpr(Expr):
 
 @dataclass(slots=True)
 class UnaryExpr(Expr):
+    """go/ast.UnaryExpr."""
+
     pos: int
     op: Tok
     x: Expr
@@ -149,6 +173,8 @@ class UnaryExpr(Expr):
 
 @dataclass(slots=True)
 class BinaryExpr(Expr):
+    """go/ast.BinaryExpr."""
+
     pos: int  # of the left operand, as go/ast's Pos()
     op: Tok
     x: Expr
@@ -158,6 +184,8 @@ class BinaryExpr(Expr):
 
 @dataclass(slots=True)
 class KeyValueExpr(Expr):
+    """go/ast.KeyValueExpr."""
+
     pos: int
     key: Expr
     value: Expr
@@ -174,18 +202,24 @@ class ArrayType(Expr):
 
 @dataclass(slots=True)
 class StructType(Expr):
+    """go/ast.StructType."""
+
     pos: int
     fields: list[Field] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class InterfaceType(Expr):
+    """go/ast.InterfaceType."""
+
     pos: int
     methods: list[Field] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class MapType(Expr):
+    """go/ast.MapType."""
+
     pos: int
     key: Expr
     value: Expr
@@ -199,6 +233,8 @@ class ChanDir(IntEnum):
 
 @dataclass(slots=True)
 class ChanType(Expr):
+    """go/ast.ChanType."""
+
     pos: int
     dir: ChanDir
     value: Expr
