@@ -92,29 +92,23 @@ class ProcessGroup:
         group before its exec (SysProcAttr.Setpgid), and then only waitpid(-1) sees it (pydlv
         starts no other child while a command runs)."""
         who = -1 if self.follow_exec or len(self.procs) > 1 else -self.pgid
-        while self._spin_until and time.monotonic() < self._spin_until:
-            try:
-                pid, status = os.waitpid(who, sysext.WALL | os.WNOHANG)
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                break
-            if pid:
-                return pid, status
+        try:
+            while self._spin_until and time.monotonic() < self._spin_until:
+                got = _poll(who)
+                if got is not None:
+                    return got
+            self._spin_until = 0.0
+            while idle and self.idle is not None:
+                # Background work while the target runs (the engine's warm-up): one short step
+                # between polls, until it says it is done; then the plain blocking wait.
+                got = _poll(who)
+                if got is not None:
+                    return got
+                if not self.idle():
+                    self.idle = None
+        except ChildProcessError:
+            pass  # nothing left to wait for: the blocking wait below says so
         self._spin_until = 0.0
-        while idle and self.idle is not None:
-            # Background work while the target runs (the engine's warm-up): one short step
-            # between polls, until it says it is done; then the plain blocking wait.
-            try:
-                pid, status = os.waitpid(who, sysext.WALL | os.WNOHANG)
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                break
-            if pid:
-                return pid, status
-            if not self.idle():
-                self.idle = None
         while True:
             try:
                 return os.waitpid(who, sysext.WALL)
@@ -241,6 +235,16 @@ class ProcessGroup:
                 self.halt_signals -= 1
                 return True
             return False
+
+
+def _poll(who: int) -> tuple[int, int] | None:
+    """waitpid without blocking: (pid, status), None if nothing happened yet."""
+    while True:
+        try:
+            pid, status = os.waitpid(who, sysext.WALL | os.WNOHANG)
+        except InterruptedError:
+            continue
+        return (pid, status) if pid else None
 
 
 def _tgid(tid: int) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -18,6 +19,10 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _STOP = object()
+_WAKE = object()  # set_idle's: a thread blocked for jobs looks at its idle work again
+# Idle work starts only after this long without a job: a client's burst of requests (each sent
+# when the previous answer is read) must not wait for a step between two of them.
+QUIET_BEFORE_IDLE = 0.02
 log = logging.getLogger("pydlv.native")
 
 
@@ -25,6 +30,7 @@ class TracerThread:
     def __init__(self, name: str = "pydlv-target") -> None:
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._idle: Callable[[], bool] | None = None
+        self._last_job = 0.0  # monotonic time the last job ended
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -46,6 +52,8 @@ class TracerThread:
         """Background work for the time the thread has no job: step() is called, between jobs,
         until it returns False. A step must be short: a job submitted meanwhile waits for it."""
         self._idle = step
+        if step is not None and not self.is_current():
+            self._jobs.put(_WAKE)
 
     def stop(self, timeout: float | None = 10) -> None:
         self._jobs.put(_STOP)
@@ -57,13 +65,16 @@ class TracerThread:
             if self._idle is None:
                 item = self._jobs.get()
             else:
+                quiet = self._last_job + QUIET_BEFORE_IDLE - time.monotonic()
                 try:
-                    item = self._jobs.get_nowait()
+                    item = self._jobs.get(timeout=quiet) if quiet > 0 else self._jobs.get_nowait()
                 except queue.Empty:
                     self._idle_step()
                     continue
             if item is _STOP:
                 return
+            if item is _WAKE:
+                continue
             fut, fn, args = item
             if not fut.set_running_or_notify_cancel():
                 continue
@@ -71,6 +82,7 @@ class TracerThread:
                 fut.set_result(fn(*args))
             except BaseException as e:  # the thread must survive any job's failure
                 fut.set_exception(e)
+            self._last_job = time.monotonic()
 
     def _idle_step(self) -> None:
         step = self._idle

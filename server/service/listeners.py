@@ -13,6 +13,7 @@ import os
 import socket
 import stat
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .peercheck import is_loopback
@@ -77,30 +78,33 @@ def _bind_tcp(host: str, port: int) -> socket.socket:
 
 def _listening(family: int, addr: tuple[object, ...], *, dual_stack: bool = False) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
+    with _closed_on_error(sock):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if dual_stack:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         sock.bind(addr)
         sock.listen(BACKLOG)
-    except OSError:
-        sock.close()
-        raise
-    sock.setblocking(False)
     return sock
 
 
 def _bind_unix(path: str) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
+    with _closed_on_error(sock):
         with contextlib.suppress(FileNotFoundError):
             # A stale socket file is removed, as asyncio's start_unix_server does.
             if stat.S_ISSOCK(os.stat(path).st_mode):
                 os.unlink(path)
         sock.bind(path)
         sock.listen(BACKLOG)
-    except OSError:
+    return sock
+
+
+@contextlib.contextmanager
+def _closed_on_error(sock: socket.socket) -> Iterator[None]:
+    """Closes sock if the block fails; else makes it non-blocking, as asyncio wants it."""
+    try:
+        yield
+    except BaseException:
         sock.close()
         raise
     sock.setblocking(False)
-    return sock

@@ -3,6 +3,7 @@ warm-up (Engine, GoBinary.warm_up_layouts and warm_up_names) that reads what the
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,12 +60,22 @@ def test_first_continue_warms_up(basic_binary: Path, monkeypatch: pytest.MonkeyP
             id=0, file=str(TESTDATA / "basic" / "main.go"), line=marker_line(TESTDATA / "basic" / "main.go", "BP-MAIN"))))
         view = eng.continue_()
         assert _function(view) == "main.main"
-        # Read while main slept: the layouts, the inline callers, the name indexes, GLayout.
-        assert eng._warm_up is None
+        # Read while main slept: what the stop needs, the layouts and GLayout (then the evaluator's
+        # modules, names, calls and the type names, as far as 50 ms went).
         assert {"runtime.g", "runtime.m", "runtime.gobuf", "runtime.stack"} <= set(binary.dwarf_types._layouts)
-        assert {"_inline_callers", "_by_path_suffix"} <= set(binary.__dict__)
         assert eng.t.goroutines.runtime._layout is not None
         assert eng.t.proc.idle is None  # only for the length of a continue
+        # The rest while the target is stopped and the client thinks (the tracer thread's idle
+        # hook calls this between jobs), in steps until it says it is done.
+        while eng.idle_when_stopped():
+            pass
+        assert eng._warm_up is None
+        assert {"pydlv.debugger.expressions", "pydlv.debugger.bpinfo", "pydlv.debugger.fncall.controller",
+                "pydlv.native.emulate", "iced_x86"} <= set(sys.modules)
+        assert {"_inline_callers", "_by_path_suffix"} <= set(binary.__dict__)
+        types = binary.go_types
+        assert types is not None and types._names is not None and "main.Point" in types._names
+        assert not eng.idle_when_stopped()  # over
     finally:
         eng.detach(True)
         binary.close()
@@ -89,3 +100,49 @@ def test_a_failing_warm_up_costs_nothing(basic_binary: Path, monkeypatch: pytest
     finally:
         eng.detach(True)
         binary.close()
+
+
+def test_tracer_thread_idle_work_between_jobs() -> None:
+    """TracerThread.set_idle: steps run once no job came for QUIET_BEFORE_IDLE, a job is served
+    after at most the step under way, the work ends when a step says so (or fails), and jobs go
+    on after it."""
+    import threading
+    import time
+
+    from pydlv.native.tracer_thread import TracerThread
+
+    tracer = TracerThread("test-idle")
+    steps: list[float] = []
+    gate = threading.Event()
+
+    def step() -> bool:
+        steps.append(time.monotonic())
+        time.sleep(0.002)
+        gate.set()
+        return len(steps) < 50
+
+    try:
+        tracer.set_idle(step)
+        assert gate.wait(5)
+        t0 = time.monotonic()
+        assert tracer.submit(lambda: threading.current_thread().name).result(5) == "test-idle"
+        assert time.monotonic() - t0 < 0.5  # one step late at most, not after all fifty
+        deadline = time.monotonic() + 5
+        while len(steps) < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(steps) == 50
+        assert tracer.submit(lambda: 42).result(5) == 42
+        time.sleep(0.05)
+        assert len(steps) == 50  # over: not called again
+
+        def failing() -> bool:
+            raise RuntimeError("a step that fails")
+
+        tracer.set_idle(failing)
+        deadline = time.monotonic() + 5
+        while tracer._idle is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert tracer._idle is None  # dropped (and logged), the thread alive
+        assert tracer.submit(lambda: "still serving").result(5) == "still serving"
+    finally:
+        tracer.stop()
