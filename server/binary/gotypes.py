@@ -295,10 +295,11 @@ class GoTypes:
         assert self._names is not None  # index_steps sets it when it ends
         return self._names
 
-    def index_steps(self, chunk: int = 100) -> Iterator[None]:
+    def index_steps(self, chunk: int = 25) -> Iterator[None]:
         """Build the type-name index, yielding every `chunk` DIEs: it walks every type DIE (~80
         ms on a small program), which the warm-up spreads over the client's think time
-        (Engine._warm_up_steps) so that the first `call` or type lookup does not wait for it.
+        (Engine._warm_up_steps) so that the first `call` or type lookup does not wait for it
+        (a DIE takes ~0.1 ms).
         One walk, however many callers: a lookup that cannot wait finishes the warm-up's."""
         if self._index_walk is None:
             self._index_walk = self._walk_index(chunk)
@@ -310,7 +311,9 @@ class GoTypes:
         count = 0
         for cu in reversed(units):
             found = False
-            for die in cu.get_top_DIE().iter_children():
+            top = cu.get_top_DIE()
+            yield
+            for die in top.iter_children():
                 count += 1
                 if count % chunk == 0:
                     yield

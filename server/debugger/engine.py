@@ -135,6 +135,7 @@ class Engine:
             importlib.import_module(module, __package__)
             yield
         types = binary.go_types  # the type names (a `call` asks whether its function is a type)
+        yield
         if types is not None:
             yield from types.index_steps()
 
