@@ -6,12 +6,14 @@ the protocol layer turns them into JSON elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 # read(addr, size) -> exactly size bytes; raises OSError when unreadable.
 ReadMemory = Callable[[int, int], bytes]
+# read_many([(addr, size), ...]) -> each range's bytes, None where unreadable (few system calls).
+ReadMemoryMany = Callable[[Sequence[tuple[int, int]]], list[bytes | None]]
 
 
 class FunctionLike(Protocol):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+from array import array
+from collections.abc import Sequence
 from ctypes import c_int, c_long, c_size_t, c_ulong, c_void_p
 
 from ptrace.binding.func import ptrace
@@ -47,6 +49,12 @@ class _IOVec(ctypes.Structure):
 _process_vm_readv = _libc.process_vm_readv
 _process_vm_readv.argtypes = (c_int, ctypes.POINTER(_IOVec), c_ulong, ctypes.POINTER(_IOVec), c_ulong, c_ulong)
 _process_vm_readv.restype = ctypes.c_ssize_t
+# The same call for many ranges at once, its iovec arrays built as flat arrays of words
+# (a ctypes Structure per range would cost more than the system call saves).
+_process_vm_readv_flat = _libc["process_vm_readv"]  # indexing makes a binding of its own
+_process_vm_readv_flat.argtypes = (c_int, c_void_p, c_ulong, c_void_p, c_ulong, c_ulong)
+_process_vm_readv_flat.restype = ctypes.c_ssize_t
+_IOV_MAX = 1024  # the kernel's UIO_MAXIOV: longer iovec arrays are refused (EINVAL)
 _process_vm_writev = _libc.process_vm_writev
 _process_vm_writev.argtypes = _process_vm_readv.argtypes
 _process_vm_writev.restype = ctypes.c_ssize_t
@@ -105,6 +113,39 @@ def vm_read(pid: int, addr: int, size: int) -> bytes:
         err = ctypes.get_errno() if n < 0 else 5
         raise OSError(err, os.strerror(err))
     return buf.raw
+
+
+def vm_read_many(pid: int, ranges: Sequence[tuple[int, int]]) -> list[bytes | None]:
+    """Many (addr, size) ranges in few process_vm_readv calls (up to IOV_MAX ranges each); None
+    for a range not wholly read. The kernel copies the ranges in order and stops at the first
+    it cannot read, so a failure costs one more call for the ranges after it."""
+    out: list[bytes | None] = [None] * len(ranges)
+    i = 0
+    while i < len(ranges):
+        batch = ranges[i:i + _IOV_MAX]
+        total = sum(size for _, size in batch)
+        buf = ctypes.create_string_buffer(total or 1)
+        base = ctypes.addressof(buf)
+        local, remote = array("Q"), array("Q")
+        off = 0
+        for addr, size in batch:
+            local.append(base + off)
+            local.append(size)
+            remote.append(addr)
+            remote.append(size)
+            off += size
+        n = _process_vm_readv_flat(pid, local.buffer_info()[0], len(batch), remote.buffer_info()[0], len(batch), 0)
+        raw = buf.raw
+        done, off = 0, 0
+        for _, size in batch:
+            if off + size > n:
+                break
+            out[i + done] = raw[off:off + size]
+            off += size
+            done += 1
+        # The range at `done` failed (or was cut short): leave it None and go on after it.
+        i += done if done == len(batch) else done + 1
+    return out
 
 
 def vm_write(pid: int, addr: int, data: bytes) -> None:
