@@ -42,7 +42,8 @@ class GoroutineReader:
                     threads[tid] = self.proc.regs(tid)
                 except OSError:
                     continue
-            every = self.runtime.all_goroutines(threads, keep_dead=True)
+            # The goroutine of each thread, as State read it already at this stop.
+            every = self.runtime.all_goroutines(threads, keep_dead=True, of_thread=lambda tid, _: self.of_thread(tid))
             # allgs index of each live g: ListGoroutines pages over allgs (Delve's Nextg).
             self._all_index = [i for i, g in enumerate(every) if g.status != G_DEAD]
             self._all_len = len(every)

@@ -133,15 +133,17 @@ class GoRuntime:
         return [int.from_bytes(raw[i:i + 8], "little") for i in range(0, len(raw), 8)]
 
     def all_goroutines(self, threads: Mapping[int, RegsLike] | None = None,
-                       keep_dead: bool = False) -> list[Goroutine]:
+                       keep_dead: bool = False,
+                       of_thread: Callable[[int, RegsLike], Goroutine | None] | None = None) -> list[Goroutine]:
         """Every g in runtime.allgs except dead ones, in allgs order (as Delve's GoroutinesInfo).
 
         threads: registers of each stopped thread by thread id; goroutines running
-        on one get its thread id, registers and system-stack flag.
+        on one get its thread id, registers and system-stack flag. of_thread: what
+        thread_goroutine answers, when the caller has it already.
         """
         on_thread: dict[int, Goroutine] = {}
         for tid, regs in (threads or {}).items():
-            tg = self.thread_goroutine(tid, regs)
+            tg = (of_thread or self.thread_goroutine)(tid, regs)
             if tg is not None:
                 on_thread.setdefault(tg.id, tg)
         out: list[Goroutine] = []
