@@ -139,7 +139,11 @@ class TracedProcess:
         """read_memory of each (addr, size), None where it would raise: for thousands of small
         reads (the first stack chunk of every goroutine) a few vectored system calls."""
         ok = [addr >= 0 and 0 <= size <= MAX_READ and addr + size <= 1 << 63 for addr, size in ranges]
-        got = iter(sysext.vm_read_many(self.pid, [r for r, good in zip(ranges, ok, strict=True) if good and r[1]]))
+        wanted = [r for r, good in zip(ranges, ok, strict=True) if good and r[1]]
+        got = iter(sysext.vm_read_many(self.pid, wanted))
+        # Stacks lie far from code: usually no INT3 is anywhere near, and no range needs hide().
+        hide = bool(wanted) and self.breakpoints.any_within(min(a for a, _ in wanted),
+                                                            max(a + n for a, n in wanted))
         out: list[bytes | None] = []
         for (addr, size), good in zip(ranges, ok, strict=True):
             data: bytes | None = None
@@ -152,7 +156,7 @@ class TracedProcess:
                         data = self._raw_read(addr, size)
                     except OSError:
                         data = None
-                if data is not None:
+                if data is not None and hide:
                     data = self.breakpoints.hide(addr, data)
             out.append(data)
         return out
