@@ -138,27 +138,22 @@ class TracedProcess:
     def read_memory_many(self, ranges: Sequence[tuple[int, int]]) -> list[bytes | None]:
         """read_memory of each (addr, size), None where it would raise: for thousands of small
         reads (the first stack chunk of every goroutine) a few vectored system calls."""
-        ok = [addr >= 0 and 0 <= size <= MAX_READ and addr + size <= 1 << 63 for addr, size in ranges]
-        wanted = [r for r, good in zip(ranges, ok, strict=True) if good and r[1]]
-        got = iter(sysext.vm_read_many(self.pid, wanted))
+        valid = [addr >= 0 and 0 <= size <= MAX_READ and addr + size <= 1 << 63 for addr, size in ranges]
+        # A range read_memory refuses asks the kernel for nothing (an empty iovec) and answers None.
+        every = all(valid)
+        out = sysext.vm_read_many(self.pid, ranges if every else [
+            r if good else (0, 0) for r, good in zip(ranges, valid, strict=True)])
+        for k in [k for k, data in enumerate(out) if data is None or not valid[k]]:  # rare: one by one
+            if not valid[k]:
+                out[k] = None
+                continue
+            with contextlib.suppress(OSError):  # process_vm_readv refuses some mappings: the fallback
+                out[k] = self._raw_read(*ranges[k])
         # Stacks lie far from code: usually no INT3 is anywhere near, and no range needs hide().
-        hide = bool(wanted) and self.breakpoints.any_within(min(a for a, _ in wanted),
-                                                            max(a + n for a, n in wanted))
-        out: list[bytes | None] = []
-        for (addr, size), good in zip(ranges, ok, strict=True):
-            data: bytes | None = None
-            if good and size == 0:
-                data = b""
-            elif good:
-                data = next(got)
-                if data is None:
-                    try:  # process_vm_readv refuses some mappings: the one-range path falls back
-                        data = self._raw_read(addr, size)
-                    except OSError:
-                        data = None
-                if data is not None and hide:
-                    data = self.breakpoints.hide(addr, data)
-            out.append(data)
+        spans = [(a, a + n) for (a, n), good in zip(ranges, valid, strict=True) if good and n]
+        if spans and self.breakpoints.any_within(min(lo for lo, _ in spans), max(hi for _, hi in spans)):
+            out = [data if data is None else self.breakpoints.hide(addr, data)
+                   for (addr, _), data in zip(ranges, out, strict=True)]
         return out
 
     def write_memory(self, addr: int, data: bytes) -> None:

@@ -9,6 +9,7 @@ NT_X86_XSTATE, no process_vm_readv/writev and no tgkill: they live here.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 from array import array
 from collections.abc import Sequence
@@ -123,28 +124,28 @@ def vm_read_many(pid: int, ranges: Sequence[tuple[int, int]]) -> list[bytes | No
     i = 0
     while i < len(ranges):
         batch = ranges[i:i + _IOV_MAX]
-        total = sum(size for _, size in batch)
+        sizes = [size for _, size in batch]
+        offs = list(itertools.accumulate(sizes, initial=0))  # where each range lands in buf
+        total = offs.pop()
         buf = ctypes.create_string_buffer(total or 1)
         base = ctypes.addressof(buf)
-        local, remote = array("Q"), array("Q")
-        off = 0
-        for addr, size in batch:
-            local.append(base + off)
-            local.append(size)
-            remote.append(addr)
-            remote.append(size)
-            off += size
+        # The iovec arrays built by C-level iteration (Python work per range is most of the cost).
+        local = array("Q", itertools.chain.from_iterable(zip(map(base.__add__, offs), sizes, strict=True)))
+        remote = array("Q", itertools.chain.from_iterable(batch))
         n = _process_vm_readv_flat(pid, local.buffer_info()[0], len(batch), remote.buffer_info()[0], len(batch), 0)
         raw = buf.raw
-        done, off = 0, 0
-        for _, size in batch:
+        if n == total:
+            out[i:i + len(batch)] = [raw[off:off + size] for off, size in zip(offs, sizes, strict=True)]
+            i += len(batch)
+            continue
+        done = 0
+        for off, size in zip(offs, sizes, strict=True):
             if off + size > n:
                 break
             out[i + done] = raw[off:off + size]
-            off += size
             done += 1
         # The range at `done` failed (or was cut short): leave it None and go on after it.
-        i += done if done == len(batch) else done + 1
+        i += done + 1
     return out
 
 
