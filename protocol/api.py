@@ -34,7 +34,7 @@ class Function:
     optimized: bool = False
 
 
-@gostruct("api.Location")
+@gostruct("api.Location", shared=True)
 class Location:
     pc: int = gofield(go_type=U64, default=0)
     file: str = ""

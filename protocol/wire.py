@@ -76,9 +76,11 @@ def gofield(
 # (eq, no order, not frozen, positional fields) are dataclass_transform's own; gofield
 # is a field specifier, so its default/default_factory make a field optional.
 @typing.dataclass_transform(field_specifiers=(gofield, dataclasses.field))
-def gostruct(go_type: str, *, shared_init: bool = False) -> Callable[[type[T]], type[T]]:
+def gostruct(go_type: str, shared: bool = False, *, shared_init: bool = False) -> Callable[[type[T]], type[T]]:
     """Class decorator: a slotted dataclass whose Go type name (for error texts) is go_type.
 
+    shared: one object of the class may appear many times in one answer (a location thousands of
+    goroutines share); encode() turns each such object into JSON data once.
     __eq__ and __repr__ are one shared function each instead of code generated per class: the
     ~150 wire structs are made at every start, and generating them was half of that (~15 ms).
     shared_init: __init__ too (`_shared_init`, ~1 us slower a call): for the In/Out structs of
@@ -86,6 +88,7 @@ def gostruct(go_type: str, *, shared_init: bool = False) -> Callable[[type[T]], 
 
     def wrap(cls: type[T]) -> type[T]:
         cls.GO_TYPE = go_type  # type: ignore[attr-defined]  # a class attribute no annotation declares
+        cls.GO_SHARED = shared  # type: ignore[attr-defined]  # likewise
         if cls.__doc__ is None:  # else dataclass writes one from inspect.signature: most of its cost
             cls.__doc__ = go_type
         made = dataclasses.dataclass(slots=True, eq=False, repr=False, init=not shared_init)(cls)
@@ -295,7 +298,10 @@ def _plain(v: Any) -> Any:
 
 _ENCODERS: dict[type, Callable[[Any], dict]] = {}
 _ENC_NAMES: dict[type, str] = {}
-_ENC_NS: dict[str, Any] = {"_b64": _b64, "_plain": _plain, "_sorted_map": _sorted_map}
+# JSON data of each `shared` object met during one encode(), by id (the object is kept with it, so
+# the id cannot be reused meanwhile; the `is` check makes a clear by another thread harmless).
+_SHARED: dict[int, tuple[Any, dict]] = {}
+_ENC_NS: dict[str, Any] = {"_b64": _b64, "_plain": _plain, "_sorted_map": _sorted_map, "_SHARED": _SHARED}
 
 
 def _enc_name(cls: type) -> str:
@@ -335,7 +341,11 @@ def _encoder_for(cls: type) -> Callable[[Any], dict]:
         return enc
     pending: list[type] = []
     name = _enc_name(cls)
-    lines = [f"def {name}(o):", "    d = {}"]
+    shared = getattr(cls, "GO_SHARED", False)
+    lines = [f"def {name}(o):"]
+    if shared:
+        lines += ["    hit = _SHARED.get(id(o))", "    if hit is not None and hit[0] is o: return hit[1]"]
+    lines.append("    d = {}")
     for f in fields_of(cls):
         key = repr(f.key)
         if f.inline:
@@ -349,6 +359,8 @@ def _encoder_for(cls: type) -> Callable[[Any], dict]:
             lines.append(f"    d[{key}] = {_value_expr(f.type, f'o.{f.attr}', pending)}")
     if hasattr(cls, "go_encode_hook"):
         lines.append("    o.go_encode_hook(d)")
+    if shared:
+        lines.append("    _SHARED[id(o)] = (o, d)")
     lines.append("    return d")
     exec("\n".join(lines), _ENC_NS)  # generated once per class: a flat function is ~3x faster than a loop
     enc = _ENCODERS[cls] = _ENC_NS[name]
@@ -389,13 +401,17 @@ def html_escape(data: bytes) -> bytes:
 
 
 def to_plain(obj: Any) -> Any:
-    """obj (dataclass, dict, list, scalar) as plain JSON data, keys in Go's order."""
-    return _plain(obj)
+    """obj (dataclass, dict, list, scalar) as plain JSON data, keys in Go's order; the data of a
+    `shared` object appearing several times is one dict, referred to from each place."""
+    try:
+        return _plain(obj)
+    finally:
+        _SHARED.clear()
 
 
 def encode(obj: Any) -> bytes:
     """Go-compatible compact JSON of obj (no trailing newline)."""
-    plain = _plain(obj)
+    plain = to_plain(obj)
     try:
         out = orjson.dumps(plain)
     except orjson.JSONEncodeError:

@@ -7,7 +7,7 @@ import logging
 
 from ..binary.gobinary import GoBinary
 from ..goruntime.goroutines import GoRuntime
-from ..goruntime.model import G_DEAD, Goroutine
+from ..goruntime.model import G_DEAD, Goroutine, GoroutineLocations
 from .inferior import Inferior
 from .model import GoroutineView
 
@@ -17,7 +17,7 @@ log = logging.getLogger("pydlv.debugger")
 class GoroutineReader:
     def __init__(self, binary: GoBinary, proc: Inferior) -> None:
         self.proc = proc
-        self.runtime = GoRuntime(binary, proc.read_memory)
+        self.runtime = GoRuntime(binary, proc.read_memory, proc.read_memory_many)
         self._by_thread: dict[int, Goroutine | None] = {}
         self._all: list[Goroutine] | None = None
         self._all_index: list[int] = []
@@ -42,7 +42,8 @@ class GoroutineReader:
                     threads[tid] = self.proc.regs(tid)
                 except OSError:
                     continue
-            every = self.runtime.all_goroutines(threads, keep_dead=True)
+            # The goroutine of each thread, as State read it already at this stop.
+            every = self.runtime.all_goroutines(threads, keep_dead=True, of_thread=lambda tid, _: self.of_thread(tid))
             # allgs index of each live g: ListGoroutines pages over allgs (Delve's Nextg).
             self._all_index = [i for i, g in enumerate(every) if g.status != G_DEAD]
             self._all_len = len(every)
@@ -94,7 +95,15 @@ class GoroutineReader:
         cached = self._views.get(g.addr)
         if cached is not None:
             return cached
-        locs = self.runtime.locations(g)
+        return self._make_view(g, self.runtime.locations(g))
+
+    def views_of(self, gs: list[Goroutine]) -> list[GoroutineView]:
+        """view_of each of gs; the stacks of those not seen yet at this stop are read together."""
+        todo = [g for g in gs if g.addr not in self._views]
+        made = {id(g): self._make_view(g, locs) for g, locs in zip(todo, self.runtime.locations_of(todo), strict=True)}
+        return [made.get(id(g)) or self._views[g.addr] for g in gs]
+
+    def _make_view(self, g: Goroutine, locs: GoroutineLocations) -> GoroutineView:
         view = GoroutineView(
             id=g.id,
             current=locs.current,
@@ -108,5 +117,6 @@ class GoroutineReader:
             unreadable=g.unreadable,
             labels=self.runtime.labels(g) if not g.unreadable else {},
         )
-        self._views[g.addr] = view
+        if g.addr:  # not a placeholder for a goroutine that could not be found (address 0)
+            self._views[g.addr] = view
         return view

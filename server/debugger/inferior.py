@@ -7,7 +7,7 @@ events, register structures) are the native layer's plain data types.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from ..native.process import StopEvent, StopKind, TargetExited, user_fpregs_struct, user_regs_struct
@@ -52,6 +52,8 @@ class Inferior(Protocol):
 
     # ---- memory and registers of a stopped thread ----
     def read_memory(self, addr: int, size: int) -> bytes: ...
+    def read_memory_many(self, ranges: Sequence[tuple[int, int]]) -> list[bytes | None]:
+        """read_memory of each (addr, size) range, None where it fails: few system calls."""
     def write_memory(self, addr: int, data: bytes) -> None: ...
     def regs(self, tid: int) -> user_regs_struct: ...
     def set_regs(self, tid: int, regs: user_regs_struct) -> None: ...

@@ -118,7 +118,7 @@ def list_goroutines(t: Target, sel: Selection, start: int, count: int, filters: 
         gs, nextg = _chan_goroutines(t, sel, chan, start, count)
     else:
         gs, nextg = reader.page(start, count)
-    views = gl.filter_goroutines([reader.view_of(g) for g in gs], filters)
+    views = gl.filter_goroutines(reader.views_of(gs), filters)
     views, groups, too_many = gl.group_goroutines(views, grouping)
     return GoroutinePage(views, nextg, groups, too_many)
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from ..binary.gobinary import BinaryError, GoBinary
 from ..goruntime.model import Location
-from ..goruntime.unwind import location_at
 from ..native.attach import attach_traced
 from ..native.launch import LAUNCH_OPTIONS, NO_REDIRECTS, Redirects, launch_traced
 from ..native.process import TracedProcess
@@ -145,7 +144,8 @@ class Target:
         return self.proc.exited or self.proc.poll_exit()
 
     def location(self, pc: int) -> Location:
-        return location_at(self.binary, pc)
+        # The runtime model's pc-keyed cache: State asks for every thread's at every stop.
+        return self.goroutines.runtime.location_of(pc)
 
     def current_file_line(self, sel: Selection) -> tuple[str, int] | None:
         """file:line of the current thread (relative location specs start there)."""

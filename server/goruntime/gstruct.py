@@ -10,7 +10,11 @@ debugged. Fields whose representation changed across releases:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+import operator
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ..binary.dwarf_types import DwarfTypes, FieldInfo, StructLayout
 from .model import G_SCAN, Goroutine
@@ -50,6 +54,12 @@ class GLayout:
     # runtime.m fields, to go from g0 to the user goroutine of a thread.
     m_curg: int
     m_g0: int
+    # decode()'s fields in one struct format (None: a size struct cannot read), made once.
+    _unpack: Callable[[bytes | memoryview, int], tuple[int, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_unpack", _unpacker(self))
 
     @classmethod
     def from_dwarf(cls, types: DwarfTypes) -> GLayout:
@@ -103,6 +113,12 @@ class GLayout:
 
     def decode(self, addr: int, buf: bytes | memoryview, base: int = 0) -> Goroutine:
         """A Goroutine from the g bytes at buf[base:base+size]."""
+        unpack = self._unpack
+        if unpack is not None:
+            # One C call for every field (a 10,000-goroutine listing decodes 130,000 of them).
+            v = unpack(buf, base)
+            return Goroutine(addr, v[0], v[1] & ~G_SCAN, v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
+                             v[11], v[12])
         return Goroutine(
             addr=addr,
             id=self.goid.get(buf, base),
@@ -120,3 +136,33 @@ class GLayout:
             m=self.m.get(buf, base),
             labels_ptr=self.labels.get(buf, base) if self.labels else 0,
         )
+
+
+# Goroutine's fields in the order of its constructor (after addr), as GLayout names them.
+_G_FIELDS = ("goid", "status", "wait_since", "wait_reason", "gopc", "startpc", "sched_pc", "sched_sp",
+             "sched_bp", "stack_lo", "stack_hi", "m", "labels")
+_FORMATS = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
+            (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
+
+
+def _unpacker(layout: GLayout) -> Callable[[bytes | memoryview, int], tuple[int, ...]] | None:
+    """A function unpacking every field decode() reads, in _G_FIELDS order (an absent one as 0),
+    with one struct format; None when a field has a size struct cannot read."""
+    slots = [(getattr(layout, name), i) for i, name in enumerate(_G_FIELDS)]
+    present = sorted((s.offset, i, s) for s, i in slots if s is not None)
+    if not all((s.size, s.signed) in _FORMATS for _, _, s in present) or any(
+            a[0] + a[2].size > b[0] for a, b in itertools.pairwise(present)):
+        return None
+    fmt, pos, order = "<", 0, []
+    for offset, i, s in present:
+        fmt += (f"{offset - pos}x" if offset > pos else "") + _FORMATS[(s.size, s.signed)]
+        pos = offset + s.size
+        order.append(i)
+    unpack_from = struct.Struct(fmt).unpack_from
+    # Where each _G_FIELDS entry is in the unpacked tuple; an absent one reads the 0 appended.
+    pick = operator.itemgetter(*[order.index(i) if i in order else len(order) for i in range(len(_G_FIELDS))])
+
+    def unpack(buf: bytes | memoryview, base: int) -> tuple[int, ...]:
+        return pick((*unpack_from(buf, base), 0))
+
+    return unpack

@@ -6,12 +6,14 @@ the protocol layer turns them into JSON elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 # read(addr, size) -> exactly size bytes; raises OSError when unreadable.
 ReadMemory = Callable[[int, int], bytes]
+# read_many([(addr, size), ...]) -> each range's bytes, None where unreadable (few system calls).
+ReadMemoryMany = Callable[[Sequence[tuple[int, int]]], list[bytes | None]]
 
 
 class FunctionLike(Protocol):
@@ -83,9 +85,11 @@ class Location:
     function: FunctionRef | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never changed once made: a frozen dataclass takes 5x as long to build
+# (0.85 against 0.17 us), and a 10,000-goroutine listing unwinds 40,000 frames. Hashable as before.
+@dataclass(slots=True, unsafe_hash=True)
 class Frame:
-    """One unwound frame.
+    """One unwound frame (treat it as immutable).
 
     pc is the frame's current pc (the return address for all but the top frame);
     `location` is pc's file:line for the top frame and pc-1's for the others, as

@@ -19,6 +19,7 @@ the ucontext the kernel pushed (rt_sigframe), as Delve's readSigtrampgoContext.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -85,26 +86,30 @@ def location_at(binary: BinaryLike, pc: int, fn: FunctionLike | None = None, *, 
     return Location(pc, file, line, function_ref(fn))
 
 
-_CHUNK = 1024  # divides the page size: an aligned chunk never spans two pages
+_u64 = struct.Struct("<Q").unpack_from
+CHUNK = 1024  # divides the page size: an aligned chunk never spans two pages
+# Stack bytes by the address of their aligned CHUNK: what one unwind has read, or what was read
+# for many at once (GoRuntime.locations_of); valid only while the target stays stopped.
+StackChunks = dict[int, bytes]
 
 
 class _StackWindow:
     """Stack words for one unwind, read in aligned chunks: a parked goroutine's
     few frames usually fit in one or two reads instead of one read per word."""
 
-    def __init__(self, read: ReadMemory) -> None:
+    def __init__(self, read: ReadMemory, chunks: StackChunks | None = None) -> None:
         self._read = read
-        self._chunks: dict[int, bytes] = {}
+        self._chunks: StackChunks = {} if chunks is None else chunks
 
     def word(self, addr: int) -> int:
-        base = addr - addr % _CHUNK
+        base = addr - addr % CHUNK
         off = addr - base
-        if off > _CHUNK - 8:
+        if off > CHUNK - 8:
             return int.from_bytes(self._read(addr, 8), "little")
         chunk = self._chunks.get(base)
         if chunk is None:
-            chunk = self._chunks[base] = self._read(base, _CHUNK)
-        return int.from_bytes(chunk[off:off + 8], "little")
+            chunk = self._chunks[base] = self._read(base, CHUNK)
+        return _u64(chunk, off)[0]  # a third of int.from_bytes of a slice
 
 
 _LOC_CACHE_MAX = 1 << 16
@@ -149,16 +154,19 @@ class Unwinder:
 
     def frames(self, pc: int, sp: int, bp: int, max_depth: int = 50, *,
                goroutine: SavedContext | None = None, system_stack: bool = False,
-               cgo: CgoContext | None = None, foreign: ForeignLike | None = None) -> list[Frame]:
+               cgo: CgoContext | None = None, foreign: ForeignLike | None = None,
+               chunks: StackChunks | None = None, until: Callable[[Frame], bool] | None = None) -> list[Frame]:
         """Frames from (pc, sp, bp) outwards, at most max_depth of them.
 
         goroutine: the saved context of the goroutine the thread serves, when the
         thread is on the system stack (system_stack=True); unwinding moves to it
         where the system stack was entered. cgo: needed to cross cgo calls and
         callbacks; foreign: C functions, for frames pclntab does not know.
+        chunks: stack bytes already read (shared, and added to). until: stop after the
+        first Go frame it accepts (a caller looking for one frame need not unwind the rest).
         """
         out: list[Frame] = []
-        stack = _StackWindow(self._read)
+        stack = _StackWindow(self._read, chunks)
         top = True
         after_sigpanic = False
         # Whether Delve would know BP here: the CFI of Go code restores only SP and the return
@@ -186,8 +194,9 @@ class Unwinder:
             # function's last instruction, pc already is in a region with another delta.
             delta = self._sp_delta(pc - 1 if call_site else pc)
             cfa = sp + delta + 8
-            out.append(Frame(pc, sp, cfa, bp, fn, self.location(pc, fn, call_site), system_stack))
-            if len(out) >= max_depth:
+            frame = Frame(pc, sp, cfa, bp, fn, self.location(pc, fn, call_site), system_stack)
+            out.append(frame)
+            if len(out) >= max_depth or (until is not None and until(frame)):
                 break  # the caller is not wanted: no stack read (a condition's scope is frame 0 alone)
 
             name = fn.name

@@ -70,6 +70,10 @@ class BreakpointTable:
         if addr in self._original:
             self._write(addr, INT3)
 
+    def any_within(self, lo: int, hi: int) -> bool:
+        """Whether an INT3 lies in [lo, hi): reads of many ranges there need no hide() each."""
+        return any(lo <= a < hi for a in self._original)
+
     def hide(self, addr: int, data: bytes) -> bytes:
         """Memory as the program sees it: original bytes where INT3s are."""
         end = addr + len(data)

@@ -2,8 +2,9 @@
 
 Linux accepts ptrace requests for a tracee only from the thread that attached
 it, so every ptrace call, every waitpid and every memory access is a job run
-here, in submission order. Callers on other threads get a concurrent Future
-(the asyncio side wraps it with asyncio.wrap_future).
+here, in submission order. Callers on other threads get a concurrent Future (submit),
+or name a function the thread calls with the outcome (post: what the asyncio side uses, its
+outcome handed to the event loop with call_soon_threadsafe).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -24,6 +26,14 @@ _WAKE = object()  # set_idle's: a thread blocked for jobs looks at its idle work
 # when the previous answer is read) must not wait for a step between two of them.
 QUIET_BEFORE_IDLE = 0.02
 log = logging.getLogger("pydlv.native")
+
+
+@dataclass(frozen=True, slots=True)
+class _Callback:
+    """Where post() delivers a job's outcome."""
+
+    done: Callable[[Any, BaseException | None], None]
+    wanted: Callable[[], bool] | None
 
 
 class TracerThread:
@@ -38,6 +48,15 @@ class TracerThread:
         fut: Future[T] = Future()
         self._jobs.put((fut, fn, args))
         return fut
+
+    def post(self, fn: Callable[..., T], args: tuple[Any, ...],
+             done: Callable[[T | None, BaseException | None], None],
+             wanted: Callable[[], bool] | None = None) -> None:
+        """Run fn(*args) here, then done(result, None) or done(None, error) on this thread.
+        Lighter than submit (no Future, no lock, no condition to notify): the asyncio side hands
+        every request over this way, and each hand-off is waited for. wanted(), asked when the
+        job comes up, can drop a job whose caller has gone."""
+        self._jobs.put((_Callback(done, wanted), fn, args))
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run fn on the tracer thread and wait (for non-async callers)."""
@@ -76,13 +95,29 @@ class TracerThread:
             if item is _WAKE:
                 continue
             fut, fn, args = item
-            if not fut.set_running_or_notify_cancel():
-                continue
-            try:
-                fut.set_result(fn(*args))
-            except BaseException as e:  # the thread must survive any job's failure
-                fut.set_exception(e)
+            if isinstance(fut, _Callback):
+                self._run_posted(fut, fn, args)
+            elif fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(fn(*args))
+                except BaseException as e:  # the thread must survive any job's failure
+                    fut.set_exception(e)
             self._last_job = time.monotonic()
+
+    @staticmethod
+    def _run_posted(cb: _Callback, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        if cb.wanted is not None and not cb.wanted():
+            return
+        try:
+            result = fn(*args)
+        except BaseException as e:  # the thread must survive any job's failure
+            outcome: tuple[Any, BaseException | None] = (None, e)
+        else:
+            outcome = (result, None)
+        try:
+            cb.done(*outcome)
+        except Exception:
+            log.exception("delivering a tracer job's outcome")
 
     def _idle_step(self) -> None:
         step = self._idle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..debugger.model import (
@@ -109,13 +110,30 @@ def breakpoint_request(src: api.Breakpoint, loc_expr: str, suspended: bool,
                              substitute_rules=substitute_rules(rules))
 
 
-def goroutine(g: GoroutineView) -> api.Goroutine:
+class SharedLocations:
+    """location() once per Location object of one answer: the goroutines of a listing share a
+    few locations (the unwinder's and the runtime model's caches hand out the same objects), and
+    the api.Location made for one is encoded once too (api.Location is a `shared` wire struct)."""
+
+    def __init__(self) -> None:
+        # By id, the Location kept alive with its conversion so that the id cannot be reused.
+        self._made: dict[int, tuple[Location, api.Location]] = {}
+
+    def __call__(self, loc: Location) -> api.Location:
+        hit = self._made.get(id(loc))
+        if hit is None:
+            hit = self._made[id(loc)] = (loc, location(loc))
+        return hit[1]
+
+
+def goroutine(g: GoroutineView, loc: Callable[[Location], api.Location] = location) -> api.Goroutine:
+    """loc: the Location converter (a SharedLocations for many goroutines)."""
     return api.Goroutine(
         id=g.id,
-        currentLoc=location(g.current),
-        userCurrentLoc=location(g.user_current),
-        goStatementLoc=location(g.go_statement),
-        startLoc=location(g.start),
+        currentLoc=loc(g.current),
+        userCurrentLoc=loc(g.user_current),
+        goStatementLoc=loc(g.go_statement),
+        startLoc=loc(g.start),
         threadID=g.thread_id,
         status=g.status,
         waitSince=g.wait_since,

@@ -58,8 +58,9 @@ class StackMethods(RPCBase):
         grouping = gl.Grouping(opts.GroupBy, opts.GroupByKey, opts.MaxGroupMembers, opts.MaxGroups)
         page = await self.dbg.goroutines(args.Start, args.Count, filters, grouping, chan)
         groups = page.groups
+        locs = apiconv.SharedLocations()
         return m.ListGoroutinesOut(
-            Goroutines=[apiconv.goroutine(v) for v in page.goroutines],
+            Goroutines=[apiconv.goroutine(v, locs) for v in page.goroutines],
             Nextg=page.nextg,
             Groups=None if groups is None else [api.GoroutineGroup(g.name, g.offset, g.count, g.total) for g in groups],
             TooManyGroups=page.too_many_groups,

@@ -86,20 +86,25 @@ class StreamConnection:
             return
         while len(self._tasks) >= MAX_IN_FLIGHT:
             await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
-        setup = asyncio.Event()
-        task = asyncio.create_task(self._run_async(req, setup))
+        # Resolved at setup (e.g. target resumed) or when the call ends, whichever first: one
+        # future rather than an Event and a task waiting on it (State is asked after every stop).
+        setup: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def setup_done(_: object = None) -> None:
+            if not setup.done():
+                setup.set_result(None)
+
+        task = asyncio.create_task(self._run_async(req, setup_done))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        # Wait for setup (e.g. target resumed) or for the whole call, whichever first.
-        waiter = asyncio.create_task(setup.wait())
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
+        task.add_done_callback(setup_done)
+        await setup
 
-    async def _run_async(self, req: Request, setup: asyncio.Event) -> None:
+    async def _run_async(self, req: Request, setup_done: Callable[[], None]) -> None:
         try:
-            result, error = await self.dispatch(req, setup.set)
+            result, error = await self.dispatch(req, setup_done)
         finally:
-            setup.set()
+            setup_done()
         await self._reply(req, result, error)
 
     async def _reply(self, req: Request, result: object | None, error: str | None) -> None:

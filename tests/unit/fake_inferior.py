@@ -9,7 +9,7 @@ the fake records what the engine asked of it (resumes, step-overs, INT3 inserts/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pydlv.native.process import StopEvent, StopKind, TargetExited, user_fpregs_struct, user_regs_struct
@@ -103,6 +103,9 @@ class FakeInferior:
     def read_memory(self, addr: int, size: int) -> bytes:
         mem = self.memory
         return bytes(mem.get(a, 0) for a in range(addr, addr + size))
+
+    def read_memory_many(self, ranges: Sequence[tuple[int, int]]) -> list[bytes | None]:
+        return [self.read_memory(a, n) for a, n in ranges]
 
     def write_memory(self, addr: int, data: bytes) -> None:
         for i, b in enumerate(data):

@@ -150,3 +150,20 @@ def test_system_stack_switch(basic_binary: Path) -> None:
             assert user.line == line_containing(TESTDATA / "basic" / "main.go", "go worker(")
     finally:
         binary.close()
+
+
+def test_g_decoded_in_one_unpack_as_field_by_field(stopped_basic: StoppedBasic) -> None:
+    """GLayout.decode's one-struct-format path reads what the per-field path reads."""
+    import dataclasses
+
+    rt = _runtime(stopped_basic)
+    layout = rt.layout
+    assert layout._unpack is not None  # every supported Go's g fits a struct format
+    slow = dataclasses.replace(layout)
+    object.__setattr__(slow, "_unpack", None)
+    gs = rt.all_goroutines(stopped_basic.stop.thread_regs(), keep_dead=True)
+    assert len(gs) > 4
+    for g in gs:
+        raw = stopped_basic.stop.proc.read_memory(g.addr, layout.size)
+        assert layout.decode(g.addr, raw) == slow.decode(g.addr, raw)
+        assert layout.decode(g.addr, b"\xff" * 8 + raw, 8) == slow.decode(g.addr, b"\xff" * 8 + raw, 8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -70,5 +71,37 @@ def test_ten_thousand_goroutines(many_binary: Path) -> None:
             assert users.count("main.park") >= N - 16
             print(f"all_goroutines: {elapsed * 1000:.0f} ms, {reads} reads; "
                   f"userCurrentLoc x{N}: {(time.perf_counter() - start) * 1000:.0f} ms")
+    finally:
+        binary.close()
+
+
+def test_locations_of_reads_stacks_together(many_binary: Path) -> None:
+    """locations_of (ListGoroutines) answers as locations() one by one, its stack reads vectored."""
+    binary = open_binary(many_binary)
+    bp = line_address(binary, "main.ready", 7)
+    try:
+        with stopped_at(many_binary, bp) as stop:
+            reads = batches = 0
+
+            def counting_read(addr: int, size: int) -> bytes:
+                nonlocal reads
+                reads += 1
+                return stop.proc.read_memory(addr, size)
+
+            def counting_read_many(ranges: Sequence[tuple[int, int]]) -> list[bytes | None]:
+                nonlocal batches
+                batches += 1
+                return stop.proc.read_memory_many(ranges)
+
+            one = GoRuntime(binary, stop.proc.read_memory)
+            many = GoRuntime(binary, counting_read, counting_read_many)
+            gs = one.all_goroutines(stop.thread_regs())
+            expected = [one.locations(g) for g in gs]
+            _ = many.layout
+            reads = 0
+            assert many.locations_of(gs) == expected
+            assert batches == 1
+            # Stacks deeper than the read-ahead, and the goroutines on threads, read on their own.
+            assert reads < N // 100, reads
     finally:
         binary.close()

@@ -110,3 +110,21 @@ def test_every_type_is_a_dataclass_with_go_name() -> None:
             assert dataclasses.is_dataclass(cls)
             assert cls.GO_TYPE.split(".")[0] in ("api", "rpc2")
             wire.encode(wire.zero_value(cls))  # every field has an encodable zero
+
+
+def test_shared_struct_encoded_once_per_answer() -> None:
+    """api.Location is `shared`: one object met many times in an answer is turned into JSON data
+    once; the bytes are those of distinct equal objects, and nothing outlives the answer."""
+    loc = api.Location(pc=0x401000, file="/a/<b>.go", line=7, function=api.Function(name="main.f", value=0x401000))
+    shared = methods.ListGoroutinesOut(Goroutines=[
+        api.Goroutine(id=i, currentLoc=loc, userCurrentLoc=loc, goStatementLoc=loc, startLoc=loc) for i in range(3)])
+    distinct = methods.ListGoroutinesOut(Goroutines=[
+        api.Goroutine(id=i, currentLoc=dataclasses.replace(loc), userCurrentLoc=dataclasses.replace(loc),
+                      goStatementLoc=dataclasses.replace(loc), startLoc=dataclasses.replace(loc))
+        for i in range(3)])
+    assert wire.encode(shared) == wire.encode(distinct)
+    plain = wire.to_plain(shared)
+    assert plain["Goroutines"][0]["currentLoc"] is plain["Goroutines"][2]["startLoc"]
+    assert not wire._SHARED  # the memo lives for one encode
+    loc.line = 8  # a later answer sees the object as it is then
+    assert b'"line":8' in wire.encode(shared) and b'"line":7' not in wire.encode(shared)
