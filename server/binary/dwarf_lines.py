@@ -15,6 +15,7 @@ the usual data forms.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import struct
 from bisect import bisect_right
@@ -66,6 +67,14 @@ class LineRow:
     end_sequence: bool
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _clean_join(directory: str, name: str) -> str:
+    """normpath(join(directory, name)), remembered: every unit's table repeats the files of the
+    packages inlined into it (cmd/go: 7,800 entries, 1,100 distinct files)."""
+    joined = posixpath.join(directory, name)
+    return posixpath.normpath(joined) if joined else name
+
+
 class LineProgram:
     """One compile unit's line program. `files[i]` is the name for row.file == i."""
 
@@ -102,7 +111,25 @@ class LineProgram:
         p += 4
         self._std_lens = list(mv[p : p + self.opcode_base - 1])
         p += self.opcode_base - 1
-        dirs: list[str] = [comp_dir]
+        # The directory and file tables are decoded when a name is first asked for: placing a
+        # breakpoint needs only rows, and a unit lists dozens of files (a tenth of a ms each
+        # unit, paid by every first breakpoint in a new unit).
+        self._tables_at = p
+        self._comp_dir = comp_dir
+        self._files: list[str] | None = None
+        self._rows: list[LineRow] | None = None
+        self._sequences: dict[int, list[LineRow] | None] = {}
+
+    @property
+    def files(self) -> list[str]:
+        """File names by index (rows' `file`); index 0 is a placeholder before DWARF 5."""
+        if self._files is None:
+            self._files = self._read_tables()
+        return self._files
+
+    def _read_tables(self) -> list[str]:
+        mv, p = self._mv, self._tables_at
+        dirs: list[str] = [self._comp_dir]
         raw_files: list[tuple[str, int]] = []
         if self.version >= 5:
             dirs, p = self._read_entries_v5(p, lambda path, d: path)
@@ -122,25 +149,28 @@ class LineProgram:
             # DWARF <5 numbers files from 1; keep index 0 as a placeholder so rows index directly.
             raw_files.insert(0, ("", 0))
         self._dirs = dirs
-        self.files: list[str] = [self._join(name, d) for name, d in raw_files]
-        self._rows: list[LineRow] | None = None
-        self._sequences: dict[int, list[LineRow] | None] = {}
+        return [self._join(name, d) for name, d in raw_files]
 
     def _join(self, name: str, d: int) -> str:
         # As Delve: relative names are joined to their include directory, then cleaned.
         if not name or name.startswith("/") or not (0 <= d < len(self._dirs)):
             return name
-        joined = posixpath.join(self._dirs[d], name)
-        return posixpath.normpath(joined) if joined else name
+        return _clean_join(self._dirs[d], name)
 
     def _read_off(self, p: int) -> int:
         return struct.unpack_from("<Q" if self._offsize == 8 else "<I", self._mv, p)[0]
 
     def _cstr(self, p: int, mv: memoryview | None = None) -> tuple[str, int]:
         mv = self._mv if mv is None else mv
-        end = p
-        while mv[end] != 0:
-            end += 1
+        data = mv.obj
+        if isinstance(data, bytes) and mv.nbytes == len(data):
+            end = data.find(b"\0", p)  # C speed: file tables hold thousands of names
+            if end < 0:
+                raise IndexError("unterminated string in line header")
+        else:
+            end = p
+            while mv[end] != 0:
+                end += 1
         return bytes(mv[p:end]).decode("utf-8", "replace"), end + 1
 
     def _str_at(self, table: memoryview | None, off: int) -> str:
@@ -372,6 +402,18 @@ class LineSection:
         self._debug_str = memoryview(debug_str) if debug_str is not None else None
         self._unit_starts: list[int] | None = None
         self._programs: dict[int, LineProgram] = {}
+        # where the headers' names are: inline (DWARF 4), or by offset in these (DWARF 5 forms)
+        self._strings = [b for b in (debug_line, line_str, debug_str) if b]
+
+    def mentions(self, name: str) -> bool:
+        """Whether `name` occurs as a whole string (NUL-terminated) where line-table headers keep
+        their directory and file names. False means no file of any table is called `name` nor
+        ends with "/name" (a name's last element is stored as it is; the section's bytes are
+        searched at C speed, ~1 ms for cmd/go, where decoding every header takes ~12 ms)."""
+        if "\ufffd" in name:  # names are decoded with "replace": its bytes are unknown
+            return True
+        needle = name.encode("utf-8", "surrogatepass") + b"\0"
+        return any(data.find(needle) >= 0 for data in self._strings)
 
     def _units(self) -> list[int]:
         if self._unit_starts is None:

@@ -29,7 +29,7 @@ from .disasm import branches, returns
 from .errors import DebuggerError
 from .eval import ParseError, parse_expr
 from .eval.printer import expr_string
-from .expressions import condition_holds, eval_scope, evaluator, thread_ints
+from .expressions import condition_holds, evaluator, thread_ints
 from .fncall.calls import CallPlanner
 from .fncall.controller import G_RUNNING, CallError
 from .fncall.deferred import PendingCall
@@ -617,14 +617,15 @@ class Engine:
     def _find_scope(self, goroutine_id: int, frame: int, deferred_call: int) -> FindScope | None:
         """Delve's ConvertEvalScope for FindLocation: None when it fails (no such goroutine or frame)."""
         try:
-            sc = eval_scope(self.t, self.sel, goroutine_id, frame, deferred_call)
+            pc = self.t.variables.scope_pc(goroutine_id, frame, deferred_call, self.sel.goroutine,
+                                           self.sel.current_tid)
         except UserError:
             return None
 
         def evaluate(expr: str) -> object:
             return expressions.evaluate(self.t, self.sel, goroutine_id, frame, deferred_call, expr, _ADDR_CFG)
 
-        return FindScope(sc.pc, evaluate)
+        return FindScope(pc, evaluate)
 
     # ---- selection (Command switchThread / switchGoroutine) -------------------
 
