@@ -19,7 +19,7 @@ import functools
 import posixpath
 import struct
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .leb128 import sleb as _sleb
 from .leb128 import uleb as _uleb
@@ -57,8 +57,10 @@ class LineProgramError(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class LineRow:
+class LineRow(NamedTuple):
+    """One row of a line program. A tuple: decoding makes one per row (tens of thousands for a
+    big unit) and a frozen dataclass costs four times as much to create."""
+
     address: int
     file: int  # index into LineProgram.files
     line: int
