@@ -13,20 +13,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ..binary.gotypes import Kind
 from ..errors import error_text
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
-from .eval import ParseError, parse_expr
+from .eval import ParseError
 from .eval.constants import Constant, ConstKind
 from .eval.evaluator import CallHook, EvalError, Evaluator, Operand
+from .eval.parser import parse_expr_cached
 from .scope import EvalScope, ScopeError
 from .target import Selection, Target
-
-# A breakpoint's condition is parsed once (evaluated at every hit); the evaluator never changes
-# the tree it is given.
-_parsed_condition = lru_cache(maxsize=256)(parse_expr)
 
 
 def eval_scope(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int = 0) -> EvalScope:
@@ -63,7 +58,7 @@ def condition_holds(t: Target, cond: str, tid: int) -> tuple[bool, str]:
     if not cond:
         return True, ""
     try:
-        node = _parsed_condition(cond)
+        node = parse_expr_cached(cond)
         gid = t.goroutines.goroutine_id_of_thread(tid)
         scope = t.variables.scope(gid, 0, 0, gid, tid)
         g = t.goroutines.of_thread(tid) if gid > 0 else None

@@ -157,6 +157,17 @@ class EvalScope:
             self._vars = self._read_vars()
         return self._vars
 
+    def may_have(self, name: str) -> bool:
+        """Whether a variable of this scope may be called `name`, from the names in DWARF alone
+        (no value built): an expression naming a global, or nothing (`print pt` out of scope),
+        does not build every local first (most of a failed lookup's time after the first)."""
+        if self._vars is not None:
+            return any(v.name == name for v in self._vars)
+        if self.fn_die is None:
+            return False
+        escaped = "&" + name  # _read_vars names such a variable without its '&'
+        return any(e.name in (name, escaped) for e in self.ctx.dwarf_vars.function_vars(self.fn_die, self.pc, self.line))
+
     def locals(self) -> list[Value]:
         return [v for v in self.variables() if not v.flags & (F_ARGUMENT | F_RETURN)]
 
