@@ -849,8 +849,15 @@ class GoBinary:
                 and not isinstance(self._cache.get("sources"), list) and self._image.elf.has_dwarf_info()):
             mentioned = self._line_mentions.get(last)
             if mentioned is None:
-                sec = self._line_section
-                mentioned = self._line_mentions[last] = sec is None or sec.mentions(last)
+                # the bytes of .debug_line already in memory: the unit index's if it exists (the
+                # launch's LineSection otherwise, made before any unit is read)
+                units = self.__dict__.get("_units")
+                if units is not None and "_line_section" not in self.__dict__:
+                    mentioned = units.line_tables_mention(last)
+                else:
+                    sec = self._line_section
+                    mentioned = sec is None or sec.mentions(last)
+                self._line_mentions[last] = mentioned
             if not mentioned:
                 return []
         return [s for s in self._sources_by_last.get(last, ()) if partial_package_match(expr, s)]

@@ -100,11 +100,15 @@ def test_a_first_lookup_sees_every_file(program: Path, cache_dir: Path) -> None:
         assert b.sources_matching("main.go") == [s for s in b.sources() if s.endswith("/main.go")]
     finally:
         b.close()
-    b = GoBinary.open(str(program))
-    try:
-        assert b.sources_matching("Println") == []
-        assert "_own_sources" not in b.__dict__
-        print_go = b.sources_matching("fmt/print.go")
-        assert len(print_go) == 1 and print_go[0].endswith("/src/fmt/print.go")
-    finally:
-        b.close()
+    for units_first in (False, True):  # the line tables' bytes from the unit index, or read for this
+        b = GoBinary.open(str(program))
+        try:
+            if units_first:
+                assert b.dwarf_units is not None
+            assert b.sources_matching("Println") == []
+            assert "_own_sources" not in b.__dict__
+            assert ("_line_section" in b.__dict__) is not units_first
+            print_go = b.sources_matching("fmt/print.go")
+            assert len(print_go) == 1 and print_go[0].endswith("/src/fmt/print.go")
+        finally:
+            b.close()
