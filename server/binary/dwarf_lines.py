@@ -228,9 +228,11 @@ class LineProgram:
             self._rows = self._decode()
         return self._rows
 
-    def _decode(self, p: int | None = None, one_sequence: bool = False) -> list[LineRow]:
+    def _decode(self, p: int | None = None, one_sequence: bool = False,
+                until_prologue_end: bool = False) -> list[LineRow]:
         """Rows from `p` (default: the program start) to the end of the program, or only
-        up to the first end_sequence row when `one_sequence` is set."""
+        up to the first end_sequence row when `one_sequence` is set (or the first prologue_end
+        row with `until_prologue_end`)."""
         mv = self._mv
         end = self._end
         if p is None:
@@ -253,6 +255,8 @@ class LineProgram:
                 addr += (adj // line_range) * min_inst
                 line += line_base + adj % line_range
                 append(LineRow(addr, file, line, is_stmt, prologue_end, False))
+                if prologue_end and until_prologue_end:
+                    break
                 prologue_end = False
             elif op == 0:
                 n, p = _uleb(mv, p)
@@ -267,6 +271,8 @@ class LineProgram:
                 p += n
             elif op == _DW_LNS_copy:
                 append(LineRow(addr, file, line, is_stmt, prologue_end, False))
+                if prologue_end and until_prologue_end:
+                    break
                 prologue_end = False
             elif op == _DW_LNS_advance_pc:
                 v, p = _uleb(mv, p)
@@ -351,33 +357,45 @@ class LineProgram:
         return rows
 
     def _rows_in(self, start: int, end: int) -> list[LineRow]:
-        # Go writes one sequence per function, in address order, so a linear scan
-        # from the first row at `start` mirrors Delve's stateMachineForEntry.
         rows = self._rows if self._rows is not None else self._sequence_at(start)
         if rows is None:
             rows = self.rows()
-        out = []
-        started = False
-        for r in rows:
-            if not started:
-                if r.address == start and not r.end_sequence:
-                    started = True
-                else:
-                    continue
-            if r.address >= end or r.address < start or r.end_sequence:
-                break
-            out.append(r)
-        return out
+        return _function_rows(rows, start, end)
 
     def statement_rows(self, start: int, end: int) -> list[LineRow]:
         """The is_stmt rows of the function at [start, end)."""
         return [r for r in self._rows_in(start, end) if r.is_stmt]
 
     def prologue_end_pc(self, start: int, end: int) -> LineRow | None:
+        if self._rows is None and start not in self._sequences:
+            row = self._prologue_end_early(start, end)
+            if row is not None:
+                return row
         for r in self._rows_in(start, end):
             if r.prologue_end:
                 return r
         return None
+
+    def _prologue_end_early(self, start: int, end: int) -> LineRow | None:
+        """The function's prologue_end row from its sequence decoded only up to that row (its
+        third or so: a breakpoint by name need not decode a long function's rows). The sequence
+        is found as _sequence_at finds it, and taken only where a sequence can begin (the
+        program's start, or right after an end_sequence opcode 00 01 01), which tells a real
+        set_address from a chance match as _sequence_at's checks of the whole sequence do. None
+        when that does not hold or those rows do not answer: the caller asks the whole sequence."""
+        data = self._mv.obj
+        link = start - self.bias
+        if not isinstance(data, bytes) or self._mv.nbytes != len(data) or link < 0:
+            return None
+        pattern = b"\x00\x09" + bytes((_DW_LNE_set_address,)) + link.to_bytes(8, "little")
+        p = data.find(pattern, self._program_start, self._end)
+        if p < 0 or (p != self._program_start and data[p - 3:p] != b"\x00\x01" + bytes((_DW_LNE_end_sequence,))):
+            return None
+        try:
+            rows = self._decode(p, one_sequence=True, until_prologue_end=True)
+        except (IndexError, struct.error):
+            return None
+        return next((r for r in _function_rows(rows, start, end) if r.prologue_end), None)
 
     def first_stmt(self, start: int, end: int) -> LineRow | None:
         for r in self._rows_in(start, end):
@@ -396,6 +414,24 @@ def strings_mention(sections: list[bytes], name: str) -> bool:
         return True
     needle = name.encode("utf-8", "surrogatepass") + b"\0"
     return any(data.find(needle) >= 0 for data in sections)
+
+
+def _function_rows(rows: list[LineRow], start: int, end: int) -> list[LineRow]:
+    """The rows of the function at [start, end): from the first row at `start`, up to the first
+    one outside it or the end of its sequence. Go writes one sequence per function, in address
+    order, so this linear scan mirrors Delve's stateMachineForEntry."""
+    out = []
+    started = False
+    for r in rows:
+        if not started:
+            if r.address == start and not r.end_sequence:
+                started = True
+            else:
+                continue
+        if r.address >= end or r.address < start or r.end_sequence:
+            break
+        out.append(r)
+    return out
 
 
 class LineSection:
