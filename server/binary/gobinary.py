@@ -844,7 +844,7 @@ class GoBinary:
         plain file names, never ending in "/", "." or "..")."""
         last = expr.rpartition("/")[2]
         if last in ("", ".", ".."):
-            return [s for s in self._sources if partial_package_match(expr, s)]
+            return self._sources_named(expr)
         if ("_own_sources" not in self.__dict__ and not self._plugins and not self._bias
                 and not isinstance(self._cache.get("sources"), list) and self._image.elf.has_dwarf_info()):
             mentioned = self._line_mentions.get(last)
@@ -860,13 +860,21 @@ class GoBinary:
                 self._line_mentions[last] = mentioned
             if not mentioned:
                 return []
+        return self._sources_named(expr)
+
+    def _sources_named(self, expr: str) -> list[str]:
+        """[s for s in sources() if partial_package_match(expr, s)], trying only the sources
+        whose last element is expr's (a match ends with it)."""
+        last = expr.rpartition("/")[2]
+        if last in ("", ".", ".."):
+            return [s for s in self._sources if partial_package_match(expr, s)]
         return [s for s in self._sources_by_last.get(last, ()) if partial_package_match(expr, s)]
 
     def find_files(self, expr: str) -> list[str]:
         """Sources that `expr` names: the exact name, else those ending in "/expr" (partialPathMatch)."""
         if expr in self._source_set:
             return [expr]
-        return [s for s in self._sources if partial_package_match(expr, s)]
+        return self._sources_named(expr)
 
     def resolve_file(self, file: str) -> str:
         hits = self.find_files(file)
