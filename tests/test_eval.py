@@ -197,6 +197,19 @@ def test_eval_errors(go: GoToolchain, at_main: RawClient, expr: str, want: str) 
     assert err(at_main, "Eval", {"Scope": SCOPE, "Expr": expr, "Cfg": FULL}) == want
 
 
+def test_eval_names_found_before_locals_are_built(go: GoToolchain, at_main: RawClient) -> None:
+    """A name is matched against the frame's DWARF variables before any value is built (a global
+    or a missing name builds no local): locals, escaped locals, globals and misses answer as
+    before, asked in an order where each is the first of its kind."""
+    ev = {"Scope": SCOPE, "Cfg": FULL}
+    assert err(at_main, "Eval", {**ev, "Expr": "nothere"}) == "could not find symbol value for nothere"
+    wg = at_main.call("Eval", {**ev, "Expr": "wg"})["Variable"]
+    assert (wg["name"], wg["flags"], wg["LocationExpr"].endswith(" (escaped)")) == ("wg", 1, True)
+    assert at_main.call("Eval", {**ev, "Expr": "total"})["Variable"]["value"] == "45"
+    assert at_main.call("Eval", {**ev, "Expr": "main.add"})["Variable"]["value"] == "main.add"
+    assert err(at_main, "Eval", {**ev, "Expr": "nothere"}) == "could not find symbol value for nothere"
+
+
 def test_eval_scope_errors(go: GoToolchain, at_main: RawClient) -> None:
     assert err(at_main, "Eval", {"Scope": {"GoroutineID": -1, "Frame": 99}, "Expr": "1", "Cfg": FULL}) == \
         "Frame 99 does not exist in goroutine -1"

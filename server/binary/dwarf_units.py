@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from .dwarf_lines import LineProgram
+from .dwarf_lines import LineProgram, strings_mention
 from .dwarf_search import DieSearch
 
 if TYPE_CHECKING:
@@ -175,6 +175,11 @@ class DwarfUnits:
             unit._lines = LineProgram(self._line_mv, unit.stmt_list, comp_dir=unit.comp_dir,
                                       line_str=self._line_str, debug_str=self._debug_str, bias=self.bias)
         return unit._lines
+
+    def line_tables_mention(self, name: str) -> bool:
+        """dwarf_lines.strings_mention over this DWARF's line-table strings."""
+        views = (self._line_mv, self._line_str, self._debug_str)
+        return strings_mention([v.obj if isinstance(v.obj, bytes) else bytes(v) for v in views if v is not None], name)
 
     def units_with_file(self, file: str) -> list[CompileUnit]:
         """Units whose line table lists `file` (headers only; rows stay undecoded)."""

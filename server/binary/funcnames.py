@@ -11,35 +11,69 @@ of the package path at a '/' boundary.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_BRACKETS = re.compile(r"[\[\]]")
 
 
 def split_name(name: str) -> tuple[str, str, str]:
-    """(package, receiver, base) as Delve's Function.parse."""
+    """(package, receiver, base) as Delve's Function.parse: split at the first two dots after
+    the last slash, none of them inside generic brackets.
+
+    Found with string methods on the stretches outside brackets rather than a loop over every
+    character: indexing thousands of names (type arguments make them long) is one call each."""
     if name.startswith(("go:", "type:")):
         return "", "", name
-    dot1 = dot2 = -1
-    depth = 0
-    for i, c in enumerate(name):
-        if depth == 0:
-            if c == "[":
-                depth += 1
-            elif c == "/":
-                dot1 = dot2 = -1
-            elif c == ".":
-                if dot1 < 0:
-                    dot1 = i
-                elif dot2 < 0:
-                    dot2 = i
-        elif c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
+    if "[" not in name:
+        tail = name.rfind("/") + 1
+        dot1 = name.find(".", tail)
+        dot2 = name.find(".", dot1 + 1) if dot1 >= 0 else -1
+    else:
+        dots = _top_level_dots(name)
+        dot1 = dots[0] if dots else -1
+        dot2 = dots[1] if len(dots) > 1 else -1
     if dot1 < 0:
         return "", "", name
     if dot2 < 0:
         return name[:dot1], "", name[dot1 + 1 :]
     return name[:dot1], name[dot1 + 1 : dot2], name[dot2 + 1 :]
+
+
+def _top_level_dots(name: str) -> list[int]:
+    """The first two '.' after the last '/', both outside brackets. A ']' with no open
+    bracket is an ordinary character, as in Delve's loop."""
+    spans: list[tuple[int, int]] = []  # [lo, hi) outside brackets
+    depth, start = 0, 0
+    for m in _BRACKETS.finditer(name):
+        i = m.start()
+        if name[i] == "[":
+            if depth == 0:
+                spans.append((start, i))
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                start = i + 1
+    if depth == 0:
+        spans.append((start, len(name)))
+    slash = -1
+    for lo, hi in reversed(spans):
+        slash = name.rfind("/", lo, hi)
+        if slash >= 0:
+            break
+    dots: list[int] = []
+    for lo, hi in spans:
+        lo = max(lo, slash + 1)
+        while len(dots) < 2 and (d := name.find(".", lo, hi)) >= 0:
+            dots.append(d)
+            lo = d + 1
+    return dots
+
+
+def base_name(name: str) -> str:
+    """split_name(name)[2]: the last element (`State` of `os.(*File).State`)."""
+    return split_name(name)[2]
 
 
 def _clear_inst(s: str) -> str:
@@ -111,6 +145,11 @@ class FuncSpec:
         if "/" in base or "/" in receiver:
             return None
         return cls(base, receiver, package, por, absolute)
+
+    @property
+    def needs_packages(self) -> bool:
+        """Whether `match` consults the package map (a package part that is not absolute)."""
+        return bool((self.package and not self.absolute_package) or self.package_or_receiver)
 
     def match(self, name: str, package_map: dict[str, list[str]] | None = None) -> bool:
         pkg, rcv, base = split_name(name)

@@ -37,7 +37,7 @@ from .dwarf_types import DwarfTypes
 from .dwarf_units import DwarfUnits
 from .elfimage import ElfImage, Segment
 from .foreign import ForeignCode
-from .funcnames import FuncSpec, name_without_type_params, partial_package_match, split_name
+from .funcnames import FuncSpec, base_name, name_without_type_params, partial_package_match, split_name
 from .gotypes import GoTypes
 from .indexcache import IndexCache, go_build_id
 from .pclntab import Pclntab, PclntabError
@@ -88,12 +88,17 @@ class GoBinary:
         self._funcs: dict[int, Function] = {}
         self._all: list[Function] | None = None
         self._by_name: dict[str, int] | None = None
+        self._bracketed: list[tuple[int, str]] | None = None  # (index, name) with '[', seen by _name_index
         # inlined calls: DWARF subtrees of functions by entry, subprogram DIEs of each unit by
         # low pc, abstract-origin names by offset (binary/dwarf_inline.py)
         self._inline_trees: dict[int, InlineNode | None] = {}
         self._unit_subprograms: dict[int, dict[int, Any]] = {}
         self._origin_names: dict[int, str] = {}
         self._has_inlines: dict[int, bool] = {}  # by function entry
+        # answers found without an index, until it is built: base name -> _base_name_candidates,
+        # file name -> whether the line tables mention it (sources_matching)
+        self._base_name_scans: dict[str, list[tuple[str, list[int]]]] = {}
+        self._line_mentions: dict[str, bool] = {}
 
     @classmethod
     def open(cls, path: str, bias: int = 0) -> GoBinary:
@@ -153,7 +158,7 @@ class GoBinary:
         img = GoBinary.open(path, bias)
         with self._lock:
             self._plugins.append(img)
-            for cached in ("_sources", "_source_set", "_package_map"):
+            for cached in ("_sources", "_source_set", "_sources_by_last", "_package_map"):
                 self.__dict__.pop(cached, None)
         return img
 
@@ -161,7 +166,7 @@ class GoBinary:
         """Forget the plugins (a new process loads its own, maybe elsewhere)."""
         with self._lock:
             plugins, self._plugins = self._plugins, []
-            for cached in ("_sources", "_source_set", "_package_map"):
+            for cached in ("_sources", "_source_set", "_sources_by_last", "_package_map"):
                 self.__dict__.pop(cached, None)
         for img in plugins:
             img.close()
@@ -317,9 +322,13 @@ class GoBinary:
             idx = self._cache.get("names")
             if not isinstance(idx, dict):
                 idx = {}
+                bracketed: list[tuple[int, str]] = []
                 for i, name in self._pcln.names():
                     idx.setdefault(name, i)
+                    if "[" in name:
+                        bracketed.append((i, name))
                 self._cache.put("names", idx)
+                self._bracketed = bracketed  # the generic index's input, without decoding every name again
             self._by_name = idx
         return self._by_name
 
@@ -386,11 +395,18 @@ class GoBinary:
 
     @cached_property
     def _generic_names(self) -> dict[str, list[int]]:
+        """Generic name -> the indices of its instantiations (from an earlier session if any)."""
+        cached = self._cache.get("generics")
+        if isinstance(cached, dict):
+            return cached
         idx: dict[str, list[int]] = {}
         # every function, not the name index: Go 1.19 names all instantiations "F[...]"
-        for i, name in self._pcln.names():
-            if "[" in name:
-                idx.setdefault(name_without_type_params(name), []).append(i)
+        bracketed = self._bracketed
+        if bracketed is None:
+            bracketed = [(i, name) for i, name in self._pcln.names() if "[" in name]
+        for i, name in bracketed:
+            idx.setdefault(name_without_type_params(name), []).append(i)
+        self._cache.put("generics", idx)
         return idx
 
     def _generic_index(self) -> dict[str, list[int]]:
@@ -410,20 +426,51 @@ class GoBinary:
     @cached_property
     def _by_base_name(self) -> dict[str, list[tuple[str, list[int]]]]:
         """Function names by their last element (`State` for `os.(*File).State`): a partial
-        name is matched against these few candidates, not every function (one scan, on the
-        first partial lookup). A generic function is listed by its generic name, with every
+        name is matched against these few candidates, not every function (built by the warm-up
+        or on first need). A generic function is listed by its generic name, with every
         instantiation, unless a real function has that exact name."""
+        for _ in self._by_base_name_steps():
+            pass
+        return self.__dict__["_by_base_name"]
+
+    def _by_base_name_steps(self, chunk: int = 0) -> Iterator[None]:
+        """_by_base_name built `chunk` names per step (all at once for 0), or read from the
+        index of an earlier session."""
+        if "_by_base_name" in self.__dict__:
+            return
         cached = self._cache.get("base_names")
         if isinstance(cached, dict):
-            return cached
+            self.__dict__["_by_base_name"] = cached
+            return
         out: dict[str, list[tuple[str, list[int]]]] = {}
         names = self._name_index()
-        for name, i in names.items():
-            out.setdefault(split_name(name)[2], []).append((name, [i]))
+        for k, (name, i) in enumerate(names.items()):
+            if chunk and k and k % chunk == 0:
+                yield
+                if "_by_base_name" in self.__dict__:
+                    return
+            out.setdefault(base_name(name), []).append((name, [i]))
         for gname, idxs in self._generic_index().items():
             if gname not in names:
-                out.setdefault(split_name(gname)[2], []).append((gname, list(idxs)))
+                out.setdefault(base_name(gname), []).append((gname, list(idxs)))
         self._cache.put("base_names", out)
+        self.__dict__["_by_base_name"] = out
+
+    def _base_name_candidates(self, base: str) -> list[tuple[str, list[int]]]:
+        """_by_base_name[base]. Until that index exists, one pass over the names that end in
+        `.base` (a string method each: ~1 ms for cmd/go's 13,000 names against ~40 ms for the
+        index), so a session's first partial lookup does not wait for the whole index."""
+        if "_by_base_name" in self.__dict__ or isinstance(self._cache.get("base_names"), dict):
+            return self._by_base_name.get(base, [])
+        out = self._base_name_scans.get(base)
+        if out is None:
+            # base_name(n) == base implies n == base or n ends with "." + base
+            tail = "." + base
+            names = self._name_index()
+            out = [(n, [i]) for n, i in names.items() if (n.endswith(tail) or n == base) and base_name(n) == base]
+            out += [(g, list(idxs)) for g, idxs in self._generic_index().items()
+                    if g not in names and (g.endswith(tail) or g == base) and base_name(g) == base]
+            self._base_name_scans[base] = out  # the same question again (a client's retry) is free
         return out
 
     @cached_property
@@ -467,9 +514,10 @@ class GoBinary:
         fs = FuncSpec.parse(spec)
         if fs is None:
             return []
-        pm = self._package_map
+        # the package map needs DWARF: only specs with a package part read it
+        pm = self._package_map if fs.needs_packages else None
         hits: list[int] = []
-        for name, idxs in self._by_base_name.get(fs.base, ()):
+        for name, idxs in self._base_name_candidates(fs.base):
             if fs.match(name, pm):
                 hits.extend(idxs)
         fns = [self._func(i) for i in sorted(set(hits))]
@@ -643,11 +691,17 @@ class GoBinary:
             yield
 
     def warm_up_names(self) -> Iterator[None]:
-        """What the first breakpoint by name and an expression's first name lookup need, in
-        short steps (as warm_up_layouts): the inline callers, the package-less function names."""
+        """What the first breakpoint by name, FindLocation and an expression's first name lookup
+        need, in short steps (as warm_up_layouts): the generic functions, the inline callers, the
+        package-less function names, the functions by base name. Anything not done yet when
+        asked for is done then (partial names by a scan of the names: _base_name_candidates)."""
+        _ = self._generic_names  # every partial or generic name looks there first
+        yield
         for _ in self._inline_callers_steps(chunk=400):
             yield
         for _ in self._by_path_suffix_steps(chunk=2000):  # an expression's first name lookup
+            yield
+        for _ in self._by_base_name_steps(chunk=4000):  # partial function names (FindLocation)
             yield
         if "_units" in self.__dict__:  # package names of an expression (never DWARF just for them)
             _ = self._package_map
@@ -776,11 +830,55 @@ class GoBinary:
     def _source_set(self) -> frozenset[str]:
         return frozenset(self._sources)
 
+    @cached_property
+    def _sources_by_last(self) -> dict[str, list[str]]:
+        """Sources by their last path element, each list in sources() order."""
+        out: dict[str, list[str]] = {}
+        for s in self._sources:
+            out.setdefault(s.rpartition("/")[2], []).append(s)
+        return out
+
+    def sources_matching(self, expr: str) -> list[str]:
+        """The sources partial_package_match(expr, source) selects, in sources() order (Delve's
+        file candidates of a location spec). A match ends with expr's last path element, so only
+        the sources of that name are tried. Before the sources are listed (every line-table
+        header: ~12 ms for cmd/go, the first FindLocation of a function name would pay it), a
+        name that the line tables do not hold as a string at all matches none of them: a
+        source's last element is the last element of its name in the table (Go's linker writes
+        plain file names, never ending in "/", "." or "..")."""
+        last = expr.rpartition("/")[2]
+        if last in ("", ".", ".."):
+            return self._sources_named(expr)
+        if ("_own_sources" not in self.__dict__ and not self._plugins and not self._bias
+                and not isinstance(self._cache.get("sources"), list) and self._image.elf.has_dwarf_info()):
+            mentioned = self._line_mentions.get(last)
+            if mentioned is None:
+                # the bytes of .debug_line already in memory: the unit index's if it exists (the
+                # launch's LineSection otherwise, made before any unit is read)
+                units = self.__dict__.get("_units")
+                if units is not None and "_line_section" not in self.__dict__:
+                    mentioned = units.line_tables_mention(last)
+                else:
+                    sec = self._line_section
+                    mentioned = sec is None or sec.mentions(last)
+                self._line_mentions[last] = mentioned
+            if not mentioned:
+                return []
+        return self._sources_named(expr)
+
+    def _sources_named(self, expr: str) -> list[str]:
+        """[s for s in sources() if partial_package_match(expr, s)], trying only the sources
+        whose last element is expr's (a match ends with it)."""
+        last = expr.rpartition("/")[2]
+        if last in ("", ".", ".."):
+            return [s for s in self._sources if partial_package_match(expr, s)]
+        return [s for s in self._sources_by_last.get(last, ()) if partial_package_match(expr, s)]
+
     def find_files(self, expr: str) -> list[str]:
         """Sources that `expr` names: the exact name, else those ending in "/expr" (partialPathMatch)."""
         if expr in self._source_set:
             return [expr]
-        return [s for s in self._sources if partial_package_match(expr, s)]
+        return self._sources_named(expr)
 
     def resolve_file(self, file: str) -> str:
         hits = self.find_files(file)

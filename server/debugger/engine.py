@@ -670,14 +670,15 @@ class Engine:
         from .locspec import FindScope
 
         try:
-            sc = expressions.eval_scope(self.t, self.sel, goroutine_id, frame, deferred_call)
+            pc = self.t.variables.scope_pc(goroutine_id, frame, deferred_call, self.sel.goroutine,
+                                           self.sel.current_tid)
         except UserError:
             return None
 
         def evaluate(expr: str) -> object:
             return expressions.evaluate(self.t, self.sel, goroutine_id, frame, deferred_call, expr, _ADDR_CFG)
 
-        return FindScope(sc.pc, evaluate)
+        return FindScope(pc, evaluate)
 
     # ---- selection (Command switchThread / switchGoroutine) -------------------
 

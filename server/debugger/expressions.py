@@ -18,9 +18,10 @@ from functools import lru_cache
 from ..binary.gotypes import Kind
 from ..errors import error_text
 from ..goruntime.values import LOAD_FULL, LoadCfg, Value
-from .eval import Expr, ParseError, parse_expr
+from .eval import Expr, ParseError
 from .eval.constants import Constant, ConstKind
 from .eval.evaluator import CallHook, EvalError, Evaluator, Operand
+from .eval.parser import parse_expr_cached
 from .scope import EvalScope, ScopeError
 from .target import Selection, Target
 
@@ -29,7 +30,7 @@ from .target import Selection, Target
 def _parsed_condition(cond: str) -> tuple[Expr, dict[int, Constant | None]]:
     """A breakpoint's condition, parsed once (it is evaluated at every hit; the evaluator never
     changes the tree it is given), with the memo of its constant folding (Evaluator's folded)."""
-    return parse_expr(cond), {}
+    return parse_expr_cached(cond), {}
 
 
 def eval_scope(t: Target, sel: Selection, goroutine_id: int, frame: int, deferred_call: int = 0) -> EvalScope:

@@ -393,13 +393,16 @@ class LocationResolver:
     def _find_normal(self, text: str, spec: NormalSpec, scope: FindScope | None, non_exec: bool,
                      rules: list[tuple[str, str]], process_args: list[str]) -> FindResult:
         files: list[str] = []
-        for source in self.binary.sources():
-            subst = substitute_path(source, rules) if rules else source
-            if partial_package_match(spec.base, subst) or (
-                    process_args and _relative_to_binary(spec.base, process_args[0], subst)):
-                files.append(source)
-                if len(files) >= MAX_CANDIDATES:
-                    break
+        if rules or (process_args and spec.base.startswith(".")):
+            for source in self.binary.sources():
+                subst = substitute_path(source, rules) if rules else source
+                if partial_package_match(spec.base, subst) or (
+                        process_args and _relative_to_binary(spec.base, process_args[0], subst)):
+                    files.append(source)
+                    if len(files) >= MAX_CANDIDATES:
+                        break
+        else:  # the sources named as they are: found by name, not by trying every one
+            files = self.binary.sources_matching(spec.base)[:MAX_CANDIDATES]
         limit = MAX_CANDIDATES - len(files)
         funcs: list[str] = []
         if spec.func is not None and limit > 0:
@@ -434,7 +437,7 @@ class LocationResolver:
         if spec.base in names:
             return [spec.base]
         if spec.func is not None:  # functions that exist only inlined are candidates too
-            pm = self.binary.package_map()
+            pm = self.binary.package_map() if spec.func.needs_packages else None  # DWARF: only if asked
             for n in self.binary.inline_only_names():
                 if spec.func.match(n, pm):
                     if n == spec.base:

@@ -48,7 +48,7 @@ from ..goruntime.values import (
 from .goregexp import GoRegexp
 from .goroutines import GoroutineReader
 from .inferior import Inferior
-from .inlines import expand
+from .inlines import LogicalFrame, expand
 from .registers import xmm_registers
 
 # DWARF register number -> user_regs_struct field (amd64).
@@ -157,6 +157,17 @@ class EvalScope:
             self._vars = self._read_vars()
         return self._vars
 
+    def may_have(self, name: str) -> bool:
+        """Whether a variable of this scope may be called `name`, from the names in DWARF alone
+        (no value built): an expression naming a global, or nothing (`print pt` out of scope),
+        does not build every local first (most of a failed lookup's time after the first)."""
+        if self._vars is not None:
+            return any(v.name == name for v in self._vars)
+        if self.fn_die is None:
+            return False
+        escaped = "&" + name  # _read_vars names such a variable without its '&'
+        return any(e.name in (name, escaped) for e in self.ctx.dwarf_vars.function_vars(self.fn_die, self.pc, self.line))
+
     def locals(self) -> list[Value]:
         return [v for v in self.variables() if not v.flags & (F_ARGUMENT | F_RETURN)]
 
@@ -243,6 +254,34 @@ class VariableContext:
 
     def scope(self, goroutine_id: int, frame: int, deferred_call: int, selected_goroutine: int,
               current_tid: int) -> EvalScope:
+        lf, top, tid = self._scope_frame(goroutine_id, frame, deferred_call, selected_goroutine, current_tid)
+        fr = lf.frame
+        fn = fr.function
+        fn_die = None
+        units = self.binary.dwarf_units
+        name = fn.name if fn is not None else ""
+        if lf.inlined is not None:
+            # the inlined call's own variables (Delve: the scope's function is the inlined entry)
+            fn_die = self.dwarf_vars.inlined_function(lf.inlined.offset, lf.inlined.name, lf.inlined.ranges)
+            name = lf.inlined.name
+        elif units is not None:
+            unit = units.unit_at(fr.pc if top else fr.pc - 1)
+            if unit is not None:
+                fn_die = self.dwarf_vars.function_at(unit.index, fr.pc if top else fr.pc - 1)
+        regs = _Regs(self.proc, tid, fr, top)
+        return EvalScope(self, goroutine_id, frame, fr, fr.pc, lf.location.line, name, regs, fn_die)
+
+    def scope_pc(self, goroutine_id: int, frame: int, deferred_call: int, selected_goroutine: int,
+                 current_tid: int) -> int:
+        """The pc of the frame `scope` would give (its errors too), without finding the
+        function's DWARF: FindLocation needs the frame, its variables only for an expression
+        (the subprogram's DIE is a walk of its unit: ~20 ms in cmd/go's main package)."""
+        return self._scope_frame(goroutine_id, frame, deferred_call, selected_goroutine, current_tid)[0].frame.pc
+
+    def _scope_frame(self, goroutine_id: int, frame: int, deferred_call: int, selected_goroutine: int,
+                     current_tid: int) -> tuple[LogicalFrame, bool, int]:
+        """The logical frame a scope names, whether it is the innermost physical frame, and
+        its thread."""
         gid = selected_goroutine if goroutine_id == -1 else goroutine_id
         g = self.goroutines.find(gid) if gid else None
         if g is None and goroutine_id not in (-1, 0):
@@ -262,22 +301,7 @@ class VariableContext:
         if deferred_call > 0:
             raise ScopeError(f"Frame {frame} only has 0 deferred calls")
         lf = logical[frame]
-        fr = lf.frame
-        top = fr is frames[0]
-        fn = fr.function
-        fn_die = None
-        units = self.binary.dwarf_units
-        name = fn.name if fn is not None else ""
-        if lf.inlined is not None:
-            # the inlined call's own variables (Delve: the scope's function is the inlined entry)
-            fn_die = self.dwarf_vars.inlined_function(lf.inlined.offset, lf.inlined.name, lf.inlined.ranges)
-            name = lf.inlined.name
-        elif units is not None:
-            unit = units.unit_at(fr.pc if top else fr.pc - 1)
-            if unit is not None:
-                fn_die = self.dwarf_vars.function_at(unit.index, fr.pc if top else fr.pc - 1)
-        regs = _Regs(self.proc, tid, fr, top)
-        return EvalScope(self, goroutine_id, frame, fr, fr.pc, lf.location.line, name, regs, fn_die)
+        return lf, lf.frame is frames[0], tid
 
     def function_entry_scope(self, fn: Function, cfa: int, goroutine_id: int) -> EvalScope:
         """fn's frame as at its entry, its CFA given: Delve's fakeFunctionEntryScope, where a

@@ -128,3 +128,27 @@ def test_sp_delta(binary: GoBinary) -> None:
     body = binary.line_pcs(FILE, 39)[0]
     assert binary.sp_delta(body) > 0
     assert binary.function_at(0) is None and binary.pc_to_line(0) == ("", 0)
+
+
+def test_function_breakpoints_with_the_unit_index(binary: GoBinary, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the compile units read, a function breakpoint's prologue_end row comes from its line
+    sequence decoded only up to that row: every function gets the pc the whole sequence gives."""
+    from pydlv.binary import dwarf_lines
+
+    path = binary.path
+    fast, slow = GoBinary.open(path), GoBinary.open(path)
+    try:
+        assert fast.dwarf_units is not None and slow.dwarf_units is not None
+        early = dwarf_lines.LineProgram._prologue_end_early
+        answered = 0
+        for fn in binary.functions():
+            monkeypatch.setattr(dwarf_lines.LineProgram, "_prologue_end_early", early)
+            pc = fast.function_breakpoint_pc(fast.function_at(fn.entry))
+            lp = fast._lines_for(fn.entry)
+            answered += lp is not None and fn.entry not in lp._sequences
+            monkeypatch.setattr(dwarf_lines.LineProgram, "_prologue_end_early", lambda *a: None)
+            assert slow.function_breakpoint_pc(slow.function_at(fn.entry)) == pc, fn.name
+        assert answered > len(binary.functions()) // 2  # most without decoding their whole sequence
+    finally:
+        fast.close()
+        slow.close()

@@ -139,7 +139,7 @@ def test_binary_answers_the_same_from_the_cache(basic_binary: Path, tmp_path: Pa
     [f] = _cache_files(tmp_path)
     warm = open_binary(basic_binary)
     try:
-        for entry in ("symbols", "names", "inline", "optimized", "layouts", "base_names", "sources", "files"):
+        for entry in ("symbols", "names", "inline", "optimized", "layouts", "sources", "files"):
             assert warm._cache.get(entry) is not None, entry
         assert facts(warm) == want
         assert "_units" not in warm.__dict__  # answered without reading DWARF

@@ -38,7 +38,7 @@ from ...goruntime.values import (
 from ..scope import FUNC_VALUE_TYPE, REGISTER_NUMBERS, EvalScope
 from . import nodes as n
 from .constants import Constant, ConstantError, ConstKind, binary_op, fold, literal_value, unary_op
-from .parser import parse_expr
+from .parser import parse_expr_cached
 from .printer import expr_string
 from .scanner import go_quote
 from .tokens import TOKEN_STRING, Tok
@@ -158,7 +158,7 @@ class Evaluator:
     # -- entry points ---------------------------------------------------------
 
     def eval_text(self, text: str) -> Operand:
-        node = parse_expr(text)
+        node = parse_expr_cached(text)
         self.compile_check(node)
         return self.eval(node)
 
@@ -376,9 +376,10 @@ class Evaluator:
         """Delve's pushIdent: a local, else a package variable, function or constant of the
         frame's package, else true/false/nil, else a CPU register (`RAX`, `XMM0`); None if
         nothing is called so."""
-        for v in reversed(self.scope.variables()):
-            if v.name == name:
-                return v
+        if self.scope.may_have(name):
+            for v in reversed(self.scope.variables()):
+                if v.name == name:
+                    return v
         g = self.scope.ctx.find_global(self.scope.package, name)
         if g is not None:
             g.name = name

@@ -9,6 +9,8 @@ bodies are only skipped (brace-matched), not parsed: Delve cannot evaluate those
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ...errors import UserError
 from .nodes import (
     ArrayType,
@@ -953,3 +955,8 @@ def parse_expr(text: str) -> Expr:
         err.partial = x
         raise err
     return x
+
+
+# Trees of expressions asked again (a breakpoint's condition at every hit, an editor's watch, a
+# name looked up after each stop) come from here: the evaluator never changes the tree it is given.
+parse_expr_cached = lru_cache(maxsize=256)(parse_expr)
