@@ -71,6 +71,7 @@ AT_GO_DICT_INDEX = 0x2906
 
 _TYPE_TAGS = frozenset({"DW_TAG_base_type", "DW_TAG_pointer_type", "DW_TAG_structure_type", "DW_TAG_typedef",
                         "DW_TAG_array_type", "DW_TAG_subroutine_type", "DW_TAG_unspecified_type"})
+_TYPE_TAG_LIST = tuple(sorted(_TYPE_TAGS))
 GO_TYPEDEF = "go_typedef"  # tag of a map/chan/interface typedef (see _build)
 # Kinds of DWARF base-type encodings (DW_ATE_*): 2 boolean, 5 signed, 6 signed_char, 7 unsigned,
 # 8 unsigned_char. Floats (4) and complexes (3) are told apart by their size in _build.
@@ -334,8 +335,19 @@ class GoTypes:
         self._names = names
 
     def by_name(self, name: str) -> GoType | None:
+        if self._names is None and not self._may_exist(name):
+            return None
         off = self._index().get(name)
         return None if off is None else self.by_offset(off)
+
+    def _may_exist(self, name: str) -> bool:
+        """False when no DIE of a type tag has this name, told by the bytes of .debug_info
+        (dwarf_search.py: Go's linker writes type names inline), before the index of every type
+        exists: an expression's first lookups (is `add` in `add(2,3)` a type?) must not wait for
+        the index (~80 ms on a small program, seconds on a big one). A byte match may be a chance
+        one: then the index answers."""
+        search = self._units.search
+        return not search.works() or bool(search.find(name, _TYPE_TAG_LIST))
 
     def by_runtime_addr(self, addr: int) -> GoType | None:
         self._index()

@@ -115,6 +115,7 @@ class Engine:
         # What the first stop will need, read while the target runs (continue_ sets it as the
         # process's idle work): the runtime's layouts, the inline callers.
         self._warm_up: Iterator[None] | None = self._warm_up_steps()
+        self._continued = False  # a continue ran (the warm-up runs beside the first one only)
 
     def _warm_up_steps(self) -> Iterator[None]:
         # What a session's start leaves to first use, a step of ~1-5 ms at a time, in the order a
@@ -714,9 +715,13 @@ class Engine:
         """Run until a user stop is due; returns the stopped (or exited) state."""
         self._select_live()
         proc = self.t.proc
-        # The warm-up runs while the target does, but never beside an injected call's worker.
-        if self._warm_up is not None and not self.t.call_in_progress:
+        # The warm-up runs during the first continue (the program's start-up pays for what its
+        # first stop needs), never beside an injected call's worker; later it runs while the
+        # target is stopped and the client thinks (idle_when_stopped): during a continue, each
+        # step would delay the next hit by up to its length.
+        if self._warm_up is not None and not self.t.call_in_progress and not self._continued:
             proc.idle = self._idle_step
+        self._continued = True
         try:
             return self._continue(on_resumed)
         finally:

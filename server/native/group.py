@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 # follows within microseconds: waitpid is polled this long before blocking, because a blocked
 # tracer's wake-up (the scheduler, the CPU's idle state) costs more than the whole evaluation.
 SPIN_AFTER_FILTERED_HIT = 0.0005
+# Nor does background work (the warm-up) run between polls while such hits keep coming: a step
+# would hold up the next one.
+QUIET_AFTER_FILTERED_HIT = 0.02
 
 
 class ProcessGroup:
@@ -57,6 +60,7 @@ class ProcessGroup:
         # A step of background work to run while the target runs (TracedProcess.idle).
         self.idle: Callable[[], bool] | None = None
         self._spin_until = 0.0  # monotonic time until which wait() polls (SPIN_AFTER_FILTERED_HIT)
+        self._filtered_at = 0.0  # monotonic time of the last hit that went on in place
 
     @property
     def live(self) -> list[TracedProcess]:
@@ -98,7 +102,7 @@ class ProcessGroup:
                 if got is not None:
                     return got
             self._spin_until = 0.0
-            while idle and self.idle is not None:
+            while idle and self.idle is not None and time.monotonic() - self._filtered_at > QUIET_AFTER_FILTERED_HIT:
                 # Background work while the target runs (the engine's warm-up): one short step
                 # between polls, until it says it is done; then the plain blocking wait.
                 got = _poll(who)
@@ -162,7 +166,8 @@ class ProcessGroup:
         ev.pid = proc.pid
         if (ev.kind is StopKind.BREAKPOINT and self.breakpoint_filter is not None
                 and not self.breakpoint_filter(proc.pid, tid, ev.addr) and proc.go_on_in_place(tid, ev.addr)):
-            self._spin_until = time.monotonic() + SPIN_AFTER_FILTERED_HIT
+            self._filtered_at = time.monotonic()
+            self._spin_until = self._filtered_at + SPIN_AFTER_FILTERED_HIT
             return None
         return ev
 

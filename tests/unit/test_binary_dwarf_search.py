@@ -100,3 +100,24 @@ def test_a_miss_is_trusted_once_the_bytes_work(basic_binary: Path) -> None:
         assert fresh._pkg_vars is None  # answered without walking every unit
     finally:
         binary.close()
+
+
+def test_type_names_the_bytes_rule_out_are_not_types(basic_binary: Path) -> None:
+    # GoTypes.by_name answers "no such type" from the bytes of .debug_info until the index of every
+    # type exists (a `call` asks whether its function's name is a type): that must never hide a
+    # type the index has, and must rule out what a call names.
+    binary = open_binary(basic_binary)
+    try:
+        types = binary.go_types
+        assert types is not None
+        early = {name: types.by_name(name) for name in ("add", "main.add", "fmt.Println", "main.Point", "int")}
+        assert types._names is not None  # a name with bytes in place made the index
+        assert early["add"] is None and early["main.add"] is None and early["fmt.Println"] is None
+        assert early["main.Point"] is not None and early["int"] is not None
+        assert len(types._names) > 500
+        for name in types._names:
+            assert types._may_exist(name), name
+        for name in ("add", "main.add", "greet", "nosuch.Type"):
+            assert not types._may_exist(name), name
+    finally:
+        binary.close()
