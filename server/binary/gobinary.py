@@ -143,6 +143,9 @@ class GoBinary:
         units = self.__dict__.get("_units")
         if units is not None and units.file_index_read:
             self._cache.put("files", units.file_index())
+        go_types = self.__dict__.get("go_types")
+        if go_types is not None and go_types.index_walked:
+            self._cache.put("types", go_types.export_index())
         self._cache.save()
 
     def close(self) -> None:
@@ -232,7 +235,7 @@ class GoBinary:
         units = self._units
         if units is None:
             return None
-        return GoTypes(units, types_base=self.symbol_address("runtime.types") or 0)
+        return GoTypes(units, types_base=self.symbol_address("runtime.types") or 0, index=self._cache.get("types"))
 
     @cached_property
     def foreign_code(self) -> ForeignCode:

@@ -163,7 +163,9 @@ class GoTypes:
     struct layouts of runtime internals, without building the types they refer to.
     """
 
-    def __init__(self, units: DwarfUnits, types_base: int = 0) -> None:
+    def __init__(self, units: DwarfUnits, types_base: int = 0, index: object = None) -> None:
+        """index: what export_index gave in an earlier session of this binary (the on-disk
+        index), else None or anything malformed (ignored)."""
         self._units = units
         self._dwarf = units.dwarf
         self._by_off: dict[int, GoType] = {}
@@ -173,6 +175,15 @@ class GoTypes:
         # Start of the runtime type data (runtime.types): DW_AT_go_runtime_type holds a type's
         # offset from there (absolute addresses are tried too).
         self.types_base = types_base
+        self.index_walked = False  # built here (not from the on-disk index): export_index is new
+        if isinstance(index, dict) and isinstance(index.get("names"), dict) and isinstance(index.get("runtime"), dict):
+            self._names, self._runtime = index["names"], index["runtime"]
+
+    def export_index(self) -> dict[str, dict[str, int] | dict[int, int]] | None:
+        """The type-name index for the on-disk index (None before it exists)."""
+        if self._names is None:
+            return None
+        return {"names": self._names, "runtime": self._runtime}
 
     # -- by offset --------------------------------------------------------
 
@@ -333,6 +344,7 @@ class GoTypes:
             if found:
                 break
         self._names = names
+        self.index_walked = True
 
     def by_name(self, name: str) -> GoType | None:
         if self._names is None and not self._may_exist(name):

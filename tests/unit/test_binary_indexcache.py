@@ -127,7 +127,11 @@ def test_binary_answers_the_same_from_the_cache(basic_binary: Path, tmp_path: Pa
                 b.function_named("fmt.Println").entry, g.size, g.fields)  # type: ignore[attr-defined]
 
     def more_facts(b: object) -> tuple[object, ...]:
-        return [f.name for f in b.find_functions("Println")], b.sources()  # type: ignore[attr-defined]
+        types = b.go_types  # type: ignore[attr-defined]
+        point = types.by_name("main.Point")
+        return ([f.name for f in b.find_functions("Println")], b.sources(),  # type: ignore[attr-defined]
+                point.offset, point.size, [f.name for f in point.fields], types.by_name("add"),
+                sorted(types._index().items())[:50], len(types._index()), sorted(types._runtime.items())[:50])
 
     cold = open_binary(basic_binary)
     try:
@@ -139,11 +143,12 @@ def test_binary_answers_the_same_from_the_cache(basic_binary: Path, tmp_path: Pa
     [f] = _cache_files(tmp_path)
     warm = open_binary(basic_binary)
     try:
-        for entry in ("symbols", "names", "inline", "optimized", "layouts", "sources", "files"):
+        for entry in ("symbols", "names", "inline", "optimized", "layouts", "sources", "files", "types"):
             assert warm._cache.get(entry) is not None, entry
         assert facts(warm) == want
         assert "_units" not in warm.__dict__  # answered without reading DWARF
         assert more_facts(warm) == want_more
+        assert not warm.go_types.index_walked  # the type names too, with no walk of the type DIEs
     finally:
         warm.close()
     # A corrupt file: the binary is read as if there were no cache.
