@@ -187,7 +187,7 @@ class GoTypes:
         """The GoType of a variable/member DIE's DW_AT_type (an inlined call's variable has it on
         its DW_AT_abstract_origin)."""
         # By the DIE's offset: following the reference through pyelftools (the unit holding it,
-        # then the DIE) was half of listing a frame's variables, asked again after every stop.
+        # then the DIE) was a third of the calls of listing a frame's variables, after every stop.
         if die.offset in self._type_of:
             return self._type_of[die.offset]
         t = self.ref(die, "DW_AT_type")
