@@ -377,6 +377,11 @@ class Engine(BreakpointCommands):
         cur = self.sel.current_tid
         threads = [self._thread_view(tid, with_info) for tid in sorted(proc.threads, key=lambda t: (t != cur, t))]
         threads.sort(key=lambda t: t.tid)
+        for th in threads:
+            if th.loc.function is not None:
+                # Answered here, on the tracer thread, not when the reply is converted on the
+                # event loop: the first one reads the units' producers from DWARF.
+                _ = th.loc.function.optimized
         current = next((t for t in threads if t.tid == self.sel.current_tid), None)
         gview = self.t.goroutines.view(self.sel.goroutine) if self.sel.goroutine else None
         return StateView(

@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 # follows within microseconds: waitpid is polled this long before blocking, because a blocked
 # tracer's wake-up (the scheduler, the CPU's idle state) costs more than the whole evaluation.
 SPIN_AFTER_FILTERED_HIT = 0.0005
-# Nor does background work (the warm-up) run between polls while such hits keep coming: a step
-# would hold up the next one.
-QUIET_AFTER_FILTERED_HIT = 0.02
+# Background work (the warm-up) runs between polls only once the target has been quiet this long
+# (no event: a new thread, a hit that went on in place): a thread stopped at an event waits for
+# the step under way, and the runtime's start-up or a loop of conditional hits come in bursts.
+QUIET_BEFORE_IDLE_WORK = 0.005
+IDLE_POLL_PAUSE = 0.0005  # the polls' pace meanwhile
 
 
 class ProcessGroup:
@@ -60,7 +62,7 @@ class ProcessGroup:
         # A step of background work to run while the target runs (TracedProcess.idle).
         self.idle: Callable[[], bool] | None = None
         self._spin_until = 0.0  # monotonic time until which wait() polls (SPIN_AFTER_FILTERED_HIT)
-        self._filtered_at = 0.0  # monotonic time of the last hit that went on in place
+        self._event_at = 0.0  # monotonic time of the last event of a running target
 
     @property
     def live(self) -> list[TracedProcess]:
@@ -102,13 +104,16 @@ class ProcessGroup:
                 if got is not None:
                     return got
             self._spin_until = 0.0
-            while idle and self.idle is not None and time.monotonic() - self._filtered_at > QUIET_AFTER_FILTERED_HIT:
+            while idle and self.idle is not None:
                 # Background work while the target runs (the engine's warm-up): one short step
                 # between polls, until it says it is done; then the plain blocking wait.
                 got = _poll(who)
                 if got is not None:
                     return got
-                if not self.idle():
+                quiet = self._event_at + QUIET_BEFORE_IDLE_WORK - time.monotonic()
+                if quiet > 0:
+                    time.sleep(min(quiet, IDLE_POLL_PAUSE))
+                elif not self.idle():
                     self.idle = None
         except ChildProcessError:
             pass  # nothing left to wait for: the blocking wait below says so
@@ -157,6 +162,7 @@ class ProcessGroup:
     def dispatch_running(self, tid: int, status: int) -> StopEvent | None:
         from .process import StopKind
 
+        self._event_at = time.monotonic()
         proc = self.owner(tid)
         if self._is_exec_of_new_process(tid, status):
             return self._new_process(proc, tid)
@@ -166,8 +172,7 @@ class ProcessGroup:
         ev.pid = proc.pid
         if (ev.kind is StopKind.BREAKPOINT and self.breakpoint_filter is not None
                 and not self.breakpoint_filter(proc.pid, tid, ev.addr) and proc.go_on_in_place(tid, ev.addr)):
-            self._filtered_at = time.monotonic()
-            self._spin_until = self._filtered_at + SPIN_AFTER_FILTERED_HIT
+            self._spin_until = time.monotonic() + SPIN_AFTER_FILTERED_HIT
             return None
         return ev
 
