@@ -64,6 +64,9 @@ class FunctionDIE:
     tree: _Node | None = None
 
 
+_VARS_AT_MAX = 4096
+
+
 class DwarfVars:
     def __init__(self, dwarf: DWARFInfo, search: DieSearch | None = None) -> None:
         self._dwarf = dwarf
@@ -78,6 +81,9 @@ class DwarfVars:
         self._consts: dict[int, list[tuple[str, int]]] = {}
         self._rl: Any = None
         self._ll: Any = None
+        # (function DIE offset, pc, line) -> function_vars' answer: a conditional breakpoint asks
+        # it at every hit, a stepping session at every line; cleared when it holds this many.
+        self._vars_at: dict[tuple[int, int, int], list[VarEntry]] = {}
         self._ll_entries: dict[int, list[tuple[int, int, bytes]]] = {}
 
     def _units(self) -> list[CompileUnit]:
@@ -169,6 +175,17 @@ class DwarfVars:
         return next((v.die for v in self._tree(fn).vars if v.name == name), None)
 
     def function_vars(self, fn: FunctionDIE, pc: int, line: int) -> list[VarEntry]:
+        """The variables of fn in scope at pc and line, in Delve's order (the list is shared:
+        callers do not change it)."""
+        key = (fn.die.offset, pc, line)
+        got = self._vars_at.get(key)
+        if got is None:
+            if len(self._vars_at) >= _VARS_AT_MAX:
+                self._vars_at.clear()
+            got = self._vars_at[key] = self._function_vars(fn, pc, line)
+        return got
+
+    def _function_vars(self, fn: FunctionDIE, pc: int, line: int) -> list[VarEntry]:
         out: list[tuple[int, int, int, VarEntry]] = []
 
         def walk(node: _Node, depth: int) -> None:
