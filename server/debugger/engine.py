@@ -467,7 +467,8 @@ class Engine(BreakpointCommands):
                 # Delve reports the process that ended last (the launched one, as a rule).
                 self._select(self._target_of(ev.pid) or t)
                 self.stop_reason = ""
-                t.queued_call.pending = None
+                if (queue := t.queued_call_if_made) is not None:
+                    queue.pending = None
                 self.stepping = None
                 return self.exited_state()
             if ev.kind is StopKind.EXEC:
@@ -486,14 +487,16 @@ class Engine(BreakpointCommands):
                 self._select(stopped_in)
                 t, proc = stopped_in, stopped_in.proc
             self.sel.current_tid = ev.tid
-            if ev.kind is StopKind.TRAP and t.calls.is_protocol_trap(ev.tid):
+            calls = t.calls_if_made
+            if ev.kind is StopKind.TRAP and calls is not None and calls.is_protocol_trap(ev.tid):
                 # A debugCall protocol step: advance the injection, keep running until it is over.
-                finished = t.calls.on_trap(ev.tid)
+                finished = calls.on_trap(ev.tid)
                 if finished is None:
                     continue
                 return self._call_finished(finished)
             gid = t.goroutines.goroutine_id_of_thread(ev.tid)
-            queued = t.queued_call.take(ev.addr, gid) if ev.kind is StopKind.BREAKPOINT else None
+            queue = t.queued_call_if_made
+            queued = queue.take(ev.addr, gid) if ev.kind is StopKind.BREAKPOINT and queue is not None else None
             if queued is not None:
                 self._start_queued(queued, ev.tid)
                 continue
@@ -518,7 +521,8 @@ class Engine(BreakpointCommands):
                 self.stop_reason = "manual"
                 self.cancel_next()
                 # A halt drops a queued call: nothing has been injected yet (fncall/deferred.py).
-                self._cancelled_call = t.queued_call.cancel()
+                queue = t.queued_call_if_made
+                self._cancelled_call = queue.cancel() if queue is not None else None
             else:
                 self.stop_reason = "hardcoded breakpoint"
                 self._hardcoded_tid = ev.tid
@@ -773,6 +777,8 @@ class Engine(BreakpointCommands):
         verdict = self._verdicts.pop((self.t.pid, tid, addr), None)
         if verdict is not None:  # evaluated by the breakpoint filter at this very hit
             return verdict
+        if not bp.cond:
+            return True
         from .expressions import condition_holds
 
         holds, err = condition_holds(self.t, bp.cond, tid)

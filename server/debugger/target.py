@@ -100,9 +100,21 @@ class Target:
     @property
     def call_in_progress(self) -> bool:
         """A `call` injected or queued (asked without making the call machinery)."""
-        made = self.__dict__
-        return (("calls" in made and self.calls.active is not None)
-                or ("queued_call" in made and self.queued_call.pending is not None))
+        calls, queue = self.calls_if_made, self.queued_call_if_made
+        return (calls is not None and calls.active is not None) or (queue is not None and queue.pending is not None)
+
+    @property
+    def calls_if_made(self) -> CallController | None:
+        """The call machinery if a `call` made it (None: nothing was ever injected): the continue
+        loop asks at each stop without importing it."""
+        calls: CallController | None = self.__dict__.get("calls")
+        return calls
+
+    @property
+    def queued_call_if_made(self) -> CallQueue | None:
+        """The queue of calls if a `call` made it (None: nothing was ever queued)."""
+        queue: CallQueue | None = self.__dict__.get("queued_call")
+        return queue
 
     @cached_property
     def queued_call(self) -> CallQueue:
