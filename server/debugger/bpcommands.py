@@ -308,7 +308,6 @@ class BreakpointCommands:
 
     def _find_scope(self, goroutine_id: int, frame: int, deferred_call: int) -> FindScope | None:
         """Delve's ConvertEvalScope for FindLocation: None when it fails (no such goroutine or frame)."""
-        from . import expressions
         from .locspec import FindScope
 
         try:
@@ -318,6 +317,9 @@ class BreakpointCommands:
             return None
 
         def evaluate(expr: str) -> object:
+            # Only a `*EXPR` location evaluates: the evaluator is not loaded for names.
+            from . import expressions
+
             return expressions.evaluate(self.t, self.sel, goroutine_id, frame, deferred_call, expr, _ADDR_CFG)
 
         return FindScope(pc, evaluate)
