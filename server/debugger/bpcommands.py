@@ -18,6 +18,7 @@ from ..goruntime.values import LoadCfg
 from .breakpoints import BreakpointError, check_name, parse_hit_cond
 from .errors import DebuggerError
 from .model import Breakpoint, BreakpointOrigin, BreakpointRequest
+from .stacks import scope_frame
 from .target import Selection, Target
 
 if TYPE_CHECKING:
@@ -311,8 +312,9 @@ class BreakpointCommands:
         from .locspec import FindScope
 
         try:
-            pc = self.t.variables.scope_pc(goroutine_id, frame, deferred_call, self.sel.goroutine,
-                                           self.sel.current_tid)
+            t = self.t
+            pc = scope_frame(t.binary, t.live(), t.goroutines, goroutine_id, frame, deferred_call, self.sel.goroutine,
+                             self.sel.current_tid)[0].frame.pc
         except UserError:
             return None
 

@@ -12,3 +12,8 @@ class DebuggerError(UserError):
 class ProcessExitedError(DebuggerError):
     def __init__(self, pid: int, status: int) -> None:
         super().__init__(f"Process {pid} has exited with status {status}")
+
+
+class ScopeError(UserError):
+    """A frame or scope that cannot be had, in Delve's wording; the RPC layer passes the text to
+    the client unchanged."""

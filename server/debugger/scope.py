@@ -30,7 +30,7 @@ from ..binary.dwarf_types import package_of
 from ..binary.dwarf_vars import DwarfVars, FunctionDIE
 from ..binary.gobinary import Function, GoBinary
 from ..binary.gotypes import KIND_NAMES, GoType, Kind, type_string
-from ..errors import UserError, error_text
+from ..errors import error_text
 from ..goruntime.model import Frame, FunctionRef, Location
 from ..goruntime.values import (
     F_ARGUMENT,
@@ -45,11 +45,13 @@ from ..goruntime.values import (
     Value,
     ValueLoader,
 )
+from .errors import ScopeError
 from .goregexp import GoRegexp
 from .goroutines import GoroutineReader
 from .inferior import Inferior
-from .inlines import LogicalFrame, expand
+from .inlines import LogicalFrame
 from .registers import xmm_registers
+from .stacks import scope_frame
 
 # DWARF register number -> user_regs_struct field (amd64).
 _GP = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
@@ -71,10 +73,6 @@ REGISTER_NUMBERS: dict[str, int] = {
 
 # Delve's godwarf.FuncType{} of a function named as a value (`main.f`): it prints as "func()".
 FUNC_VALUE_TYPE = GoType(-1, "", "DW_TAG_subroutine_type", Kind.Func, 0)
-
-
-class ScopeError(UserError):
-    """Delve's wording; the RPC layer passes the text to the client unchanged."""
 
 
 @dataclass(slots=True)
@@ -271,37 +269,10 @@ class VariableContext:
         regs = _Regs(self.proc, tid, fr, top)
         return EvalScope(self, goroutine_id, frame, fr, fr.pc, lf.location.line, name, regs, fn_die)
 
-    def scope_pc(self, goroutine_id: int, frame: int, deferred_call: int, selected_goroutine: int,
-                 current_tid: int) -> int:
-        """The pc of the frame `scope` would give (its errors too), without finding the
-        function's DWARF: FindLocation needs the frame, its variables only for an expression
-        (the subprogram's DIE is a walk of its unit: ~20 ms in cmd/go's main package)."""
-        return self._scope_frame(goroutine_id, frame, deferred_call, selected_goroutine, current_tid)[0].frame.pc
-
     def _scope_frame(self, goroutine_id: int, frame: int, deferred_call: int, selected_goroutine: int,
                      current_tid: int) -> tuple[LogicalFrame, bool, int]:
-        """The logical frame a scope names, whether it is the innermost physical frame, and
-        its thread."""
-        gid = selected_goroutine if goroutine_id == -1 else goroutine_id
-        g = self.goroutines.find(gid) if gid else None
-        if g is None and goroutine_id not in (-1, 0):
-            raise ScopeError(f"unknown goroutine {goroutine_id}")
-        rt = self.goroutines.runtime
-        if g is not None:
-            frames = rt.goroutine_frames(g, frame + 1)
-            tid = g.thread_id
-        else:
-            r = self.proc.regs(current_tid)
-            frames = rt.frames(r.rip, r.rsp, r.rbp, frame + 1)
-            tid = current_tid
-        # frames numbered as Stacktrace numbers them: inlined calls are frames of their own
-        logical, _ = expand(self.binary, frames)
-        if frame < 0 or frame >= len(logical):
-            raise ScopeError(f"Frame {frame} does not exist in goroutine {goroutine_id}")
-        if deferred_call > 0:
-            raise ScopeError(f"Frame {frame} only has 0 deferred calls")
-        lf = logical[frame]
-        return lf, lf.frame is frames[0], tid
+        return scope_frame(self.binary, self.proc, self.goroutines, goroutine_id, frame, deferred_call,
+                           selected_goroutine, current_tid)
 
     def function_entry_scope(self, fn: Function, cfa: int, goroutine_id: int) -> EvalScope:
         """fn's frame as at its entry, its CFA given: Delve's fakeFunctionEntryScope, where a

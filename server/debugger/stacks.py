@@ -9,9 +9,12 @@ the deferred calls of each frame and Bottom on the outermost one.
 
 from __future__ import annotations
 
+from ..binary.gobinary import GoBinary
 from ..errors import UserError
 from ..goruntime.model import Frame, Goroutine, Location
+from .errors import ScopeError
 from .goroutines import GoroutineReader
+from .inferior import Inferior
 from .inlines import LogicalFrame, expand
 from .model import DeferView, FrameView
 
@@ -105,3 +108,30 @@ def _attach_defers(reader: GoroutineReader, g: Goroutine, frames: list[FrameView
 def _int64(v: int) -> int:
     v &= (1 << 64) - 1
     return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def scope_frame(binary: GoBinary, proc: Inferior, goroutines: GoroutineReader, goroutine_id: int, frame: int,
+                deferred_call: int, selected_goroutine: int, current_tid: int) -> tuple[LogicalFrame, bool, int]:
+    """The logical frame an eval scope names (Delve's ConvertEvalScope, its errors too), whether it
+    is the innermost physical frame, and its thread. Needs no DWARF: FindLocation's scope is this
+    frame's pc (scope.py builds the variables on it)."""
+    gid = selected_goroutine if goroutine_id == -1 else goroutine_id
+    g = goroutines.find(gid) if gid else None
+    if g is None and goroutine_id not in (-1, 0):
+        raise ScopeError(f"unknown goroutine {goroutine_id}")
+    rt = goroutines.runtime
+    if g is not None:
+        frames = rt.goroutine_frames(g, frame + 1)
+        tid = g.thread_id
+    else:
+        r = proc.regs(current_tid)
+        frames = rt.frames(r.rip, r.rsp, r.rbp, frame + 1)
+        tid = current_tid
+    # frames numbered as Stacktrace numbers them: inlined calls are frames of their own
+    logical, _ = expand(binary, frames)
+    if frame < 0 or frame >= len(logical):
+        raise ScopeError(f"Frame {frame} does not exist in goroutine {goroutine_id}")
+    if deferred_call > 0:
+        raise ScopeError(f"Frame {frame} only has 0 deferred calls")
+    lf = logical[frame]
+    return lf, lf.frame is frames[0], tid
