@@ -84,7 +84,7 @@ class BreakpointCommands:
         if bp.function_name:
             # Delve's FindFunctionLocation: the exact (or generic) name, every instantiation;
             # Line <= 0 (Delve's tests send -1) is the function itself, N > 0 counts from its line.
-            return t.resolver.function_pcs(bp.function_name, bp.line)
+            return binary.function_pcs(bp.function_name, bp.line)
         if req.addrs:
             return list(req.addrs)
         if req.addr:
