@@ -13,6 +13,7 @@ whose thread stopped last (or the user switched to).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -68,11 +69,16 @@ _BREAKPOINT_MODULES = (".locspec", "elftools.construct", "elftools.dwarf.constan
 _EVALUATOR_MODULES = (".eval.scanner", ".eval.nodes", ".eval.constants", ".eval.parser", ".eval.printer",
                       "..binary.dwarf_expr", "..binary.dwarf_funcs", "..binary.dwarf_vars", ".scope",
                       ".eval.evaluator", ".expressions", ".bpinfo", ".chanwaiters")
-# ... call injection, iced-x86 (stepping, conditions, disassembly).
+# ... call injection, iced-x86 (stepping, conditions, disassembly): left to the client's think
+# time (_THINK_TIME_ONLY), the first stop does without them.
 _CALL_MODULES = (".fncall.abi", ".fncall.injection", ".fncall.controller", ".fncall.calls", ".fncall.session",
                  ".fncall.deferred", "iced_x86", "..native.emulate")
 # What Delve shows on a thread stopped by runtime.Breakpoint(): its hardcodedBreakpoint, disabled.
 HARDCODED_BREAKPOINT = Breakpoint(id=0, name="hardcoded-breakpoint", disabled=True)
+# Yielded by the warm-up where what the first stop needs is done: a continue's steps end there. The
+# rest waits for a stopped target and a client that thinks, as a step during a continue delays an
+# event that comes meanwhile by up to its length (iced-x86's import alone is 10-18 ms).
+_THINK_TIME_ONLY = object()
 
 
 
@@ -111,10 +117,10 @@ class Engine(BreakpointCommands):
         self._warm_up: Iterator[None] | None = self._warm_up_steps()
         self._continued = False  # a continue ran (the warm-up runs beside the first one only)
 
-    def _warm_up_steps(self) -> Iterator[None]:
+    def _warm_up_steps(self) -> Iterator[object]:
         # What a session's start leaves to first use, a step of ~1-5 ms at a time, in the order a
-        # client needs it: breakpoints, the first stop, the variables an editor asks for after it,
-        # names, calls.
+        # client needs it: breakpoints, the first stop, names (an expression's first lookup), the
+        # variables an editor asks for after the stop; then calls.
         binary = self.t.binary
         for module in _BREAKPOINT_MODULES:
             importlib.import_module(module, __package__)
@@ -122,10 +128,11 @@ class Engine(BreakpointCommands):
         yield from binary.warm_up_layouts()
         _ = self.t.goroutines.runtime.layout  # GLayout from the layouts just read
         yield
+        yield from binary.warm_up_names()
         for module in _EVALUATOR_MODULES:
             importlib.import_module(module, __package__)
             yield
-        yield from binary.warm_up_names()
+        yield _THINK_TIME_ONLY
         for module in _CALL_MODULES:
             importlib.import_module(module, __package__)
             yield
@@ -142,14 +149,14 @@ class Engine(BreakpointCommands):
             return False
         return self._idle_step()
 
-    def _idle_step(self) -> bool:
+    def _idle_step(self, beside_continue: bool = False) -> bool:
         """One step of the warm-up; False once it is over (or failed: it is only a head start,
-        whatever it did not do is done when first needed, and fails there if it must)."""
+        whatever it did not do is done when first needed, and fails there if it must), and
+        beside a continue at _THINK_TIME_ONLY (no more steps during that one)."""
         if self._warm_up is None:
             return False
         try:
-            next(self._warm_up)
-            return True
+            return next(self._warm_up) is not _THINK_TIME_ONLY or not beside_continue
         except StopIteration:
             pass
         except Exception:
@@ -437,7 +444,7 @@ class Engine(BreakpointCommands):
         # target is stopped and the client thinks (idle_when_stopped): during a continue, each
         # step would delay the next hit by up to its length.
         if self._warm_up is not None and not self.t.call_in_progress and not self._continued:
-            proc.idle = self._idle_step
+            proc.idle = functools.partial(self._idle_step, beside_continue=True)
         self._continued = True
         try:
             return self._continue(on_resumed)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import TESTDATA, marker_line, open_binary
 from pydlv.binary.gobinary import GoBinary
-from pydlv.debugger.engine import Engine
+from pydlv.debugger.engine import _THINK_TIME_ONLY, Engine
 from pydlv.debugger.model import Breakpoint, BreakpointRequest
 from pydlv.native.launch import launch_traced
 from pydlv.native.process import StopKind, TracedProcess
@@ -60,11 +60,15 @@ def test_first_continue_warms_up(basic_binary: Path, monkeypatch: pytest.MonkeyP
             id=0, file=str(TESTDATA / "basic" / "main.go"), line=marker_line(TESTDATA / "basic" / "main.go", "BP-MAIN"))))
         view = eng.continue_()
         assert _function(view) == "main.main"
-        # Read while main slept: what the stop needs, the layouts and GLayout (then the evaluator's
-        # modules, names, calls and the type names, as far as 50 ms went).
+        # Read while main slept: what the stop needs, the layouts and GLayout, names (an
+        # expression's first lookup) and the evaluator's modules, as far as 50 ms went ...
         assert {"runtime.g", "runtime.m", "runtime.gobuf", "runtime.stack"} <= set(binary.dwarf_types._layouts)
         assert eng.t.goroutines.runtime._layout is not None
+        assert {"_inline_callers", "_by_path_suffix"} <= set(binary.__dict__)
         assert eng.t.proc.idle is None  # only for the length of a continue
+        # ... but not the rest: a step beside a continue delays an event by up to its length
+        # (iced-x86's import takes 10-18 ms).
+        assert eng._warm_up is not None and "go_types" not in binary.__dict__
         # The rest while the target is stopped and the client thinks (the tracer thread's idle
         # hook calls this between jobs), in steps until it says it is done.
         while eng.idle_when_stopped():
@@ -97,6 +101,36 @@ def test_a_failing_warm_up_costs_nothing(basic_binary: Path, monkeypatch: pytest
         assert _function(view) == "main.add"
         assert view.current_thread.breakpoint is not None and view.current_thread.breakpoint.id == bp.id
         assert eng._warm_up is None
+    finally:
+        eng.detach(True)
+        binary.close()
+
+
+def test_a_continue_leaves_the_rest_to_think_time(basic_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Steps beside a continue end where what the first stop needs is done (_THINK_TIME_ONLY):
+    the rest runs once the target is stopped and the client thinks."""
+    eng = _launch(basic_binary, monkeypatch)
+    binary = eng.t.binary
+    done: list[str] = []
+
+    def scripted() -> object:
+        done.append("first stop's needs")
+        yield
+        yield _THINK_TIME_ONLY
+        done.append("calls")
+        yield
+        done.append("types")
+
+    eng._warm_up = scripted()
+    try:
+        eng.create_breakpoint(BreakpointRequest(Breakpoint(id=0, function_name="main.add")))
+        assert _function(eng.continue_()) == "main.add"  # main sleeps 50 ms first: time for all
+        assert done == ["first stop's needs"]
+        assert _function(eng.continue_()) == "main.add"  # later continues get no steps at all
+        assert done == ["first stop's needs"]
+        while eng.idle_when_stopped():
+            pass
+        assert done == ["first stop's needs", "calls", "types"] and eng._warm_up is None
     finally:
         eng.detach(True)
         binary.close()
