@@ -78,7 +78,11 @@ HARDCODED_BREAKPOINT = Breakpoint(id=0, name="hardcoded-breakpoint", disabled=Tr
 # Yielded by the warm-up where what the first stop needs is done: a continue's steps end there. The
 # rest waits for a stopped target and a client that thinks, as a step during a continue delays an
 # event that comes meanwhile by up to its length (iced-x86's import alone is 10-18 ms).
-_THINK_TIME_ONLY = object()
+class _ThinkTimeOnly:
+    """The type of _THINK_TIME_ONLY."""
+
+
+_THINK_TIME_ONLY = _ThinkTimeOnly()
 
 
 
@@ -114,30 +118,30 @@ class Engine(BreakpointCommands):
         self._set_plugin_open_breakpoint()
         # What the first stop will need, read while the target runs (continue_ sets it as the
         # process's idle work): the runtime's layouts, the inline callers.
-        self._warm_up: Iterator[None] | None = self._warm_up_steps()
+        self._warm_up: Iterator[_ThinkTimeOnly | None] | None = self._warm_up_steps()
         self._continued = False  # a continue ran (the warm-up runs beside the first one only)
 
-    def _warm_up_steps(self) -> Iterator[object]:
+    def _warm_up_steps(self) -> Iterator[_ThinkTimeOnly | None]:
         # What a session's start leaves to first use, a step of ~1-5 ms at a time, in the order a
         # client needs it: breakpoints, the first stop, names (an expression's first lookup), the
         # variables an editor asks for after the stop; then calls.
         binary = self.t.binary
         for module in _BREAKPOINT_MODULES:
             importlib.import_module(module, __package__)
-            yield
+            yield None
         yield from binary.warm_up_layouts()
         _ = self.t.goroutines.runtime.layout  # GLayout from the layouts just read
-        yield
+        yield None
         yield from binary.warm_up_names()
         for module in _EVALUATOR_MODULES:
             importlib.import_module(module, __package__)
-            yield
+            yield None
         yield _THINK_TIME_ONLY
         for module in _CALL_MODULES:
             importlib.import_module(module, __package__)
-            yield
+            yield None
         types = binary.go_types  # the type names (a `call` asks whether its function is a type)
-        yield
+        yield None
         if types is not None:
             yield from types.index_steps()
 
