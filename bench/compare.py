@@ -18,6 +18,9 @@ Sessions (each a fresh server; times are from request sent to reply read unless 
   cond       bench/progs/condloop: a breakpoint with Cond `i % 1000 == 0` on a function called a
              million times; evaluations per second over two continues (2,000 evaluations).
   goroutines testdata/manyg -n=10000: the first ListGoroutines of all (10,00x) after the stop.
+             A request with no target work (IsMulticlient, median of 20): the per-request floor.
+             With basic, each run also times `python -c pass` and `python -c 'import asyncio'`:
+             the floor of any Python server's start, shown against Delve's first State.
   big        GOROOT's cmd/go (--big) built with -N -l: spawn -> CreateBreakpoint{main.main} +
              continue -> hit, first start (pydlv: an empty index cache) and second start (the
              cache the first one wrote; Delve has none, its second start is just measured again);
@@ -76,17 +79,21 @@ class Measure:
     key: str
     title: str
     unit: str = "ms"  # "ms" (lower is better) or "/s" (higher is better)
+    versus: str = ""  # a floor of pydlv's: its ratio is to Delve's figure of this key
 
 
 MEASURES = [
     Measure("listen", "start → listening line printed"),
     Measure("state", "start → first `State` answered"),
+    Measure("py_start", "floor: `python -c pass` (this interpreter and its site-packages)", versus="state"),
+    Measure("py_asyncio", "floor: `python -c 'import asyncio'`", versus="state"),
     Measure("first_hit", "`CreateBreakpoint` + `continue` → first hit"),
     Measure("next_hit", "`continue` hit → next hit of the same breakpoint"),
     Measure("burst_first", "vim-go burst after the first stop (6 requests)"),
     Measure("burst_later", "vim-go burst after a later stop"),
     Measure("lookup_first", "first failed name lookup (`print pt` out of scope)"),
     Measure("lookup_later", "a later failed name lookup"),
+    Measure("rtt", "a request with no target work (`IsMulticlient`)"),
     Measure("call_first", "`call add(2,3)`, first"),
     Measure("call_later", "`call add(2,3)`, later"),
     Measure("cond_rate", "conditional breakpoint, evaluations per second", "/s"),
@@ -145,6 +152,16 @@ def call_add(c: Client) -> float:
     return dt
 
 
+def interpreter_floor(env: dict[str, str]) -> Figures:
+    """What any Python server pays before its first line of code: the interpreter's start (with
+    this machine's site-packages and their .pth files) and asyncio's import (the server's loop)."""
+    def spawn(code: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        return time.perf_counter() - t0
+    return {"py_start": spawn("pass"), "py_asyncio": spawn("import asyncio")}
+
+
 @contextlib.contextmanager
 def cold_cache(env: dict[str, str]) -> Iterator[dict[str, str]]:
     """env with pydlv's on-disk index (binary/indexcache.py) in a new empty folder: every session
@@ -167,6 +184,7 @@ def session_basic(cmd: list[str], bins: dict[str, Path], env: dict[str, str]) ->
         f["burst_first"] = vimgo_burst(c)
         f["lookup_first"] = failed_lookup(c)
         f["lookup_later"] = failed_lookup(c)
+        f["rtt"] = statistics.median(c.timed("IsMulticlient", {})[0] for _ in range(20))
         f["next_hit"] = statistics.median(continue_to(c, "main.add") for _ in range(3))
         f["burst_later"] = vimgo_burst(c)
         c.call("ClearBreakpoint", {"Name": "", "Id": 1})
@@ -286,6 +304,10 @@ def table(pair: Pair, names: tuple[str, str]) -> str:
         r = "-"
         if p and d:
             r = f"{p / d:.2f}×" if m.unit == "ms" else f"{d / p:.2f}× ({p / d:.2f}× faster)"
+        if m.versus:  # a floor: pydlv's figure against what Delve takes for the whole measure
+            d = med.get(dname, {}).get(m.versus)
+            r = f"{p / d:.2f}× Delve's first `State`" if p and d else "-"
+            d = None
         rows.append(f"| {m.title} | {fmt(m, d)} | {fmt(m, p)} | {r} |")
     return "\n".join(rows)
 
@@ -331,6 +353,9 @@ def main() -> int:
                         continue
                     for k, v in figures.items():
                         pair.samples[name][k].append(v)
+            if "basic" in sessions:
+                for k, v in interpreter_floor(env).items():
+                    pair.samples["pydlv"][k].append(v)
             print(f"  run {run + 1}/{args.runs} done (load {os.getloadavg()[0]:.2f})", flush=True)
         dname = f"Delve {tool_version([pair.dlv])}" if pair.dlv else "Delve"
         if pair.dlv:

@@ -69,19 +69,23 @@ _BREAKPOINT_MODULES = (".locspec", "elftools.construct", "elftools.dwarf.constan
 _EVALUATOR_MODULES = (".eval.scanner", ".eval.nodes", ".eval.constants", ".eval.parser", ".eval.printer",
                       "..binary.dwarf_expr", "..binary.dwarf_funcs", "..binary.dwarf_vars", ".scope",
                       ".eval.evaluator", ".expressions", ".bpinfo", ".chanwaiters")
-# ... call injection, iced-x86 (stepping, conditions, disassembly): left to the client's think
-# time (_THINK_TIME_ONLY), the first stop does without them.
+# ... call injection, ...
 _CALL_MODULES = (".fncall.abi", ".fncall.injection", ".fncall.controller", ".fncall.calls", ".fncall.session",
-                 ".fncall.deferred", "iced_x86", "..native.emulate")
+                 ".fncall.deferred")
+# ... and, left to the client's think time (_THINK_TIME_ONLY), iced-x86: one import of 10-18 ms for
+# stepping, a condition's hit that goes on, disassembly.
+_INSTRUCTION_MODULES = ("iced_x86", "..native.emulate")
 # What Delve shows on a thread stopped by runtime.Breakpoint(): its hardcodedBreakpoint, disabled.
 HARDCODED_BREAKPOINT = Breakpoint(id=0, name="hardcoded-breakpoint", disabled=True)
-# Yielded by the warm-up where what the first stop needs is done: a continue's steps end there. The
-# rest waits for a stopped target and a client that thinks, as a step during a continue delays an
-# event that comes meanwhile by up to its length (iced-x86's import alone is 10-18 ms).
+
+
 class _ThinkTimeOnly:
     """The type of _THINK_TIME_ONLY."""
 
 
+# Yielded by the warm-up before its long steps: a continue's steps end there. The rest waits for a
+# stopped target and a client that thinks, as a step during a continue delays an event that comes
+# meanwhile by up to its length (iced-x86's import alone is 10-18 ms).
 _THINK_TIME_ONLY = _ThinkTimeOnly()
 
 
@@ -124,7 +128,7 @@ class Engine(BreakpointCommands):
     def _warm_up_steps(self) -> Iterator[_ThinkTimeOnly | None]:
         # What a session's start leaves to first use, a step of ~1-5 ms at a time, in the order a
         # client needs it: breakpoints, the first stop, names (an expression's first lookup), the
-        # variables an editor asks for after the stop; then calls.
+        # variables an editor asks for after the stop, calls; then instructions and types.
         binary = self.t.binary
         for module in _BREAKPOINT_MODULES:
             importlib.import_module(module, __package__)
@@ -133,11 +137,11 @@ class Engine(BreakpointCommands):
         _ = self.t.goroutines.runtime.layout  # GLayout from the layouts just read
         yield None
         yield from binary.warm_up_names()
-        for module in _EVALUATOR_MODULES:
+        for module in (*_EVALUATOR_MODULES, *_CALL_MODULES):
             importlib.import_module(module, __package__)
             yield None
         yield _THINK_TIME_ONLY
-        for module in _CALL_MODULES:
+        for module in _INSTRUCTION_MODULES:
             importlib.import_module(module, __package__)
             yield None
         types = binary.go_types  # the type names (a `call` asks whether its function is a type)
