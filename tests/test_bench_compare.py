@@ -26,6 +26,7 @@ def test_compare_prints_the_table(go: GoToolchain, tmp_path: Path) -> None:
     assert ": failed:" not in out, out  # compare.py's word for a session that broke
     assert "| measure | Delve | pydlv | ratio |" in out
     for title in ("start → first `State` answered", "`CreateBreakpoint` + `continue` → first hit",
-                  "vim-go burst after the first stop", "first failed name lookup", "`call add(2,3)`, later"):
+                  "vim-go burst after the first stop", "first failed name lookup", "`call add(2,3)`, later",
+                  "a request with no target work", "floor: `python -c pass`", "floor: `python -c 'import asyncio'`"):
         row = next((line for line in out.splitlines() if title in line), "")
         assert row.startswith("|") and " ms |" in row, (title, out)
