@@ -240,6 +240,18 @@ def test_call_results_live_in_the_callees_frame(basic: tuple[RawClient, dict[str
     assert word_at(c, s["addr"]) == s["base"] and word_at(c, s["addr"] + 8) == s["len"] == 8
 
 
+def test_call_optimized_function_refused(go: GoToolchain, build_go: Build, launch_server: Launch) -> None:
+    """An optimized callee need not leave its results in their DWARF slots; as Delve, pydlv
+    calls none under the register ABI (testdata/inlined: -N for package main only, the runtime
+    optimized). The refusal changes nothing: the target runs on as before."""
+    srv = launch_server(build_go("inlined", go))
+    c, _ = stop_at(srv, "inlined", "INL-CALL1")
+    assert call_fails(c, "runtime.GOMAXPROCS(0)") == \
+        "can not call optimized function runtime.GOMAXPROCS when regabi is in use"
+    assert cont(c)["exited"] is True
+    assert wait_output(srv, "\n").splitlines() == ["12 20 157"]
+
+
 def test_call_panic_value_at_the_trap_sp(basic: tuple[RawClient, dict[str, Any]]) -> None:
     """As Delve's readStackVariable: the panic value is the interface{} the runtime left at
     SP of the status-2 trap, flagged as a fake address but at that real one."""

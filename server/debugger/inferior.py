@@ -1,5 +1,5 @@
 """What the debugger needs of a process: a `typing.Protocol`, so that the ptrace backend
-(native/process.py `TracedProcess`), a core-file backend or a test fake can stand in.
+(native/process.py `TracedProcess`) or a core-file backend can stand in.
 
 The engine only ever names `Inferior`; the records it exchanges with the backend (stop
 events, register structures) are the native layer's plain data types.

@@ -288,12 +288,16 @@ class TracedProcess:
                 if grp.exited:
                     return StopEvent(StopKind.EXITED, exit_status=grp.last_exit_status, pid=grp.last_exited_pid)
                 if event is not None and event.kind is not StopKind.EXITED:
+                    if event.kind is StopKind.MANUAL:
+                        with grp.lock:
+                            grp.halt_requested = False
                     return event
                 # A followed child ended: the others run on.
         finally:
+            # A halt that lost the race to another event stays requested: the next resume (the
+            # continue loop running on past that event, or the next command) stops at once.
             with grp.lock:
                 grp.running = False
-                grp.halt_requested = False
 
     # ---- the group (follow-exec) ------------------------------------------------------------
 
