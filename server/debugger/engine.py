@@ -458,6 +458,11 @@ class Engine(BreakpointCommands):
             return self._continue(on_resumed)
         finally:
             proc.idle = None
+            # A halt that lost its race to the stop this command reports ends with it (Delve's
+            # Continue clears its manual-stop request on return); while the loop ran on past
+            # hits that did not stop, it stayed requested and stopped the next resume. One flag
+            # for the process group.
+            self.t.proc.drop_halt()
 
     def _continue(self, on_resumed: Callable[[], None]) -> StateView:
         t = self.t

@@ -236,6 +236,12 @@ class TracedProcess:
         """
         self.group.request_halt()
 
+    def drop_halt(self) -> None:
+        """Forget a halt no stop reported: the command it raced with has ended (a breakpoint won
+        the race), as Delve's Continue clears its manual-stop request when it returns."""
+        with self.group.lock:
+            self.group.halt_requested = False
+
     def resume_until_event(self) -> StopEvent:
         """Resume every thread of every process of the group; return at the first event that
         matters, world stopped. EXITED once every process has ended (a followed child that ends
@@ -294,8 +300,8 @@ class TracedProcess:
                     return event
                 # A followed child ended: the others run on.
         finally:
-            # A halt that lost the race to another event stays requested: the next resume (the
-            # continue loop running on past that event, or the next command) stops at once.
+            # A halt that lost the race to another event stays requested: the next resume of the
+            # continue loop running on past that event stops at once (drop_halt at its end).
             with grp.lock:
                 grp.running = False
 
