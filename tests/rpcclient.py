@@ -28,8 +28,13 @@ class RawClient:
     """A blocking JSON-RPC 1.0 stream client (Go net/rpc framing)."""
 
     def __init__(self, addr: str, timeout: float = 30.0) -> None:
-        host, _, port = addr.rpartition(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        if addr.startswith("/"):  # a server listening on unix:PATH prints the path
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(timeout)
+            self.sock.connect(addr)
+        else:
+            host, _, port = addr.rpartition(":")
+            self.sock = socket.create_connection((host, int(port)), timeout=timeout)
         self.timeout = timeout
         self._buf = b""
         self._next_id = 1

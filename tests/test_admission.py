@@ -264,3 +264,29 @@ def test_killed_server_takes_its_target(go: GoToolchain, build_go: Build, launch
     srv.proc.kill()
     srv.proc.wait(10)
     assert process_gone(pid), f"target {pid} survived its debugger"
+
+
+@pytest.mark.parametrize("multiclient", [True, False])
+def test_unix_socket_listener(go: GoToolchain, build_go: Build, launch_server: Launch, tmp_path: Path,
+                              multiclient: bool) -> None:
+    """--listen=unix:PATH: the listening line gives the path (latest Delve's net.Addr), a client
+    is served there, and the socket file goes when the server stops accepting (Go's
+    UnixListener.Close, so Delve): at the end, or at the first client without --accept-multiclient."""
+    path = tmp_path / "pydlv.sock"
+    srv = launch_server(build_go("basic", go), multiclient=multiclient, extra=(f"--listen=unix:{path}",))
+    assert srv.addr == str(path)
+    c = srv.client()
+    assert c.call("State", {})["State"]["Running"] is False
+    if not multiclient:
+        deadline = time.monotonic() + 10
+        while path.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not path.exists()  # one client only: nobody else may connect
+    else:
+        assert path.exists()
+    pid = c.call("ProcessPid")["Pid"]
+    c.call("Detach", {"Kill": True})
+    assert srv.wait() == 0
+    assert not path.exists()
+    assert process_gone(pid)
+

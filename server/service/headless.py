@@ -95,6 +95,7 @@ class HeadlessServer:
         self._http_server: asyncio.base_events.Server | None = None
         self._http_check_user = False
         self.http_address = ""
+        self._listeners: list[Listener] = []  # what serve_on serves: the stream's, then HTTP's
         self._http: HttpEndpoint | None = None
         self._http_lock = asyncio.Lock()
         self._open = 0  # connections open, against config.max_connections
@@ -105,6 +106,7 @@ class HeadlessServer:
         """Serve the sockets bound (and printed) before asyncio was imported: listeners.bind."""
         _room_for(self.config.max_connections)
         self.address, self._check_user = listener.address, listener.check_user
+        self._listeners = [each for each in (listener, http_listener) if each is not None]
         if listener.sock.family == socket.AF_UNIX:
             self._server = await asyncio.start_unix_server(self._on_client, sock=listener.sock)
         else:
@@ -123,6 +125,8 @@ class HeadlessServer:
         for server in (self._server, self._http_server):
             if server is not None:
                 server.close()
+        for listener in self._listeners:
+            listener.remove_socket_file()
         if self._http is not None:
             await self._http.close()
         for conn in list(self._connections):
@@ -201,6 +205,7 @@ class HeadlessServer:
                     self._had_client = True
                     if self._server is not None:
                         self._server.close()  # stop accepting, as Delve does
+                        self._listeners[0].remove_socket_file()
             self._release(ticket)
             if refusal is not None:
                 await _refuse_stream(writer, opening, refusal)
@@ -291,7 +296,7 @@ class HeadlessServer:
                 # aiohttp + jsonrpcserver take ~400 ms to import: off the loop, so other clients are not held up.
                 loop = asyncio.get_running_loop()
                 module = await loop.run_in_executor(None, importlib.import_module, f"{__package__}.http")
-                listens = [a for a in (self.address, self.http_address) if a and not a.startswith("unix:")]
+                listens = [each.address for each in self._listeners if each.sock.family != socket.AF_UNIX]
                 policy = make_policy(listens, self.config.allow_origins, self.config.auth_token)
                 self._http = module.HttpEndpoint(self.rpc.dispatch, policy, self.config.log_rpc)
             return self._http

@@ -24,8 +24,20 @@ BACKLOG = 100  # asyncio's default for start_server
 @dataclass
 class Listener:
     sock: socket.socket
-    address: str  # as printed: host:port, [v6]:port, or unix:PATH
+    address: str  # as printed: host:port, [v6]:port, or the socket file's path (Delve's net.Addr)
     check_user: bool  # --only-same-user applies (a loopback TCP address)
+    unix_inode: int = 0  # a socket file's inode, once bound: remove_socket_file() removes that one only
+
+    def remove_socket_file(self) -> None:
+        """Remove the socket file of a unix:PATH listener, as Go's UnixListener.Close (so Delve)
+        does, unless another server has bound the path since."""
+        if not self.unix_inode:
+            return
+        with contextlib.suppress(OSError):
+            st = os.stat(self.address)
+            if stat.S_ISSOCK(st.st_mode) and st.st_ino == self.unix_inode:
+                os.unlink(self.address)
+        self.unix_inode = 0
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -40,7 +52,9 @@ def bind(listen: str, *, only_same_user: bool, guarded: bool) -> Listener:
     """Bind and listen on `listen` (host:port or unix:PATH); OSError or ValueError when it can't.
     guarded: a token protects what is served there (else a non-loopback address is warned of)."""
     if listen.startswith("unix:"):
-        return Listener(_bind_unix(listen[len("unix:"):]), listen, False)
+        path = listen[len("unix:"):]
+        sock = _bind_unix(path)
+        return Listener(sock, path, False, unix_inode=os.stat(path).st_ino)
     host, port = split_listen(listen)
     loopback = is_loopback(host or "0.0.0.0")
     if not guarded and not loopback:
