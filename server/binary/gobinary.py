@@ -24,10 +24,10 @@ import contextlib
 import os
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UserError
 from .buildinfo import go_string_at, go_version
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 # Delve lists at most this many candidates in an ambiguity error (locspec.maxFindLocationCandidates).
 MAX_CANDIDATES = 5
+T = TypeVar("T")
 
 
 class BinaryError(UserError):
@@ -354,32 +355,21 @@ class GoBinary:
     def _by_path_suffix(self) -> dict[str, int]:
         """Function index by each tail of the name after a '/', the lowest index (address) first:
         one scan on the first question instead of one per question."""
-        for _ in self._by_path_suffix_steps():
-            pass
-        return self.__dict__["_by_path_suffix"]
+        return self._index_built("_by_path_suffix", self._by_path_suffix_steps())
 
     def _by_path_suffix_steps(self, chunk: int = 0) -> Iterator[None]:
-        """_by_path_suffix built `chunk` names per step (all at once for 0), or read from the
-        index of an earlier session."""
-        if "_by_path_suffix" in self.__dict__:
-            return
-        cached = self._cache.get("suffixes")
-        if isinstance(cached, dict):
-            self.__dict__["_by_path_suffix"] = cached
-            return
-        out: dict[str, int] = {}
-        # Name index order is pclntab order: by index = by address, as Delve looks them up.
-        for k, (n, i) in enumerate(sorted(self._name_index().items(), key=lambda item: item[1])):
-            if chunk and k and k % chunk == 0:
-                yield
-                if "_by_path_suffix" in self.__dict__:
-                    return
+        def add(out: dict[str, int], item: tuple[str, int]) -> None:
+            n, i = item
             j = n.find("/")
             while j >= 0:
                 out.setdefault(n[j + 1:], i)
                 j = n.find("/", j + 1)
-        self._cache.put("suffixes", out)
-        self.__dict__["_by_path_suffix"] = out
+
+        def names() -> list[tuple[str, int]]:
+            # Name index order is pclntab order: by index = by address, as Delve looks them up.
+            return sorted(self._name_index().items(), key=lambda item: item[1])
+
+        return self._index_steps("_by_path_suffix", "suffixes", names, add, chunk)
 
     def package_paths(self, name: str) -> list[str]:
         """Delve's PackageMap[name]: the paths of the packages called `name`."""
@@ -432,32 +422,21 @@ class GoBinary:
         name is matched against these few candidates, not every function (built by the warm-up
         or on first need). A generic function is listed by its generic name, with every
         instantiation, unless a real function has that exact name."""
-        for _ in self._by_base_name_steps():
-            pass
-        return self.__dict__["_by_base_name"]
+        return self._index_built("_by_base_name", self._by_base_name_steps())
 
     def _by_base_name_steps(self, chunk: int = 0) -> Iterator[None]:
-        """_by_base_name built `chunk` names per step (all at once for 0), or read from the
-        index of an earlier session."""
-        if "_by_base_name" in self.__dict__:
-            return
-        cached = self._cache.get("base_names")
-        if isinstance(cached, dict):
-            self.__dict__["_by_base_name"] = cached
-            return
-        out: dict[str, list[tuple[str, list[int]]]] = {}
-        names = self._name_index()
-        for k, (name, i) in enumerate(names.items()):
-            if chunk and k and k % chunk == 0:
-                yield
-                if "_by_base_name" in self.__dict__:
-                    return
+        def add(out: dict[str, list[tuple[str, list[int]]]], item: tuple[str, int]) -> None:
+            name, i = item
             out.setdefault(base_name(name), []).append((name, [i]))
-        for gname, idxs in self._generic_index().items():
-            if gname not in names:
-                out.setdefault(base_name(gname), []).append((gname, list(idxs)))
-        self._cache.put("base_names", out)
-        self.__dict__["_by_base_name"] = out
+
+        def generics(out: dict[str, list[tuple[str, list[int]]]]) -> None:
+            names = self._name_index()
+            for gname, idxs in self._generic_index().items():
+                if gname not in names:
+                    out.setdefault(base_name(gname), []).append((gname, list(idxs)))
+
+        return self._index_steps("_by_base_name", "base_names", lambda: self._name_index().items(), add, chunk,
+                                 generics)
 
     def _base_name_candidates(self, base: str) -> list[tuple[str, list[int]]]:
         """_by_base_name[base]. Until that index exists, one pass over the names that end in
@@ -651,38 +630,56 @@ class GoBinary:
     def _inline_callers(self) -> dict[str, list[int]]:
         """Name of each inlined function -> indices of the functions it was inlined into, from
         the pclntab's inline trees (read once, on the first question about inlined functions)."""
-        for _ in self._inline_callers_steps():
-            pass
-        return self.__dict__["_inline_callers"]
+        return self._index_built("_inline_callers", self._inline_callers_steps())
 
     def _inline_callers_steps(self, chunk: int = 0) -> Iterator[None]:
-        """_inline_callers computed `chunk` functions per step (all at once for 0); the result
-        lands where the cached property keeps it."""
-        if "_inline_callers" in self.__dict__:
-            return
-        cached = self._cache.get("inline")
-        if isinstance(cached, dict):
-            self.__dict__["_inline_callers"] = cached
-            return
-        out: dict[str, list[int]] = {}
-        pcln, base = self._pcln, self._gofunc
-        size = pcln.inlined_call_size
-        for k, i in enumerate(pcln.with_inline_trees() if base else []):
-            if chunk and k and k % chunk == 0:
-                yield
-                if "_inline_callers" in self.__dict__:
-                    return  # finished meanwhile by a question that could not wait
+        pcln = self._pcln
+
+        def add(out: dict[str, list[int]], i: int) -> None:
+            base, size = self._gofunc, pcln.inlined_call_size
             tree = pcln.inline_tree(i)
             if tree is None:
-                continue
+                return
             off, count = tree
             raw = self.file_bytes(base + off, count * size)
             for k in range(len(raw) // size):
                 callers = out.setdefault(pcln.inlined_call_name(raw[k * size:(k + 1) * size]), [])
                 if not callers or callers[-1] != i:
                     callers.append(i)
-        self._cache.put("inline", out)
-        self.__dict__["_inline_callers"] = out
+
+        return self._index_steps("_inline_callers", "inline", lambda: pcln.with_inline_trees() if self._gofunc else [],
+                                 add, chunk)
+
+    def _index_built(self, attr: str, steps: Iterator[None]) -> Any:
+        """A cached property's value that _index_steps makes: all its steps at once."""
+        for _ in steps:
+            pass
+        return self.__dict__[attr]
+
+    def _index_steps(self, attr: str, key: str, items: Callable[[], Iterable[T]],
+                     add: Callable[[dict[Any, Any], T], None], chunk: int,
+                     finish: Callable[[dict[Any, Any]], None] | None = None) -> Iterator[None]:
+        """An index made by add(index, item) for each of items(), `chunk` items per step (all at once
+        for 0; the warm-up's short steps), or read from the on-disk index of an earlier session
+        (under `key`). It lands where the cached property `attr` keeps it; a question that
+        could not wait for the steps may have finished it meanwhile."""
+        if attr in self.__dict__:
+            return
+        cached = self._cache.get(key)
+        if isinstance(cached, dict):
+            self.__dict__[attr] = cached
+            return
+        out: dict[Any, Any] = {}
+        for k, item in enumerate(items()):
+            if chunk and k and k % chunk == 0:
+                yield
+                if attr in self.__dict__:
+                    return
+            add(out, item)
+        if finish is not None:
+            finish(out)
+        self._cache.put(key, out)
+        self.__dict__[attr] = out
 
     def warm_up_layouts(self) -> Iterator[None]:
         """What the first stop needs, read in short steps (a few ms each) while the target runs
