@@ -7,9 +7,9 @@ In/Out classes are Go's `rpc2.XxxIn`/`rpc2.XxxOut` (attribute = JSON key = Go fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from . import api
 from .api import (
     Ancestor,
@@ -676,7 +676,7 @@ class DownloadLibraryDebugInfoOut:
 
 # ---- the method table --------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class MethodSpec:
     name: str  # "RPCServer.State"
     in_type: type

@@ -12,20 +12,20 @@ import json
 import json.decoder
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from . import wire
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Request:
     method: str  # "" when absent or null (Delve then answers "unknown method: ")
     params: Any  # parsed JSON of `params`; None when absent or null (Go: "missing params")
     id_raw: bytes  # the id's JSON text as Delve echoes it (compacted), b"null" when absent
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class FramingError:
     """The stream is unusable: the caller closes the connection without a reply."""
 

@@ -31,6 +31,8 @@ from typing import Any, TypeVar, cast
 
 import orjson
 
+from ..records import record
+
 T = TypeVar("T")
 
 _GO = "go"  # metadata namespace in dataclasses.field
@@ -81,24 +83,20 @@ def gostruct(go_type: str, shared: bool = False, *, shared_init: bool = False) -
 
     shared: one object of the class may appear many times in one answer (a location thousands of
     goroutines share); encode() turns each such object into JSON data once.
-    __eq__ and __repr__ are one shared function each instead of code generated per class: the
-    ~150 wire structs are made at every start, and generating them was half of that (~15 ms).
-    shared_init: __init__ too (`_shared_init`, ~1 us slower a call): for the In/Out structs of
-    methods.py, one or two per request; api types, made by the thousand, keep generated ones."""
+    A record (records.py: shared __eq__ and __repr__). shared_init: __init__ too
+    (`_shared_init`, ~1 us slower a call): for the In/Out structs of methods.py, one or two per
+    request; api types, made by the thousand, keep generated ones."""
 
     def wrap(cls: type[T]) -> type[T]:
         cls.GO_TYPE = go_type  # type: ignore[attr-defined]  # a class attribute no annotation declares
         cls.GO_SHARED = shared  # type: ignore[attr-defined]  # likewise
-        if cls.__doc__ is None:  # else dataclass writes one from inspect.signature: most of its cost
+        if cls.__doc__ is None:
             cls.__doc__ = go_type
-        made = dataclasses.dataclass(slots=True, eq=False, repr=False, init=not shared_init)(cls)
+        made = record(slots=True, init=not shared_init)(cls)
         if shared_init:
             made._INIT = tuple((f.name, f.default, f.default_factory)  # type: ignore[attr-defined]
                                for f in dataclasses.fields(cast(Any, made)))
             made.__init__ = _shared_init  # type: ignore[method-assign]
-        made.__eq__ = _struct_eq  # type: ignore[method-assign]
-        made.__hash__ = None  # type: ignore[assignment]  # as a dataclass with eq: unhashable
-        made.__repr__ = _struct_repr  # type: ignore[method-assign]
         return made
 
     return wrap
@@ -127,17 +125,6 @@ def _shared_init(self: Any, *args: Any, **kwargs: Any) -> None:
         raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
 
 
-def _struct_eq(self: Any, other: Any) -> bool:
-    if other.__class__ is not self.__class__:
-        return NotImplemented
-    return all(getattr(self, name) == getattr(other, name) for name in self.__dataclass_fields__)
-
-
-def _struct_repr(self: Any) -> str:
-    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__dataclass_fields__)
-    return f"{self.__class__.__qualname__}({inner})"
-
-
 # ---------------------------------------------------------------------------------------
 # Type descriptions, built once per dataclass from annotations + metadata
 
@@ -154,7 +141,7 @@ def register_int_type(go_name: str, underlying: str) -> None:
     _INT_RANGES[go_name] = _INT_RANGES[underlying]
 
 
-@dataclasses.dataclass(slots=True)
+@record(slots=True)
 class _Type:
     kind: str  # bool int str float bytes any struct ptr list array map
     go: str  # Go type name as errors print it
@@ -169,7 +156,7 @@ class _Type:
         return self.cls or (self.elem.cls if self.elem else None)
 
 
-@dataclasses.dataclass(slots=True)
+@record(slots=True)
 class _Field:
     attr: str
     key: str

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import builtins
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypedDict
+
+from .records import record
 
 
 class UsageError(Exception):
@@ -58,7 +60,7 @@ SHORT = {"l": "listen", "r": "redirect", "h": "help"}
 SUBCOMMANDS = {"exec", "debug", "attach", "version", "test", "connect", "help"}
 
 
-@dataclass
+@record
 class Args:
     command: str
     positional: list[str]

@@ -9,9 +9,9 @@ import shutil
 import subprocess
 import sysconfig
 import tempfile
-from dataclasses import dataclass
 
 from .errors import UserError
+from .records import record
 
 
 class BuildFailed(Exception):
@@ -69,7 +69,7 @@ def go_command() -> str:
     return beside if os.access(beside, os.X_OK) else "go"
 
 
-@dataclass
+@record
 class Build:
     """One `go build` (or `go test -c`) of the packages into `output`."""
 

@@ -12,8 +12,9 @@ register name in parentheses), then each operand as %#x, every item followed by 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..records import record
 from .leb128 import sleb as _sleb
 from .leb128 import uleb as _uleb
 
@@ -46,7 +47,7 @@ class LocationError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Piece:
     size: int
     reg: int | None = None  # DWARF register number, or None for memory at `addr`
@@ -54,13 +55,13 @@ class Piece:
     value: int | None = None  # DW_OP_stack_value / implicit value
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Location:
     addr: int = 0
     pieces: list[Piece] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ExprContext:
     cfa: int
     reg: Callable[[int], int]  # DWARF register number -> value

@@ -13,10 +13,11 @@ are built lazily per function and cached by DIE offset.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from elftools.dwarf.die import DIE
 
+from ..records import record
 from .dwarf_types import TRANSPARENT_TAGS, DwarfTypes, package_of
 from .dwarf_units import attributes, dwarf_text
 from .gotypes import AT_GO_KIND
@@ -35,7 +36,7 @@ class ShapeKind(enum.Enum):
     ARRAY = "array"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TypeShape:
     """What the ABI needs to know about a Go type (abi-internal.md "Memory layout")."""
 
@@ -50,7 +51,7 @@ class TypeShape:
     pointee: str = ""  # for pointers: the pointed-to type's name (values need it)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param:
     name: str
     shape: TypeShape
@@ -61,7 +62,7 @@ class Param:
     location: bytes = b""  # the DW_AT_location expression when it is a block (not a location list)
 
 
-@dataclass
+@record
 class FuncSignature:
     name: str
     params: list[Param] = field(default_factory=list)

@@ -18,9 +18,10 @@ asks the pclntab first: functions without an inline tree are never read here).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from ..records import record
 from .dwarf_units import dwarf_text
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ SUBPROGRAM, INLINED, BLOCK = "DW_TAG_subprogram", "DW_TAG_inlined_subroutine", "
 _TREE_TAGS = (INLINED, BLOCK)
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class InlineNode:
     offset: int  # the DIE's offset in .debug_info
     tag: str

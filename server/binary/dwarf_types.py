@@ -22,9 +22,10 @@ subprograms in the units named after their package.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from ..records import record
 from .dwarf_search import DieSearch
 from .dwarf_units import DwarfUnits, attributes, dwarf_text
 from .gotypes import AT_GO_EMBEDDED
@@ -43,7 +44,7 @@ class DwarfTypeError(LookupError):
     """A type or function the caller asked for is not in the binary's DWARF."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FieldInfo:
     offset: int
     size: int
@@ -51,7 +52,7 @@ class FieldInfo:
     embedded: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StructLayout:
     name: str
     size: int
@@ -72,7 +73,7 @@ class StructLayout:
         return None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _UnitIndex:
     """Top-level DIE names of one compile unit, filled incrementally."""
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, cast
 
+from ..records import record
 from .dwarf_lines import LineProgram, strings_mention
 from .dwarf_search import DieSearch
 
@@ -43,7 +44,7 @@ def dwarf_text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CompileUnit:
     index: int
     name: str

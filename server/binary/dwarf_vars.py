@@ -17,13 +17,14 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from ..records import record
 from .dwarf_search import DieSearch
 from .dwarf_units import dwarf_text
 
@@ -33,7 +34,7 @@ _BLOCK_TAGS = ("DW_TAG_lexical_block", "DW_TAG_subprogram")
 _HIDDEN = (".dict", ".closureptr")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class VarEntry:
     die: DIE
     name: str
@@ -43,7 +44,7 @@ class VarEntry:
     depth: int = 0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Node:
     """A subprogram or lexical block: its pc ranges, variables and nested blocks."""
 
@@ -55,7 +56,7 @@ class _Node:
         return any(lo <= pc < hi for lo, hi in self.ranges)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class FunctionDIE:
     die: DIE
     name: str

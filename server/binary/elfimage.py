@@ -12,9 +12,10 @@ from __future__ import annotations
 import mmap
 import struct
 import zlib
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, BinaryIO
+
+from ..records import record
 
 if TYPE_CHECKING:
     from elftools.elf.elffile import ELFFile
@@ -31,7 +32,7 @@ _PHDR = struct.Struct("<IIQQQQQQ")
 _SHN_XINDEX = 0xFFFF
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Section:
     name: str
     type: int
@@ -42,7 +43,7 @@ class Section:
     link: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Segment:
     type: int
     vaddr: int

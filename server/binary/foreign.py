@@ -12,8 +12,10 @@ from __future__ import annotations
 import bisect
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
+
+from ..records import record
 
 if TYPE_CHECKING:
     from elftools.dwarf.callframe import FDE
@@ -24,7 +26,7 @@ _LANG_GO = 0x16
 _LANG_MIPS_ASM = 0x8001  # gcc's .S files: Delve lists them without the C. prefix
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ForeignFunction:
     name: str
     entry: int
@@ -32,7 +34,7 @@ class ForeignFunction:
     optimized: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CfaRule:
     """How to find the caller of a frame at one pc: CFA = reg + offset, and where
     the return address and the saved BP are (offsets from the CFA, None if not saved)."""
@@ -43,7 +45,7 @@ class CfaRule:
     bp_offset: int | None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Lines:
     pcs: list[int] = field(default_factory=list)
     rows: list[tuple[str, int]] = field(default_factory=list)

@@ -12,7 +12,8 @@ of the package path at a '/' boundary.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ..records import record
 
 _BRACKETS = re.compile(r"[\[\]]")
 
@@ -106,7 +107,7 @@ def partial_package_match(expr: str, path: str) -> bool:
     return expr == path
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FuncSpec:
     base: str
     receiver: str = ""

@@ -25,11 +25,12 @@ import os
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import UserError
+from ..records import record
 from .buildinfo import go_string_at, go_version
 from .dwarf_inline import InlineNode, all_inline_ranges, inline_stack, read_tree, top_inlined_calls
 from .dwarf_lines import LineProgram, LineSection
@@ -56,7 +57,7 @@ class BinaryError(UserError):
     """An error whose text is exactly what Delve answers (clients show it verbatim)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Function:
     name: str
     entry: int

@@ -17,10 +17,11 @@ runtime's hash/hchan structure, also recognised by DW_AT_go_kind.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+from ..records import record
 from .dwarf_units import DwarfUnits, attributes, dwarf_text
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ GO_TYPEDEF = "go_typedef"  # tag of a map/chan/interface typedef (see _build)
 _ATE_KINDS = {2: Kind.Bool, 5: Kind.Int, 6: Kind.Int, 7: Kind.Uint, 8: Kind.Int}
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Field:
     name: str
     offset: int
@@ -86,7 +87,7 @@ class Field:
     embedded: bool = False
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class GoType:
     """One DWARF type. `target` is what a typedef names or a pointer points to (None for
     unsafe.Pointer); `elem`/`key` are element and key types of arrays, slices, maps, chans."""

@@ -19,8 +19,8 @@ from __future__ import annotations
 import struct
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from ..records import record
 from .leb128 import uleb as _uvarint
 
 MAGIC_GO116 = 0xFFFFFFFA
@@ -35,7 +35,7 @@ class PclntabError(ValueError):
     """The bytes are not a .gopclntab this decoder understands."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FuncRecord:
     """One _func record of the table, with its extent."""
 

@@ -7,7 +7,7 @@ Delve does (the environment can differ from what the runtime parsed). Runs on th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..binary.gobinary import Function
 from ..binary.gotypes import Kind
@@ -15,6 +15,7 @@ from ..errors import UserError
 from ..goruntime.model import Goroutine, Location
 from ..goruntime.unwind import location_at
 from ..goruntime.values import LOAD_SINGLE, LoadCfg, Value
+from ..records import record
 from .target import Target
 
 
@@ -22,14 +23,14 @@ class AncestorsError(UserError):
     """Delve's wording; passed to the client unchanged."""
 
 
-@dataclass
+@record
 class AncestorFrame:
     location: Location
     bottom: bool = False
     err: str = ""
 
 
-@dataclass
+@record
 class AncestorView:
     id: int
     stack: list[AncestorFrame] = field(default_factory=list)

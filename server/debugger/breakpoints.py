@@ -5,9 +5,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..errors import UserError
+from ..records import record
 from .inferior import Inferior
 from .model import Breakpoint
 
@@ -40,7 +40,7 @@ def check_name(name: str) -> None:
             raise BreakpointError(f"invalid character in breakpoint name '{ch}'")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HitCond:
     op: str
     n: int

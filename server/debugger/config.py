@@ -5,14 +5,15 @@ goes out before the engine is loaded)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..native.redirects import NO_REDIRECTS, Redirects
+from ..records import record
 
 __all__ = ["NO_REDIRECTS", "LaunchConfig", "Redirects"]
 
 
-@dataclass
+@record
 class LaunchConfig:
     binary: str
     args: list[str] = field(default_factory=list)

@@ -8,10 +8,10 @@ upper-case mnemonics). Memory is read from the target with breakpoints removed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..goruntime.model import Location
+from ..records import record
 
 if TYPE_CHECKING:
     from iced_x86 import Formatter
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 GNU, INTEL, GO = 0, 1, 2
 
 
-@dataclass
+@record
 class AsmLine:
     loc: Location
     dest: Location | None
@@ -106,7 +106,7 @@ def _x86asm_prefix(b: int, flavour: int) -> str:
 
 # ---- control flow for stepping (stepping.py) ---------------------------------------------------
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Branch:
     """A CALL (or, with jumps, an unconditional JMP) of a function's code."""
 

@@ -18,7 +18,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from ..binary.gobinary import GoBinary
@@ -26,6 +26,7 @@ from ..errors import UserError
 from ..goruntime.values import LoadCfg, Value, load_budget
 from ..native.launch import check_executable
 from ..native.tracer_thread import TracerThread
+from ..records import record
 from . import goroutine_list, inspect, queries
 from .config import LaunchConfig
 from .engine import Engine
@@ -56,7 +57,7 @@ EVENT_BUFFER = 100
 T = TypeVar("T")
 
 
-@dataclass
+@record
 class RestartOptions:
     """RPCServer.Restart's In, as the facade takes it."""
 
@@ -67,7 +68,7 @@ class RestartOptions:
     rebuild: bool = False
 
 
-@dataclass
+@record
 class ResumeCommand:
     """A Command that runs the target: continue, call, next, step, stepOut, stepInstruction,
     nextInstruction."""
@@ -79,7 +80,7 @@ class ResumeCommand:
     unsafe: bool = False
 
 
-@dataclass
+@record
 class Stack:
     frames: list[FrameView]
     # (locals, arguments) of each frame when asked for (Stacktrace Full/Cfg), else None

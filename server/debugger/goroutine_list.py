@@ -3,23 +3,22 @@ GroupGoroutines (service/debugger/debugger.go)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..goruntime.model import Location
+from ..records import record
 from .model import GoroutineView
 
 # api.GoroutineField
 FIELD_NONE, CURRENT_LOC, USER_LOC, GO_LOC, START_LOC, LABEL, RUNNING, USER, WAITING_ON_CHANNEL = range(9)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GoroutineFilter:
     kind: int
     negated: bool
     arg: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Grouping:
     group_by: int = FIELD_NONE
     key: str = ""
@@ -27,7 +26,7 @@ class Grouping:
     max_groups: int = 0
 
 
-@dataclass
+@record
 class Group:
     name: str
     offset: int

@@ -9,14 +9,13 @@ breakpoint stacks and variable scopes number frames this way; stepping keeps phy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..binary.dwarf_inline import InlineNode
 from ..binary.gobinary import Function, GoBinary
 from ..goruntime.model import Frame, FunctionRef, Location
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LogicalFrame:
     frame: Frame  # the physical frame (registers, cfa)
     location: Location  # what the client sees (Delve's Call location)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..binary.gobinary import GoBinary
+from ..records import record
 from . import goregexp
 from .errors import DebuggerError
 from .inferior import Inferior
@@ -75,7 +76,7 @@ def _cstring(read: Callable[[int, int], bytes], addr: int) -> str:
     return data.decode(errors="replace")
 
 
-@dataclass
+@record
 class PackageInfo:
     import_path: str
     directory: str

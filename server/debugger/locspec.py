@@ -14,7 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 
 from ..binary.funcnames import FuncSpec, name_without_type_params, partial_package_match
@@ -22,6 +22,7 @@ from ..binary.gobinary import MAX_CANDIDATES, BinaryError, Function, GoBinary, a
 from ..binary.gotypes import KIND_NAMES, Kind
 from ..errors import UserError
 from ..goruntime.values import Value
+from ..records import record
 from . import goregexp
 from .eval.scanner import go_quote
 
@@ -32,7 +33,7 @@ class LocationError(UserError):
 
 # ---- specs (Delve's LocationSpec implementations) ------------------------------------------------
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NormalSpec:
     """file:line, func, func:line (or an expression the user forgot to prefix with '*')."""
 
@@ -41,22 +42,22 @@ class NormalSpec:
     line_offset: int  # -1: none given
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RegexSpec:
     regex: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AddrSpec:
     expr: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OffsetSpec:
     offset: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LineSpec:
     line: int
 
@@ -211,7 +212,7 @@ def substitute_path(path: str, rules: list[tuple[str, str]]) -> str:
 
 # ---- resolving ------------------------------------------------------------------------------------
 
-@dataclass
+@record
 class FindScope:
     """The frame a FindLocation names (Delve's EvalScope): its pc, and an evaluator of expressions
     there that returns an eval Operand (Value, Constant or nil) or raises a UserError."""
@@ -220,7 +221,7 @@ class FindScope:
     evaluate: Callable[[str], object]
 
 
-@dataclass
+@record
 class ResolvedLocation:
     pc: int
     file: str
@@ -229,7 +230,7 @@ class ResolvedLocation:
     pcs: list[int] = field(default_factory=list)
 
 
-@dataclass
+@record
 class FindResult:
     locations: list[ResolvedLocation]
     substitute: str = ""  # FindLocationOut.SubstituteLocExpr

@@ -5,18 +5,19 @@ rpc.py turns these into Delve API types; nothing here knows JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ..goruntime.model import Frame, Goroutine, Location
 from ..goruntime.values import LoadCfg, Value
+from ..records import record
 
 # Ids of the breakpoints Delve sets itself.
 UNRECOVERED_PANIC_ID = -1
 FATAL_THROW_ID = -2
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BreakpointOrigin:
     """Where the user asked for a breakpoint (Delve's SetBreakpoint), to find it again in a
     restarted process; addresses alone cannot be (Delve drops them too)."""
@@ -28,7 +29,7 @@ class BreakpointOrigin:
     substitute_rules: tuple[tuple[str, str], ...] = ()  # of loc_expr
 
 
-@dataclass
+@record
 class Breakpoint:
     """A logical breakpoint: what the user asked for, over one or more addresses."""
 
@@ -75,7 +76,7 @@ class Breakpoint:
 EVENT_RESUMED, EVENT_STOPPED, EVENT_BINARY_INFO_DOWNLOAD, EVENT_BREAKPOINT_MATERIALIZED, EVENT_PROCESS_SPAWNED = range(5)
 
 
-@dataclass
+@record
 class EngineEvent:
     """What Delve's eventsFn reports to GetEvents: the target resumed or stopped, a suspended
     breakpoint found its location (breakpoint), a child process started (pid... will_follow)."""
@@ -88,7 +89,7 @@ class EngineEvent:
     will_follow: bool = False
 
 
-@dataclass
+@record
 class GoroutineView:
     id: int
     current: Location
@@ -103,7 +104,7 @@ class GoroutineView:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class DeferView:
     deferred: Location
     defer_loc: Location
@@ -111,7 +112,7 @@ class DeferView:
     unreadable: str = ""
 
 
-@dataclass
+@record
 class FrameView:
     frame: Frame
     frame_offset: int
@@ -130,7 +131,7 @@ class FrameView:
         return self.inlined_location or self.frame.location
 
 
-@dataclass
+@record
 class BreakpointInfoView:
     """What a breakpoint asks to be shown at each stop (Delve's api.BreakpointInfo), loaded.
     `variables` pairs each expression with its result: an eval.evaluator.Operand (a Value, a
@@ -143,7 +144,7 @@ class BreakpointInfoView:
     locals: list[Value] | None = None
 
 
-@dataclass
+@record
 class ThreadView:
     tid: int
     loc: Location
@@ -155,7 +156,7 @@ class ThreadView:
     breakpoint_info: BreakpointInfoView | None = None
 
 
-@dataclass
+@record
 class StateView:
     pid: int
     command_line: str
@@ -169,7 +170,7 @@ class StateView:
     stop_reason: str = ""
 
 
-@dataclass
+@record
 class BreakpointRequest:
     """What CreateBreakpoint asks for; location fields in Delve's order of precedence."""
 
@@ -181,7 +182,7 @@ class BreakpointRequest:
     substitute_rules: list[tuple[str, str]] = field(default_factory=list)  # for loc_expr
 
 
-@dataclass
+@record
 class TypeInfoView:
     """Delve's api.TypeInfo: a type's reflect kind and size, its fields (name, type name) when a
     struct, what it names when a typedef, and the functions with it as receiver."""

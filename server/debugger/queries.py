@@ -9,13 +9,13 @@ Delve's counterparts are named in each docstring.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 from ..binary.gobinary import Function, GoBinary
 from ..binary.gotypes import GO_TYPEDEF, Kind
 from ..errors import error_text
 from ..goruntime.model import Goroutine
 from ..goruntime.values import LoadCfg, Value
+from ..records import record
 from . import goregexp, inspect
 from . import goroutine_list as gl
 from .ancestors import AncestorView, ancestors
@@ -89,7 +89,7 @@ def goroutine_ancestors(t: Target, sel: Selection, gid: int, n: int, depth: int)
     return ancestors(t, g, n, depth)
 
 
-@dataclass
+@record
 class ChannelFilter:
     """ListGoroutines' channel filter: the waiters of the channel `expr` in a frame."""
 
@@ -99,7 +99,7 @@ class ChannelFilter:
     deferred_call: int
 
 
-@dataclass
+@record
 class GoroutinePage:
     goroutines: list[GoroutineView]
     nextg: int

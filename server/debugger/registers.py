@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import struct
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from ..records import record
 
 _CANONICAL = {"rip": 0, "rsp": 1, "rax": 2, "rbx": 3, "rcx": 4, "rdx": 5}
 
@@ -34,7 +35,7 @@ _MXCSR = [("FZ", 1 << 15), ("RZ/RN", 1 << 14 | 1 << 13), ("PM", 1 << 12), ("UM",
           ("OE", 1 << 3), ("ZE", 1 << 2), ("DE", 1 << 1), ("IE", 1 << 0)]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RegisterValue:
     name: str
     value: str

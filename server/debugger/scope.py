@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..binary.dwarf_expr import ExprContext, LocationError, evaluate, pretty
 from ..binary.dwarf_funcs import SignatureError, SignatureReader
@@ -45,6 +45,7 @@ from ..goruntime.values import (
     Value,
     ValueLoader,
 )
+from ..records import record
 from .errors import ScopeError
 from .goregexp import GoRegexp
 from .goroutines import GoroutineReader
@@ -75,7 +76,7 @@ REGISTER_NUMBERS: dict[str, int] = {
 FUNC_VALUE_TYPE = GoType(-1, "", "DW_TAG_subroutine_type", Kind.Func, 0)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Regs:
     """Registers of a frame: the thread's for frame 0, else what unwinding recovered."""
 
@@ -128,7 +129,7 @@ class _Regs:
         self.proc.set_regs(self.tid, regs)
 
 
-@dataclass
+@record
 class EvalScope:
     ctx: VariableContext
     goroutine_id: int

@@ -23,12 +23,13 @@ other goroutines running the same code go by. Planning runs on the tracer thread
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..binary.dwarf_inline import InlineNode, inline_stack
 from ..binary.gobinary import Function
 from ..goruntime.model import Goroutine
 from ..goruntime.values import F_RETURN, Value
+from ..records import record
 from . import inspect
 from .disasm import branches, call_target
 from .errors import DebuggerError
@@ -51,7 +52,7 @@ class StepKind(enum.Enum):
     NEWPROC = "newproc"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StepPoint:
     addr: int
     kind: StepKind
@@ -59,7 +60,7 @@ class StepPoint:
     defer_returns: tuple[int, ...] = ()  # DEFER of a step: the function's CALL runtime.deferreturn pcs
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReturnInfo:
     """The function a RETURN point returns from, and its frame: its results are read there."""
 
@@ -67,7 +68,7 @@ class ReturnInfo:
     frame_offset: int
 
 
-@dataclass
+@record
 class Stepping:
     goroutine_id: int  # 0: no goroutine; the thread identifies the stepper
     thread_id: int

@@ -9,7 +9,6 @@ thread and goroutine, which views of the stopped target depend on.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from ..goruntime.model import Location
 from ..native.attach import attach_traced
 from ..native.launch import LAUNCH_OPTIONS, NO_REDIRECTS, Redirects, launch_traced
 from ..native.process import TracedProcess
+from ..records import record
 from .breakpoints import BreakpointSet
 from .errors import DebuggerError, ProcessExitedError
 from .goroutines import GoroutineReader
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["NO_REDIRECTS", "Redirects", "Selection", "Target"]
 
 
-@dataclass
+@record
 class Selection:
     """The current thread and the selected goroutine (0: none), as Delve's State shows them."""
 
@@ -40,7 +40,7 @@ class Selection:
     goroutine: int = 0
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Target:
     binary: GoBinary
     proc: Inferior

@@ -6,16 +6,15 @@ supported release, i.e. a pointer to a funcval whose first word is the code pc.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..binary.dwarf_types import DwarfTypes
 from ..errors import error_text
+from ..records import record
 from .model import Goroutine, ReadMemory
 
 _MAX_DEFERS = 1000  # a corrupt chain must not loop forever
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DeferRecord:
     fn_pc: int  # the deferred function's code (maybe a wrapper; callers unwrap it)
     defer_pc: int  # where the defer statement returns to

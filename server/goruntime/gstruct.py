@@ -14,9 +14,10 @@ import itertools
 import operator
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..binary.dwarf_types import DwarfTypes, FieldInfo, StructLayout
+from ..records import record
 from .model import G_SCAN, Goroutine
 
 
@@ -24,7 +25,7 @@ class GLayoutError(LookupError):
     """The binary's runtime.g lacks a field Delve needs."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Slot:
     offset: int
     size: int
@@ -35,7 +36,7 @@ class _Slot:
         return int.from_bytes(buf[start:start + self.size], "little", signed=self.signed)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GLayout:
     size: int
     goid: _Slot

@@ -7,8 +7,10 @@ the protocol layer turns them into JSON elsewhere.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Protocol
+
+from ..records import record
 
 # read(addr, size) -> exactly size bytes; raises OSError when unreadable.
 ReadMemory = Callable[[int, int], bytes]
@@ -60,7 +62,7 @@ G_PREEMPTED = 9
 G_SCAN = 0x1000
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FunctionRef:
     name: str
     entry: int
@@ -75,7 +77,7 @@ class FunctionRef:
         return o if isinstance(o, bool) else o.optimized
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Location:
     """Delve's proc.Location: pc, and the file/line/function it maps to."""
 
@@ -87,7 +89,7 @@ class Location:
 
 # Not frozen, though never changed once made: a frozen dataclass takes 5x as long to build
 # (0.85 against 0.17 us), and a 10,000-goroutine listing unwinds 40,000 frames. Hashable as before.
-@dataclass(slots=True, unsafe_hash=True)
+@record(slots=True, unsafe_hash=True)
 class Frame:
     """One unwound frame (treat it as immutable).
 
@@ -109,7 +111,7 @@ class Frame:
     err: str = ""
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Goroutine:
     """Fields of one runtime.g Delve cares about."""
 
@@ -140,7 +142,7 @@ class Goroutine:
         return cls(addr, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, unreadable=reason)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GoroutineLocations:
     current: Location
     user_current: Location

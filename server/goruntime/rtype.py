@@ -10,9 +10,9 @@ before), never hard-coded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..binary.dwarf_types import DwarfTypes, StructLayout
+from ..records import record
 
 ReadMemory = Callable[[int, int], bytes]
 
@@ -20,7 +20,7 @@ KIND_MASK = 0x1F
 _TFLAG_EXTRA_STAR = 1 << 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuntimeType:
     addr: int
     name: str

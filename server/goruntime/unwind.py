@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from ..records import record
 
 if TYPE_CHECKING:  # only a type here; foreign.py is loaded when the first C pc is seen
     from ..binary.foreign import CfaRule
@@ -36,7 +37,7 @@ _STACK_TOPS = frozenset({"runtime.goexit", "runtime.rt0_go"})
 _NO_CALL_FRAMES = frozenset({"runtime.mstart", "runtime.systemstack_switch"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SavedContext:
     """Where a goroutine left its own stack (g.sched) when it switched to g0."""
 
@@ -45,7 +46,7 @@ class SavedContext:
     bp: int
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CgoContext:
     """What crossing cgo frames needs from the goroutine being unwound."""
 

@@ -26,12 +26,13 @@ import dataclasses
 import struct
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from ..binary.gotypes import GO_TYPEDEF, KIND_NAMES, Field, GoType, GoTypes, Kind, type_string
 from ..errors import error_text
+from ..records import record
 
 # Delve's Variable flags.
 F_ESCAPED, F_SHADOWED, F_CONSTANT, F_ARGUMENT, F_RETURN, F_FAKE_ADDRESS = 1, 2, 4, 8, 16, 32
@@ -44,7 +45,7 @@ FAKE_ADDRESS_UNRESOLV = 0xBEED000000000000
 _MAX_ERR = 3
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LoadCfg:
     follow_pointers: bool = True
     max_variable_recurse: int = 1
@@ -65,7 +66,7 @@ MAX_STRING_LEN = 1 << 20  # one string
 MAX_RECURSE = 32  # nesting levels (each takes a few Python frames; Python stops at 1000)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class LoadBudget:
     values: int = MAX_LOAD_VALUES
     string_bytes: int = MAX_LOAD_BYTES
@@ -132,7 +133,7 @@ class ProcessMemory:
         self._write(addr, data)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RegPiece:
     """Part of a register-resident value: `size` bytes from DWARF register `reg`
     (or a constant/memory part when reg is None)."""
@@ -175,7 +176,7 @@ class CompositeMemory:
             pos += p.size
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Value:
     name: str
     addr: int

@@ -20,7 +20,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from ptrace.binding.func import (
@@ -33,6 +33,7 @@ from ptrace.binding.func import (
 from ptrace.binding.linux_struct import user_fpregs_struct, user_regs_struct
 from ptrace.error import PtraceError
 
+from ..records import record
 from . import sysext
 from .breakpoints import BreakpointTable
 from .group import ProcessGroup
@@ -53,7 +54,7 @@ class StopKind(enum.Enum):
     EXEC = "exec"  # a followed child ran execve: a new process (pid), stopped at its entry
 
 
-@dataclass
+@record
 class StopEvent:
     kind: StopKind
     tid: int = 0
@@ -62,7 +63,7 @@ class StopEvent:
     pid: int = 0  # the process of tid
 
 
-@dataclass
+@record
 class ThreadState:
     tid: int
     stopped: bool = False

@@ -3,10 +3,10 @@ so the command line can name it without importing the ptrace layer (start-up spe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Redirects:
     """Files for the target's stdin, stdout, stderr ("": the server's own), Delve's `-r`; `tty`
     (Delve's --tty) is a terminal for all three, made the target's controlling terminal."""

@@ -15,8 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from ..records import record
 
 T = TypeVar("T")
 
@@ -28,7 +29,7 @@ QUIET_BEFORE_IDLE = 0.02
 log = logging.getLogger("pydlv.native")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Callback:
     """Where post() delivers a job's outcome."""
 

@@ -21,10 +21,10 @@ import resource
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
 from ..protocol.stream import FramingError, Request, StreamDecoder, encode_response
+from ..records import record
 from .connection import MAX_REQUEST, StreamConnection
 from .http_security import make_policy
 from .listeners import Listener
@@ -62,7 +62,7 @@ class RpcEndpoint(Protocol):
     async def end_session(self) -> None: ...
 
 
-@dataclass
+@record
 class ServerConfig:
     accept_multiclient: bool = False
     only_same_user: bool = True

@@ -15,21 +15,22 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..records import record
 from .peercheck import is_loopback
 
 MAX_BODY = 10 * 1024 * 1024
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Refusal:
     status: int
     reason: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HttpPolicy:
     listen_hosts: frozenset[str] = frozenset()  # hosts of the listen addresses, as given
     allowed_origins: frozenset[str] = frozenset()

@@ -14,14 +14,14 @@ import socket
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from ..records import record
 from .peercheck import is_loopback
 
 BACKLOG = 100  # asyncio's default for start_server
 
 
-@dataclass
+@record
 class Listener:
     sock: socket.socket
     address: str  # as printed: host:port, [v6]:port, or the socket file's path (Delve's net.Addr)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 from typing import TypeAlias, TypeVar
 
 from ...binary.gotypes import Kind
+from ...records import record
 from . import nodes as n
 from .scanner import Source, go_quote
 from .tokens import TOKEN_STRING, Tok
@@ -40,7 +40,7 @@ ConstValue: TypeAlias = bool | str | int | Fraction | tuple["Constant", "Constan
 COMPLEX a (real, imag) pair of Constants of kind INT or FLOAT."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Constant:
     """An untyped constant: `value` is the ConstValue of its kind."""
 
@@ -468,7 +468,7 @@ def unary_op(op: Tok, x: Constant) -> Constant:
 # -- Delve's reply -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ConstantVariable:
     """The fields of api.Variable that differ from zero for a constant result (the
     name is the expression text; type, realType, addr... stay empty/zero)."""

@@ -35,6 +35,7 @@ from ...goruntime.values import (
     fake_array,
     pointer_to,
 )
+from ...records import record
 from ..scope import FUNC_VALUE_TYPE, REGISTER_NUMBERS, EvalScope
 from . import nodes as n
 from .constants import Constant, ConstantError, ConstKind, binary_op, fold, literal_value, unary_op
@@ -53,7 +54,7 @@ class CompileError(EvalError):
     it does not build, 3-index slices); inside a call's arguments it says which one."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NilValue:
     """Delve's nilVariable: the `nil` identifier."""
 

@@ -7,9 +7,10 @@ character; `Source.position` in scanner.py turns it into go/token's line:column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 
+from ...records import record
 from .tokens import Tok
 
 
@@ -19,7 +20,7 @@ class Expr:
     pos: int
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class BadExpr(Expr):
     """go/ast.BadExpr."""
 
@@ -27,7 +28,7 @@ class BadExpr(Expr):
     end: int
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Ident(Expr):
     """go/ast.Ident."""
 
@@ -35,7 +36,7 @@ class Ident(Expr):
     name: str
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class BasicLit(Expr):
     """A literal; `value` is the source text (quotes, prefixes and underscores kept)."""
 
@@ -44,7 +45,7 @@ class BasicLit(Expr):
     value: str
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Ellipsis(Expr):
     """go/ast.Ellipsis."""
 
@@ -52,7 +53,7 @@ class Ellipsis(Expr):
     elt: Expr | None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Field:
     """A parameter, result, struct field or interface element."""
 
@@ -61,7 +62,7 @@ class Field:
     tag: BasicLit | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class FuncType(Expr):
     """go/ast.FuncType."""
 
@@ -70,7 +71,7 @@ class FuncType(Expr):
     results: list[Field] | None  # None: no result list at all
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class FuncLit(Expr):
     """A function literal; Delve cannot evaluate these, so only its type is kept."""
 
@@ -79,7 +80,7 @@ class FuncLit(Expr):
     body_len: int  # statements in the body
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CompositeLit(Expr):
     """go/ast.CompositeLit."""
 
@@ -88,7 +89,7 @@ class CompositeLit(Expr):
     elts: list[Expr]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ParenExpr(Expr):
     """go/ast.ParenExpr."""
 
@@ -96,7 +97,7 @@ class ParenExpr(Expr):
     x: Expr
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class SelectorExpr(Expr):
     """go/ast.SelectorExpr."""
 
@@ -105,7 +106,7 @@ class SelectorExpr(Expr):
     sel: Ident
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class IndexExpr(Expr):
     """go/ast.IndexExpr."""
 
@@ -114,7 +115,7 @@ class IndexExpr(Expr):
     index: Expr
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class IndexListExpr(Expr):
     """A generic instantiation with more than one type argument: `f[int, string]`."""
 
@@ -123,7 +124,7 @@ class IndexListExpr(Expr):
     indices: list[Expr]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class SliceExpr(Expr):
     """go/ast.SliceExpr."""
 
@@ -135,7 +136,7 @@ class SliceExpr(Expr):
     slice3: bool
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TypeAssertExpr(Expr):
     """go/ast.TypeAssertExpr."""
 
@@ -144,7 +145,7 @@ class TypeAssertExpr(Expr):
     type: Expr | None  # None for `x.(type)`
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CallExpr(Expr):
     """go/ast.CallExpr."""
 
@@ -154,7 +155,7 @@ class CallExpr(Expr):
     ellipsis: bool  # `f(xs...)`
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class StarExpr(Expr):
     """`*x`: a dereference or a pointer type (the parser cannot tell them apart)."""
 
@@ -162,7 +163,7 @@ class StarExpr(Expr):
     x: Expr
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class UnaryExpr(Expr):
     """go/ast.UnaryExpr."""
 
@@ -171,7 +172,7 @@ class UnaryExpr(Expr):
     x: Expr
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class BinaryExpr(Expr):
     """go/ast.BinaryExpr."""
 
@@ -182,7 +183,7 @@ class BinaryExpr(Expr):
     op_pos: int = 0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class KeyValueExpr(Expr):
     """go/ast.KeyValueExpr."""
 
@@ -191,7 +192,7 @@ class KeyValueExpr(Expr):
     value: Expr
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ArrayType(Expr):
     """`[N]T`, `[...]T` (len is an Ellipsis) or the slice type `[]T` (len None)."""
 
@@ -200,7 +201,7 @@ class ArrayType(Expr):
     elt: Expr
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class StructType(Expr):
     """go/ast.StructType."""
 
@@ -208,7 +209,7 @@ class StructType(Expr):
     fields: list[Field] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class InterfaceType(Expr):
     """go/ast.InterfaceType."""
 
@@ -216,7 +217,7 @@ class InterfaceType(Expr):
     methods: list[Field] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class MapType(Expr):
     """go/ast.MapType."""
 
@@ -231,7 +232,7 @@ class ChanDir(IntEnum):
     BOTH = 3
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ChanType(Expr):
     """go/ast.ChanType."""
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ...binary.dwarf_funcs import ShapeKind, TypeShape
+from ...records import record
 
 # amd64 integer argument registers in ABI order (user_regs_struct field names).
 INT_REGS: tuple[str, ...] = ("rax", "rbx", "rcx", "rdi", "rsi", "r8", "r9", "r10", "r11")
@@ -24,7 +25,7 @@ PTR_SIZE = 8
 MAX_REG_ARG_BYTES = len(INT_REGS) * 8 + NUM_FLOAT_REGS * 8  # Delve's amd64 maxRegArgBytes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RegPiece:
     """One base value of an argument or result living in a register."""
 
@@ -38,7 +39,7 @@ class RegPiece:
         return f"X{self.index}" if self.is_float else INT_REGS[self.index]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Slot:
     """Where one argument or result goes: register pieces, or a stack offset from SP."""
 
@@ -52,7 +53,7 @@ class Slot:
         return self.stack_offset is None
 
 
-@dataclass
+@record
 class FrameLayout:
     args: list[Slot] = field(default_factory=list)
     results: list[Slot] = field(default_factory=list)
@@ -173,7 +174,7 @@ def layout_abi0(args: Sequence[TypeShape], results: Sequence[TypeShape]) -> Fram
 # ---- moving values between their memory image and registers -------------------------
 
 
-@dataclass
+@record
 class RegisterArgs:
     """Register contents to load for a call: integer registers by name, XMM low bytes."""
 

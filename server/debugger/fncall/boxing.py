@@ -13,11 +13,11 @@ value and non-empty interfaces go further (a variadic `fmt.Sprintf("%d", 2)` nee
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ...binary.gobinary import GoBinary
 from ...binary.gotypes import GoType, GoTypes, Kind
 from ...goruntime.values import Memory, Value
+from ...records import record
 
 # (size, runtime type address) -> address of a zeroed heap object in the target
 Alloc = Callable[[int, int], int]
@@ -36,7 +36,7 @@ def is_empty_interface(t: GoType) -> bool:
     return t.resolved().field("tab") is None
 
 
-@dataclass
+@record
 class Boxer:
     binary: GoBinary
     types: GoTypes

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from ...binary.dwarf_expr import pretty
 from ...binary.dwarf_funcs import FuncSignature, Param, ShapeKind, SignatureError, TypeShape, scalar
@@ -48,6 +47,7 @@ from ...goruntime.values import (
     Value,
     pointer_to,
 )
+from ...records import record
 from ..eval import nodes as n
 from ..eval import parse_expr
 from ..eval.constants import Constant, ConstKind
@@ -130,7 +130,7 @@ class BufferMemory:
             self.inner.write(addr, data)
 
 
-@dataclass
+@record
 class _Target:
     fn: Function
     receiver: Value | None = None

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ...errors import UserError
 from ...goruntime.goroutines import USER_CURRENT_DEPTH, is_user_function
 from ...goruntime.model import G_DEAD, G_PREEMPTED, G_RUNNABLE, G_SYSCALL, G_WAITING, Frame, Goroutine
+from ...records import record
 from ..goroutine_list import is_system
 from ..goroutines import GoroutineReader
 from ..inferior import Inferior
@@ -40,7 +40,7 @@ class DeferError(UserError):
     """The call cannot be queued on this goroutine (the text is shown to the user)."""
 
 
-@dataclass
+@record
 class PendingCall:
     """A `call` waiting for its goroutine to reach `addr` (a return address in user code)."""
 

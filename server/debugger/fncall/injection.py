@@ -23,9 +23,10 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ...binary.dwarf_funcs import FuncSignature, Param, TypeShape
+from ...records import record
 from ..inferior import Inferior
 from . import abi
 from .regfile import RegisterSnapshot, copy_regs, read_xmm_low, write_xmm_low
@@ -56,7 +57,7 @@ class Protocol(enum.Enum):
     V2 = "runtime.debugCallV2"
 
 
-@dataclass
+@record
 class CallPlan:
     """What to call and with what: made by the caller before the injection starts."""
 
@@ -68,7 +69,7 @@ class CallPlan:
     closure: int = 0  # funcval address for closure calls (RDX), 0 for plain functions
 
 
-@dataclass
+@record
 class RawResult:
     """A result as bytes in its type's memory layout, with where it came from."""
 
@@ -77,7 +78,7 @@ class RawResult:
     addr: int  # where the result is in the target (Delve's address of it); 0: only in registers
 
 
-@dataclass
+@record
 class CallOutcome:
     results: list[RawResult] = field(default_factory=list)
     panic: tuple[int, int] | None = None  # (type word, data word) of the panic value

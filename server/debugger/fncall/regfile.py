@@ -10,8 +10,7 @@ kernel ignores what we wrote there, so writing an XMM sets the SSE bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ...records import record
 from ..inferior import Inferior, user_regs_struct
 
 _XMM_BASE = 160
@@ -23,7 +22,7 @@ def copy_regs(regs: user_regs_struct) -> user_regs_struct:
     return user_regs_struct.from_buffer_copy(regs)
 
 
-@dataclass
+@record
 class RegisterSnapshot:
     gp: user_regs_struct
     xstate: bytes

@@ -16,19 +16,19 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ...records import record
 from .injection import CallOutcome, CallPlan
 
 
-@dataclass
+@record
 class Inject:
     """The worker needs this call run; reply with its outcome."""
 
     plan: CallPlan
 
 
-@dataclass
+@record
 class Done:
     """The expression is evaluated: `result` (any evaluator operand) or `error`."""
 
