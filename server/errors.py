@@ -23,3 +23,9 @@ def error_text(e: BaseException) -> str:
         text = os.strerror(e.errno)
         return text[:1].lower() + text[1:]
     return str(e)
+
+
+def internal_error_text(e: BaseException) -> str:
+    """The one line a client gets for a bug (an exception that is no UserError); the traceback
+    goes to the log."""
+    return f"Internal debugger error: {type(e).__name__}: {e}"

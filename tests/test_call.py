@@ -9,6 +9,9 @@ large frame, GC and stack growth inside the call, a panic, an unsafe point) and 
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -250,6 +253,68 @@ def test_call_optimized_function_refused(go: GoToolchain, build_go: Build, launc
         "can not call optimized function runtime.GOMAXPROCS when regabi is in use"
     assert cont(c)["exited"] is True
     assert wait_output(srv, "\n").splitlines() == ["12 20 157"]
+
+
+@pytest.mark.parametrize("stop", ["main.main", "main.f"])
+def test_call_function_whose_name_is_no_type(go: GoToolchain, build_go: Build, launch_server: Launch,
+                                             tmp_path: Path, stop: str) -> None:
+    """`call f(7)` in testdata/inlined, stopped in main.main or in main.f: Delve's refusal of the
+    optimized callee (Delve 1.20.2 on the same Go 1.19 build answers this text to `f(7)` and
+    `main.f(7)` at both stops; its fncall.go has the same words today). Before the index of types
+    exists (a cold index cache) `f` is ruled out as a type by the bytes of .debug_info, where a
+    byte 0xA0 before an "f\\0" was read as a one-byte abbreviation code: the client got only
+    pyelftools' KeyError text, "13088" (Go 1.27) or "13092" (Go 1.19)."""
+    srv = launch_server(build_go("inlined", go), env={"PYDLV_CACHE_DIR": str(tmp_path / "index")})
+    if stop == "main.main":
+        c, _ = stop_at(srv, "inlined", "INL-CALL1")
+    else:
+        c, state = stop_at(srv, "inlined", function=stop)
+        assert state["currentThread"]["function"]["name"] == "main.f"
+        c.call("ClearBreakpoint", {"Id": state["currentThread"]["breakPoint"]["id"]})
+    refusal = "can not call optimized function main.f when regabi is in use"
+    assert call_fails(c, "f(7)") == refusal
+    assert call_fails(c, "main.f(7)") == refusal
+    assert call_fails(c, "f(7)") == refusal
+    assert cont(c)["exited"] is True  # the target runs on as before
+    assert wait_output(srv, "\n").splitlines() == ["12 20 157"]
+
+
+# A bug in a call's evaluation (on the call session's worker thread), as the one above was.
+FAILING_EVALUATION = """
+import sys
+from pydlv.cli import main
+from pydlv.debugger.fncall.calls import CallPlanner
+
+def fail(self, fun, ev):
+    raise KeyError(13088)
+
+CallPlanner._target = fail
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_call_internal_error_is_one_line_and_logged(go: GoToolchain, build_go: Build, tmp_path: Path) -> None:
+    """An exception in a call's evaluation that is no error a user should see is a bug, answered
+    as the RPC edge answers any other: one line naming it, its traceback in the log, never its
+    bare text (a KeyError's key). The target runs on."""
+    stderr = tmp_path / "stderr.txt"
+    with open(stderr, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-c", FAILING_EVALUATION, "exec", str(build_go("inlined", go)),
+                                 "--headless", "--listen=127.0.0.1:0", "--api-version=2", "--accept-multiclient"],
+                                stdout=subprocess.PIPE, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()
+    srv = ServerProcess(proc, line.removeprefix("API server listening at: ").strip(), stderr)
+    try:
+        assert line.startswith("API server listening at: "), (line, stderr.read_text())
+        c, _ = stop_at(srv, "inlined", "INL-CALL1")
+        assert call_fails(c, "f(7)") == "Internal debugger error: KeyError: 13088"
+        log = srv.stderr()
+        assert "internal error evaluating a call" in log and "Traceback" in log and "KeyError: 13088" in log
+        assert cont(c)["exited"] is True
+        assert wait_output(srv, "\n").splitlines() == ["12 20 157"]
+    finally:
+        srv.stop()
 
 
 def test_call_panic_value_at_the_trap_sp(basic: tuple[RawClient, dict[str, Any]]) -> None:

@@ -90,15 +90,17 @@ class DieSearch:
     def _die_at(self, start: int, name_at: int, tags: tuple[str, ...]) -> DIE | None:
         """The DIE starting at `start` if its abbreviation code ends at name_at, its tag is one of
         `tags` and its first attribute is an inline name."""
-        code, shift, pos = 0, 0, start
-        while pos < name_at:
+        code, shift, pos, more = 0, 0, start, True
+        while pos < name_at and more:
             b = self._data[pos]
             code |= (b & 0x7F) << shift
             shift += 7
             pos += 1
-            if not b & 0x80:
-                break
-        if pos != name_at or code == 0:
+            more = bool(b & 0x80)
+        # The code must end right before the name: a byte there with its continuation bit set
+        # (0xA0 before an "f\0" of testdata/inlined) begins a longer code that runs into the
+        # name, which pyelftools would read (KeyError: no such abbreviation), not this one.
+        if more or pos != name_at or code == 0:
             return None
         cu = self._unit_of(start)
         if cu is None:

@@ -17,7 +17,7 @@ from typing import Any
 from ..debugger.errors import DebuggerError
 from ..debugger.facade import Debugger, LaunchConfig, RestartOptions, ResumeCommand
 from ..debugger.target import Redirects
-from ..errors import UserError
+from ..errors import UserError, internal_error_text
 from ..protocol import api
 from ..protocol import methods as m
 from ..protocol.rpcerror import ErrorKind, RpcError
@@ -88,7 +88,7 @@ class RPCServer(StackMethods, VariableMethods):
         except Exception as e:
             # A bug: the traceback goes to the log, the client gets one line.
             log.exception("internal error in %s", spec.name)
-            return None, RpcError(f"Internal debugger error: {type(e).__name__}: {e}", ErrorKind.INTERNAL)
+            return None, RpcError(internal_error_text(e), ErrorKind.INTERNAL)
 
     # ---- versions and session -----------------------------------------------
 

@@ -5,9 +5,11 @@ continue loop asks when a thread traps.
 
 from __future__ import annotations
 
+import logging
+
 from ...binary.dwarf_funcs import SignatureReader
 from ...binary.gobinary import GoBinary
-from ...errors import UserError
+from ...errors import UserError, error_text, internal_error_text
 from ...goruntime.model import Goroutine
 from ...goruntime.rtype import RuntimeTypes
 from ...goruntime.values import Value
@@ -16,6 +18,8 @@ from ..inferior import Inferior
 from .calls import CallFailed
 from .injection import CallOutcome, CallPlan, Injection, Protocol, is_protocol_frame
 from .session import CallSession, Done, Inject, Request
+
+log = logging.getLogger("pydlv.fncall")
 
 MIN_STACK_FREE = 256  # asm_amd64.s: "at least 256 bytes free on the stack"
 G_RUNNING = 2
@@ -82,6 +86,10 @@ class CallController:
             return True
         self.session = None
         self.done = req
+        if req.error is not None and not _user_facing(req.error):
+            # A bug in the evaluation (on the session's worker): its traceback to the log now,
+            # the client gets one line (error()), never the exception's bare text.
+            log.error("internal error evaluating a call", exc_info=req.error)
         if req.error is None and isinstance(req.result, list):
             self.result_values = req.result
         return False
@@ -129,7 +137,8 @@ class CallController:
         """Why the last `call` failed ("" if it did not)."""
         if self.done is None or self.done.error is None:
             return ""
-        return str(self.done.error)
+        e = self.done.error
+        return error_text(e) if _user_facing(e) else internal_error_text(e)
 
     def error_resumed(self) -> bool:
         """Delve would have resumed the target before meeting the last `call`'s error."""
@@ -140,3 +149,9 @@ class CallController:
         marks the thread CallReturn for those."""
         return bool(self.done is not None and self.done.error is not None
                     and not isinstance(self.done.error, ParseError))
+
+
+def _user_facing(e: BaseException) -> bool:
+    """An error of the evaluation whose text a user should see (Delve's words, a refusal, a
+    failed read of target memory), not a bug."""
+    return isinstance(e, (UserError, CallFailed, OSError))
