@@ -149,3 +149,20 @@ def test_breakpoint_on_addresses_partly_taken(go: GoToolchain, build_go: Callabl
     create_bp(c, addr=pcs[0])
     fn = create_bp(c, functionName="main.inlineThis")
     assert sorted(fn["addrs"]) == pcs[1:]
+
+
+def test_a_function_that_exists_only_inlined(go: GoToolchain, build_go: Callable[[str, GoToolchain], Path],
+                                             launch_server: Launch) -> None:
+    """inlineThis has no code of its own: Delve lists it among the functions with entry 0, so
+    `print inlineThis` is its unreadable func value and `call inlineThis(2)` says why (Delve
+    1.20.2's answers on the Go 1.19 build, word for word)."""
+    c = _client(go, build_go, launch_server)
+    create_bp(c, file=str(TESTDATA / "inlined" / "main.go"), line=marker_line("inlined", "INL-CALL1"))
+    cont(c)
+    for expr in ("inlineThis", "main.inlineThis"):
+        v = c.call("Eval", {"Scope": {"GoroutineID": -1}, "Expr": expr, "Cfg": CFG})["Variable"]
+        assert (v["name"], v["type"], v["value"], v["addr"], v["base"], v["unreadable"]) == (
+            expr, "func()", "main.inlineThis", 0, 0, "function main.inlineThis is inlined")
+        with pytest.raises(RPCError, match="^function main.inlineThis is inlined$"):
+            c.call("Command", {"name": "call", "expr": f"{expr}(2)", "ReturnInfoLoadConfig": CFG})
+    assert cont(c)["exited"] is True  # the target runs on

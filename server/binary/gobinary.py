@@ -700,6 +700,8 @@ class GoBinary:
         yield
         for _ in self._inline_callers_steps(chunk=400):
             yield
+        _ = self._inline_only_index  # an expression's name that is no variable nor function
+        yield
         for _ in self._by_path_suffix_steps(chunk=2000):  # an expression's first name lookup
             yield
         for _ in self._by_base_name_steps(chunk=4000):  # partial function names (FindLocation)
@@ -707,6 +709,24 @@ class GoBinary:
         if "_units" in self.__dict__:  # package names of an expression (never DWARF just for them)
             _ = self._package_map
             yield
+
+    def inline_only_named(self, name: str) -> str | None:
+        """The function that exists only inlined called `name` or `.../name` (Delve's
+        findGlobalInternal over its functions, these among them with entry 0), None if none."""
+        return next((found for img in self.images if (found := img._inline_only_index.get(name))), None)
+
+    @cached_property
+    def _inline_only_index(self) -> dict[str, str]:
+        """This image's functions that exist only inlined, by name, then by each tail after a '/'."""
+        index = self._name_index()
+        names = sorted(n for n in self._inline_callers if n not in index)
+        out = {n: n for n in names}
+        for n in names:
+            j = n.find("/")
+            while j >= 0:
+                out.setdefault(n[j + 1:], n)
+                j = n.find("/", j + 1)
+        return out
 
     def inline_only_names(self) -> list[str]:
         """Functions that exist only inlined into others (no code of their own): Delve lists them

@@ -469,7 +469,13 @@ class VariableContext:
         type is Delve's empty FuncType, its value the name."""
         fn = self.binary.function_named(name) or self.binary.function_by_suffix(name)
         if fn is None:
-            return None
+            # A function that exists only inlined: Delve lists it with entry 0, unreadable.
+            inlined = self.binary.inline_only_named(name)
+            if inlined is None:
+                return None
+            v = self.loader.new(inlined, 0, FUNC_VALUE_TYPE)
+            v.value, v.loaded, v.unreadable = inlined, True, f"function {inlined} is inlined"
+            return v
         v = self.loader.new(fn.name, fn.entry, FUNC_VALUE_TYPE)
         v.value, v.base, v.loaded = fn.name, fn.entry, True
         return v

@@ -268,6 +268,8 @@ class CallPlanner:
         fv = ev.eval(fun)  # a func-typed variable (closure), or Delve's lookup error
         if not isinstance(fv, Value) or fv.kind != Kind.Func:
             raise CallFailed(f'expression "{name}" is not a function')
+        if fv.unreadable:  # Delve's funcCallEvalFuncExpr: e.g. "function main.f is inlined"
+            raise CallFailed(fv.unreadable)
         mem = fv.mem
         funcval = int.from_bytes(mem.read(fv.addr, 8), "little") if fv.addr else 0
         if funcval == 0:
