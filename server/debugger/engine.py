@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pydlv.debugger")
 # Imported by the warm-up (Engine._warm_up_steps), leaves first so that each step is short:
 # location specs and pyelftools (the first stop reads the runtime's layouts from DWARF), ...
-_BREAKPOINT_MODULES = (".locspec", "elftools.construct", "elftools.dwarf.constants", "elftools.dwarf.lineprogram",
+_BREAKPOINT_MODULES = ("fractions", ".eval.tokens", ".eval.scanner", ".locspec", "elftools.construct", "elftools.dwarf.constants", "elftools.dwarf.lineprogram",
                        "elftools.dwarf.dwarfinfo", "elftools.elf.elffile")
 # ... the evaluator and breakpoint information (the variables an editor asks for at each stop), ...
 _EVALUATOR_MODULES = (".eval.scanner", ".eval.nodes", ".eval.constants", ".eval.parser", ".eval.printer",
@@ -79,14 +79,18 @@ _INSTRUCTION_MODULES = ("iced_x86", "..native.emulate")
 HARDCODED_BREAKPOINT = Breakpoint(id=0, name="hardcoded-breakpoint", disabled=True)
 
 
-class _ThinkTimeOnly:
-    """The type of _THINK_TIME_ONLY."""
+class _Milestone:
+    """A point of the warm-up (Engine._warm_up_steps yields it where it is reached)."""
 
 
-# Yielded by the warm-up before its long steps: a continue's steps end there. The rest waits for a
-# stopped target and a client that thinks, as a step during a continue delays an event that comes
+# Where what a stop needs is done (the location specs, the runtime's layouts): the first stop
+# finishes the warm-up up to here if the program stopped before it got there (cmd/go reaches
+# main.main 9 ms after its start, with a new thread every millisecond meanwhile).
+_FIRST_STOP = _Milestone()
+# Before the warm-up's long steps: a continue's steps end there. The rest waits for a stopped
+# target and a client that thinks, as a step during a continue delays an event that comes
 # meanwhile by up to its length (iced-x86's import alone is 10-18 ms).
-_THINK_TIME_ONLY = _ThinkTimeOnly()
+_THINK_TIME_ONLY = _Milestone()
 
 
 
@@ -122,10 +126,11 @@ class Engine(BreakpointCommands):
         self._set_plugin_open_breakpoint()
         # What the first stop will need, read while the target runs (continue_ sets it as the
         # process's idle work): the runtime's layouts, the inline callers.
-        self._warm_up: Iterator[_ThinkTimeOnly | None] | None = self._warm_up_steps()
+        self._warm_up: Iterator[_Milestone | None] | None = self._warm_up_steps()
+        self._reached: set[_Milestone] = set()  # the warm-up's milestones passed
         self._continued = False  # a continue ran (the warm-up runs beside the first one only)
 
-    def _warm_up_steps(self) -> Iterator[_ThinkTimeOnly | None]:
+    def _warm_up_steps(self) -> Iterator[_Milestone | None]:
         # What a session's start leaves to first use, a step of ~1-5 ms at a time, in the order a
         # client needs it: breakpoints, the first stop, names (an expression's first lookup), the
         # variables an editor asks for after the stop, calls; then instructions and types.
@@ -135,7 +140,7 @@ class Engine(BreakpointCommands):
             yield None
         yield from binary.warm_up_layouts()
         _ = self.t.goroutines.runtime.layout  # GLayout from the layouts just read
-        yield None
+        yield _FIRST_STOP
         yield from binary.warm_up_names()
         for module in (*_EVALUATOR_MODULES, *_CALL_MODULES):
             importlib.import_module(module, __package__)
@@ -164,13 +169,24 @@ class Engine(BreakpointCommands):
         if self._warm_up is None:
             return False
         try:
-            return next(self._warm_up) is not _THINK_TIME_ONLY or not beside_continue
+            reached = next(self._warm_up)
         except StopIteration:
             pass
         except Exception:
             log.debug("warm-up stopped", exc_info=True)
+        else:
+            if reached is None:
+                return True
+            self._reached.add(reached)
+            return reached is not _THINK_TIME_ONLY or not beside_continue
         self._warm_up = None
         return False
+
+    def _warm_up_until(self, milestone: _Milestone) -> None:
+        """The warm-up's steps up to `milestone`, at once (nothing if it is past it), never
+        beyond _THINK_TIME_ONLY."""
+        while not {milestone, _THINK_TIME_ONLY} & self._reached and self._idle_step(beside_continue=True):
+            pass
 
     @classmethod
     def launch(cls, binary: GoBinary, argv: list[str], cwd: str, redirects: Redirects = NO_REDIRECTS) -> Engine:
@@ -455,7 +471,10 @@ class Engine(BreakpointCommands):
             proc.idle = functools.partial(self._idle_step, beside_continue=True)
         self._continued = True
         try:
-            return self._continue(on_resumed)
+            view = self._continue(on_resumed)
+            if self._warm_up is not None and not self.t.exited and not self.t.call_in_progress:
+                self._warm_up_until(_FIRST_STOP)
+            return view
         finally:
             proc.idle = None
             # A halt that lost its race to the stop this command reports ends with it (Delve's

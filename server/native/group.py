@@ -159,11 +159,6 @@ class ProcessGroup:
         self.procs[tid] = child
         return StopEvent(StopKind.EXEC, tid, pid=tid)
 
-    def resumed(self) -> None:
-        """The target was just let go: no background work in the next QUIET_BEFORE_IDLE_WORK, as
-        for an event (a program's start makes its runtime's threads then, each an event)."""
-        self._event_at = time.monotonic()
-
     def dispatch_running(self, tid: int, status: int) -> StopEvent | None:
         from .process import StopKind
 

@@ -284,7 +284,6 @@ class TracedProcess:
                 for th in list(proc.threads.values()):
                     if th.stopped:
                         proc._resume(th)
-            grp.resumed()
             while True:
                 tid, status = grp.wait(idle=True)
                 event = None if grp.exited else grp.dispatch_running(tid, status)

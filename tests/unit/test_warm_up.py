@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import TESTDATA, marker_line, open_binary
 from pydlv.binary.gobinary import GoBinary
-from pydlv.debugger.engine import _THINK_TIME_ONLY, Engine
+from pydlv.debugger.engine import _FIRST_STOP, _THINK_TIME_ONLY, Engine
 from pydlv.debugger.model import Breakpoint, BreakpointRequest
 from pydlv.native.launch import launch_traced
 from pydlv.native.process import StopKind, TracedProcess
@@ -131,6 +131,39 @@ def test_a_continue_leaves_the_rest_to_think_time(basic_binary: Path, monkeypatc
         while eng.idle_when_stopped():
             pass
         assert done == ["first stop's needs", "calls", "types"] and eng._warm_up is None
+    finally:
+        eng.detach(True)
+        binary.close()
+
+
+def test_a_stop_finishes_what_a_stop_needs(basic_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program that stops before the warm-up got to _FIRST_STOP (no steps beside this continue:
+    cmd/go reaches main.main 9 ms after its start, making a thread every millisecond) has the
+    steps up to it done by its stop, and no more."""
+    eng = _launch(basic_binary, monkeypatch)
+    binary = eng.t.binary
+    done: list[str] = []
+
+    def scripted() -> object:
+        done.append("location specs")
+        yield
+        done.append("layouts")
+        yield _FIRST_STOP
+        done.append("evaluator")
+        yield _THINK_TIME_ONLY
+        done.append("types")
+
+    eng._warm_up = scripted()
+    eng._continued = True  # as after a first continue: no steps beside this one
+    try:
+        eng.create_breakpoint(BreakpointRequest(Breakpoint(id=0, function_name="main.add")))
+        assert _function(eng.continue_()) == "main.add"
+        assert done == ["location specs", "layouts"]
+        assert _function(eng.continue_()) == "main.add"
+        assert done == ["location specs", "layouts"]  # once
+        while eng.idle_when_stopped():
+            pass
+        assert done == ["location specs", "layouts", "evaluator", "types"]
     finally:
         eng.detach(True)
         binary.close()
