@@ -106,67 +106,57 @@ def test_a_failing_warm_up_costs_nothing(basic_binary: Path, monkeypatch: pytest
         binary.close()
 
 
-def test_a_continue_leaves_the_rest_to_think_time(basic_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Steps beside a continue end where what the first stop needs is done (_THINK_TIME_ONLY):
-    the rest runs once the target is stopped and the client thinks."""
+def _scripted_warm_up(basic_binary: Path, monkeypatch: pytest.MonkeyPatch, script: list[object],
+                      steps_beside_the_continue: bool) -> list[list[str]]:
+    """Run a warm-up of `script` (a name: a step that does that; a milestone: yielded as the real
+    warm-up yields it) through two continues to main.add, then the client's think time: what
+    was done after each of the three."""
     eng = _launch(basic_binary, monkeypatch)
     binary = eng.t.binary
     done: list[str] = []
 
     def scripted() -> object:
-        done.append("first stop's needs")
-        yield
-        yield _THINK_TIME_ONLY
-        done.append("calls")
-        yield
-        done.append("types")
+        for item in script:
+            if isinstance(item, str):
+                done.append(item)
+                yield None
+            else:
+                yield item
 
     eng._warm_up = scripted()
+    eng._continued = not steps_beside_the_continue  # as after a first continue: no steps beside
+    seen = []
     try:
         eng.create_breakpoint(BreakpointRequest(Breakpoint(id=0, function_name="main.add")))
-        assert _function(eng.continue_()) == "main.add"  # main sleeps 50 ms first: time for all
-        assert done == ["first stop's needs"]
-        assert _function(eng.continue_()) == "main.add"  # later continues get no steps at all
-        assert done == ["first stop's needs"]
+        for _ in range(2):
+            assert _function(eng.continue_()) == "main.add"  # main sleeps 50 ms first: time for all
+            seen.append(list(done))
         while eng.idle_when_stopped():
             pass
-        assert done == ["first stop's needs", "calls", "types"] and eng._warm_up is None
+        seen.append(list(done))
+        assert eng._warm_up is None
     finally:
         eng.detach(True)
         binary.close()
+    return seen
+
+
+def test_a_continue_leaves_the_rest_to_think_time(basic_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Steps beside a continue end before the long ones (_THINK_TIME_ONLY); later continues get
+    none; the rest runs once the target is stopped and the client thinks."""
+    script = ["first stop's needs", _FIRST_STOP, "evaluator", _THINK_TIME_ONLY, "calls", "types"]
+    needs = ["first stop's needs", "evaluator"]
+    assert _scripted_warm_up(basic_binary, monkeypatch, script, True) == [needs, needs, [*needs, "calls", "types"]]
 
 
 def test_a_stop_finishes_what_a_stop_needs(basic_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A program that stops before the warm-up got to _FIRST_STOP (no steps beside this continue:
     cmd/go reaches main.main 9 ms after its start, making a thread every millisecond) has the
-    steps up to it done by its stop, and no more."""
-    eng = _launch(basic_binary, monkeypatch)
-    binary = eng.t.binary
-    done: list[str] = []
-
-    def scripted() -> object:
-        done.append("location specs")
-        yield
-        done.append("layouts")
-        yield _FIRST_STOP
-        done.append("evaluator")
-        yield _THINK_TIME_ONLY
-        done.append("types")
-
-    eng._warm_up = scripted()
-    eng._continued = True  # as after a first continue: no steps beside this one
-    try:
-        eng.create_breakpoint(BreakpointRequest(Breakpoint(id=0, function_name="main.add")))
-        assert _function(eng.continue_()) == "main.add"
-        assert done == ["location specs", "layouts"]
-        assert _function(eng.continue_()) == "main.add"
-        assert done == ["location specs", "layouts"]  # once
-        while eng.idle_when_stopped():
-            pass
-        assert done == ["location specs", "layouts", "evaluator", "types"]
-    finally:
-        eng.detach(True)
-        binary.close()
+    steps up to it done by its stop, once, and no more."""
+    script = ["location specs", "layouts", _FIRST_STOP, "evaluator", _THINK_TIME_ONLY, "types"]
+    needs = ["location specs", "layouts"]
+    assert _scripted_warm_up(basic_binary, monkeypatch, script, False) == [
+        needs, needs, [*needs, "evaluator", "types"]]
 
 
 def test_tracer_thread_idle_work_between_jobs() -> None:
