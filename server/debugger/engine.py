@@ -63,10 +63,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("pydlv.debugger")
 # Imported by the warm-up (Engine._warm_up_steps), leaves first so that each step is short:
 # location specs and pyelftools (the first stop reads the runtime's layouts from DWARF), ...
-_BREAKPOINT_MODULES = ("fractions", ".eval.tokens", ".eval.scanner", ".locspec", "elftools.construct", "elftools.dwarf.constants", "elftools.dwarf.lineprogram",
-                       "elftools.dwarf.dwarfinfo", "elftools.elf.elffile")
+_BREAKPOINT_MODULES = ("fractions", ".eval.tokens", ".eval.scanner", ".locspec", "elftools.construct",
+                       "elftools.dwarf.constants", "elftools.dwarf.lineprogram", "elftools.dwarf.dwarfinfo",
+                       "elftools.elf.elffile")
 # ... the evaluator and breakpoint information (the variables an editor asks for at each stop), ...
-_EVALUATOR_MODULES = (".eval.scanner", ".eval.nodes", ".eval.constants", ".eval.parser", ".eval.printer",
+_EVALUATOR_MODULES = (".eval.nodes", ".eval.constants", ".eval.parser", ".eval.printer",
                       "..binary.dwarf_expr", "..binary.dwarf_funcs", "..binary.dwarf_vars", ".scope",
                       ".eval.evaluator", ".expressions", ".bpinfo", ".chanwaiters")
 # ... call injection, ...
@@ -91,7 +92,6 @@ _FIRST_STOP = _Milestone()
 # target and a client that thinks, as a step during a continue delays an event that comes
 # meanwhile by up to its length (iced-x86's import alone is 10-18 ms).
 _THINK_TIME_ONLY = _Milestone()
-
 
 
 class Engine(BreakpointCommands):
